@@ -1,0 +1,55 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * The Postgres schema as Kysely sees it. Row types stay inside src/db and src/repositories;
+ * everything above the repositories works with the domain types of src/domain.
+ */
+export interface Database {
+  threads: ThreadTable;
+  runs: RunTable;
+  messages: MessageTable;
+}
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type JsonObject = ColumnType<Record<string, unknown>, string | undefined, string>;
+
+export interface ThreadTable {
+  id: string;
+  owner_id: string;
+  title: string | null;
+  status: Generated<'ACTIVE' | 'ARCHIVED'>;
+  metadata: JsonObject;
+  last_seq: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RunTable {
+  id: string;
+  thread_id: string;
+  status: Generated<'QUEUED' | 'IN_PROGRESS' | 'REQUIRES_ACTION' | 'COMPLETED' | 'FAILED' | 'CANCELLED'>;
+  metadata: JsonObject;
+  error: string | null;
+  created_at: Timestamp;
+  started_at: Date | null;
+  completed_at: Date | null;
+  updated_at: Timestamp;
+}
+
+export interface MessageTable {
+  id: string;
+  thread_id: string;
+  run_id: string | null;
+  role: 'USER' | 'ASSISTANT' | 'SYSTEM' | 'TOOL';
+  content: string;
+  metadata: JsonObject;
+  seq: number;
+  client_message_id: string | null;
+  created_at: Timestamp;
+}
+
+export type ThreadRow = Selectable<ThreadTable>;
+export type RunRow = Selectable<RunTable>;
+export type MessageRow = Selectable<MessageTable>;
+export type NewMessageRow = Insertable<MessageTable>;
+export type ThreadUpdate = Updateable<ThreadTable>;

