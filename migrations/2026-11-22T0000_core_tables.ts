@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
+// Timestamps keep milliseconds, exactly what a JS Date holds, so keyset cursors round-trip losslessly.
+
 // Frozen in time: the ID patterns are copied from src/ids/id-formats.ts as they were on this date.
 const THREAD_ID = String.raw`thread_[a-z][a-z0-9-]{0,31}_[0-9]{13}_[0-9]{1,15}_[0-9a-f]{8}`;
 const RUN_SUFFIX = String.raw`_run_[0-9]{13}_[0-9a-f]{8}`;
@@ -14,8 +16,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('status', 'text', (c) => c.notNull().defaultTo('ACTIVE').check(sql`status in ('ACTIVE', 'ARCHIVED')`))
     .addColumn('metadata', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`).check(sql`jsonb_typeof(metadata) = 'object'`))
     .addColumn('last_seq', 'integer', (c) => c.notNull().defaultTo(0).check(sql`last_seq >= 0`))
-    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('created_at', sql`timestamptz(3)`, (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('updated_at', sql`timestamptz(3)`, (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   // Serves "my threads, newest activity first", filtered by status, with keyset pagination.
   await db.schema
@@ -35,10 +37,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     )
     .addColumn('metadata', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`).check(sql`jsonb_typeof(metadata) = 'object'`))
     .addColumn('error', 'text')
-    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addColumn('started_at', 'timestamptz')
-    .addColumn('completed_at', 'timestamptz')
-    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('created_at', sql`timestamptz(3)`, (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('started_at', sql`timestamptz(3)`)
+    .addColumn('completed_at', sql`timestamptz(3)`)
+    .addColumn('updated_at', sql`timestamptz(3)`, (c) => c.notNull().defaultTo(sql`now()`))
     // A run ID embeds its thread ID: the row's thread_id must be exactly that prefix.
     .addCheckConstraint('runs_id_format', sql.raw(`id ~ '^${THREAD_ID}${RUN_SUFFIX}$'`))
     .addCheckConstraint(
@@ -59,7 +61,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('metadata', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`).check(sql`jsonb_typeof(metadata) = 'object'`))
     .addColumn('seq', 'integer', (c) => c.notNull().check(sql`seq > 0`))
     .addColumn('client_message_id', 'text', (c) => c.check(sql`length(client_message_id) between 1 and 200`))
-    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('created_at', sql`timestamptz(3)`, (c) => c.notNull().defaultTo(sql`now()`))
     .addUniqueConstraint('messages_thread_seq_key', ['thread_id', 'seq'])
     .addCheckConstraint('messages_run_in_thread', sql`run_id is null or left(run_id, length(thread_id) + 5) = thread_id || '_run_'`)
     .execute();

@@ -25,6 +25,11 @@ export function createIdGenerator(deps: IdGeneratorDeps = {}) {
   let edgeCounter = 0;
   const epochMs = () => String(Math.trunc(now())).padStart(13, '0');
   const edgeId = (prefix: string) => `${prefix}_${(++edgeCounter).toString(36)}_${randomHex8()}`;
+  // Run IDs have no counter in their format, so within one millisecond only the random part tells
+  // two runs of a thread apart (a 2^-32 chance per pair, likely over ~100k runs). Remembering this
+  // millisecond's run IDs and drawing again on a repeat keeps the "never collide" promise above.
+  let runMs = '';
+  const runsThisMs = new Set<string>();
 
   return {
     threadId(origin = 'session'): ThreadId {
@@ -34,7 +39,19 @@ export function createIdGenerator(deps: IdGeneratorDeps = {}) {
       return `thread_${origin}_${epochMs()}_${++threadCounter}_${randomHex8()}` as ThreadId;
     },
     runId(threadId: ThreadId): RunId {
-      return `${threadId}_run_${epochMs()}_${randomHex8()}` as RunId;
+      const ms = epochMs();
+      if (ms !== runMs) {
+        runMs = ms;
+        runsThisMs.clear();
+      }
+      for (let attempt = 0; attempt < 16; attempt++) {
+        const id = `${threadId}_run_${ms}_${randomHex8()}`;
+        if (!runsThisMs.has(id)) {
+          runsThisMs.add(id);
+          return id as RunId;
+        }
+      }
+      throw new Error('randomHex8 returned an already used value 16 times in a row: it is not random');
     },
     messageId(): MessageId {
       return `msg_${epochMs()}_${++messageCounter}_${randomHex8()}` as MessageId;

@@ -12,15 +12,32 @@ const MAX_ID_LENGTH = 256;
 
 /**
  * The old system double-prefixed thread IDs (`thread_thread_...`, sometimes more than once).
- * Collapsing repeated prefixes recovers the canonical ID.
+ * Dropping the extra prefixes recovers the canonical ID. They go one at a time, stopping at the
+ * first form that matches, because "thread" is itself a valid origin: `thread_thread_<epochMs>…`
+ * is canonical and must not collapse to `thread_<epochMs>…`. `lead` is text kept in front
+ * (`run_` for legacy run IDs). Returns undefined when no form matches.
  */
-function repairThreadPrefix(value: string): string {
-  return value.replace(/^(thread_)+/, 'thread_');
+function repairThreadPrefix(value: string, format: RegExp, lead = ''): string | undefined {
+  let candidate = value;
+  while (!format.test(candidate)) {
+    if (!candidate.startsWith(`${lead}thread_thread_`)) return undefined;
+    candidate = lead + candidate.slice(lead.length + 'thread_'.length);
+  }
+  return candidate;
 }
 
 function invalid(kind: keyof typeof EXPECTED_FORMAT, value: unknown): InvalidIdError {
-  const shown = typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : String(value);
+  const shown = typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : describe(value);
   return new InvalidIdError(`Invalid ${kind} ID ${shown}: expected ${EXPECTED_FORMAT[kind]}`, { value, kind });
+}
+
+/** String() throws for null-prototype objects and throwing toString()s; the error must not. */
+function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 function asCandidate(kind: keyof typeof EXPECTED_FORMAT, value: unknown): string {
@@ -29,9 +46,9 @@ function asCandidate(kind: keyof typeof EXPECTED_FORMAT, value: unknown): string
 }
 
 export function parseThreadId(value: unknown): ThreadId {
-  const candidate = repairThreadPrefix(asCandidate('thread', value));
-  if (!THREAD_ID_REGEX.test(candidate)) throw invalid('thread', value);
-  return candidate as ThreadId;
+  const repaired = repairThreadPrefix(asCandidate('thread', value), THREAD_ID_REGEX);
+  if (repaired === undefined) throw invalid('thread', value);
+  return repaired as ThreadId;
 }
 
 /**
@@ -41,13 +58,13 @@ export function parseThreadId(value: unknown): ThreadId {
  */
 export function parseRunId(value: unknown): RunId {
   const candidate = asCandidate('run', value);
-  const legacy = LEGACY_PREFIXED_RUN_REGEX.exec(candidate.replace(/^run_(thread_)+/, 'run_thread_'));
+  const legacy = LEGACY_PREFIXED_RUN_REGEX.exec(repairThreadPrefix(candidate, LEGACY_PREFIXED_RUN_REGEX, 'run_') ?? '');
   if (legacy) {
     const threadId = legacy[1] as ThreadId;
     return `${threadId}_run_${epochMsOfThread(threadId)}_${legacy[2]}` as RunId;
   }
-  const repaired = repairThreadPrefix(candidate);
-  if (!RUN_ID_REGEX.test(repaired)) throw invalid('run', value);
+  const repaired = repairThreadPrefix(candidate, RUN_ID_REGEX);
+  if (repaired === undefined) throw invalid('run', value);
   return repaired as RunId;
 }
 

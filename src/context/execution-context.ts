@@ -1,0 +1,54 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.js';
+import { UnitOfWork } from '../db/unit-of-work.js';
+import type { ConnectionId, RequestId } from '../ids/id-types.js';
+import { ids } from '../ids/generate-ids.js';
+import { createRequestLoaders, type RequestLoaders } from './request-loaders.js';
+
+/** Limits the resolvers enforce; from the config. */
+export interface RequestLimits {
+  maxMessageBytes: number;
+}
+
+/**
+ * Everything a request or socket operation carries, created once at the edge and passed down,
+ * never re-derived. `userId` is null when the caller is unauthenticated; `authFailure` then
+ * says why, and auth scopes turn it into UNAUTHENTICATED for every guarded field.
+ */
+export interface ExecutionContext {
+  userId: string | null;
+  authFailure: string | null;
+  requestId: RequestId;
+  connectionId: ConnectionId | null;
+  uow: UnitOfWork;
+  loaders: RequestLoaders;
+  log: Logger;
+  limits: RequestLimits;
+}
+
+export type AuthenticatedContext = ExecutionContext & { userId: string };
+
+export interface ContextSeed {
+  db: Kysely<Database>;
+  log: Logger;
+  limits: RequestLimits;
+  auth: { userId: string } | { failure: string };
+  connectionId?: ConnectionId | null;
+}
+
+export function createExecutionContext(seed: ContextSeed): ExecutionContext {
+  const requestId = ids.requestId();
+  const userId = 'userId' in seed.auth ? seed.auth.userId : null;
+  const uow = new UnitOfWork(seed.db);
+  return {
+    userId,
+    authFailure: 'failure' in seed.auth ? seed.auth.failure : null,
+    requestId,
+    connectionId: seed.connectionId ?? null,
+    uow,
+    loaders: createRequestLoaders(uow, userId),
+    log: seed.log.child({ requestId, ...(seed.connectionId ? { connectionId: seed.connectionId } : {}), userId }),
+    limits: seed.limits,
+  };
+}

@@ -1,0 +1,29 @@
+import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
+import { InvalidInputError } from '../errors/domain-errors.js';
+
+export const MESSAGE_ROLES = ['USER', 'ASSISTANT', 'SYSTEM', 'TOOL'] as const;
+export type MessageRole = (typeof MESSAGE_ROLES)[number];
+
+/** Longest client message ID, in characters. */
+export const MAX_CLIENT_MESSAGE_ID_LENGTH = 200;
+
+export interface Message {
+  id: MessageId;
+  threadId: ThreadId;
+  runId: RunId | null;
+  role: MessageRole;
+  content: string;
+  metadata: Record<string, unknown>;
+  /** Position in the thread: 1, 2, 3… without gaps. */
+  seq: number;
+  clientMessageId: string | null;
+  createdAt: Date;
+}
+
+/** The limit is in UTF-8 bytes, because that is what storage and the wire pay for. */
+export function assertContentSize(content: string, maxBytes: number): void {
+  const bytes = Buffer.byteLength(content, 'utf8');
+  if (bytes > maxBytes) {
+    throw new InvalidInputError(`Message content is ${bytes} bytes; the limit is ${maxBytes}`, { bytes, maxBytes });
+  }
+}

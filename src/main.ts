@@ -1,0 +1,25 @@
+import { loadConfig } from './config.js';
+import { buildApp } from './server/build-app.js';
+import { createLogger } from './logger.js';
+
+const config = loadConfig();
+const log = createLogger(config.logLevel);
+const app = buildApp(config, { log });
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log.info({ signal }, 'shutting down');
+    app.stop().then(
+      () => process.exit(0),
+      (error) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}
+
+await app.start().catch((error) => {
+  log.fatal({ err: error }, 'failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,116 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, MessageRow } from '../db/database.js';
+import type { Message, MessageRole } from '../domain/message.js';
+import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
+import { groupBy } from './group-by.js';
+import type { PageWindow } from './page-window.js';
+
+export function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id as MessageId,
+    threadId: row.thread_id as ThreadId,
+    runId: row.run_id as RunId | null,
+    role: row.role,
+    content: row.content,
+    metadata: row.metadata,
+    seq: row.seq,
+    clientMessageId: row.client_message_id,
+    createdAt: row.created_at,
+  };
+}
+
+/** Messages in the owner's threads only. */
+export async function findMessagesByIds(db: Kysely<Database>, ownerId: string, ids: readonly MessageId[]): Promise<Message[]> {
+  const rows = await db
+    .selectFrom('messages')
+    .innerJoin('threads', 'threads.id', 'messages.thread_id')
+    .selectAll('messages')
+    .modifyEnd(sql`/* messages.findMessagesByIds */`)
+    .where('messages.id', '=', sql<string>`any(${sql.val(ids)})`)
+    .where('threads.owner_id', '=', ownerId)
+    .execute();
+  return rows.map(toMessage);
+}
+
+type MessageParent = { column: 'thread_id'; ids: readonly ThreadId[] } | { column: 'run_id'; ids: readonly RunId[] };
+
+/**
+ * One page of messages (ordered by seq) for each parent thread or run, in one statement: a
+ * LATERAL subquery per parent walks the (thread_id, seq) or (run_id, seq) index.
+ */
+export async function findMessagePages(
+  db: Kysely<Database>,
+  parent: MessageParent,
+  window: PageWindow<number>,
+): Promise<Map<string, Message[]>> {
+  const column = sql.ref(`m.${parent.column}`);
+  const direction = sql.raw(window.backwards ? 'desc' : 'asc');
+  const after = window.after !== undefined ? sql`and m.seq > ${window.after}` : sql``;
+  const before = window.before !== undefined ? sql`and m.seq < ${window.before}` : sql``;
+  const { rows } = await sql<MessageRow>`/* messages.findMessagePages */
+    select page.* from unnest(${sql.val(parent.ids)}::text[]) as p(id)
+    cross join lateral (
+      select m.* from messages m
+      where ${column} = p.id ${after} ${before}
+      order by m.seq ${direction}
+      limit ${window.limit}
+    ) page`.execute(db);
+  const messages = rows.map(toMessage);
+  return parent.column === 'thread_id' ? groupBy(messages, (m) => m.threadId) : groupBy(messages, (m) => m.runId as string);
+}
+
+export async function findMessageByClientId(db: Kysely<Database>, threadId: ThreadId, clientMessageId: string): Promise<Message | undefined> {
+  const row = await db
+    .selectFrom('messages')
+    .selectAll()
+    .modifyEnd(sql`/* messages.findMessageByClientId */`)
+    .where('thread_id', '=', threadId)
+    .where('client_message_id', '=', clientMessageId)
+    .executeTakeFirst();
+  return row && toMessage(row);
+}
+
+export async function findFirstMessageByRole(db: Kysely<Database>, threadId: ThreadId, role: MessageRole): Promise<Message | undefined> {
+  const row = await db
+    .selectFrom('messages')
+    .selectAll()
+    .modifyEnd(sql`/* messages.findFirstMessageByRole */`)
+    .where('thread_id', '=', threadId)
+    .where('role', '=', role)
+    .orderBy('seq', 'asc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && toMessage(row);
+}
+
+export interface NewMessage {
+  id: MessageId;
+  threadId: ThreadId;
+  runId: RunId | null;
+  role: MessageRole;
+  content: string;
+  metadata: Record<string, unknown>;
+  clientMessageId: string | null;
+}
+
+/**
+ * Takes the thread's next seq and inserts the message in one statement. The thread row's
+ * update lock serialises concurrent senders, so seqs stay gap-free; the caller must hold
+ * the thread lock already if it checked anything (like a client message ID) beforehand.
+ */
+export async function insertMessageWithNextSeq(trx: Transaction<Database>, message: NewMessage): Promise<Message> {
+  const { rows } = await sql<MessageRow>`/* messages.insertMessageWithNextSeq */
+    with next as (
+      update threads set last_seq = last_seq + 1, updated_at = now()
+      where id = ${message.threadId}
+      returning last_seq
+    )
+    insert into messages (id, thread_id, run_id, role, content, metadata, seq, client_message_id)
+    select ${message.id}, ${message.threadId}, ${message.runId}, ${message.role}, ${message.content},
+           ${JSON.stringify(message.metadata)}::jsonb, next.last_seq, ${message.clientMessageId}
+    from next
+    returning *`.execute(trx);
+  const row = rows[0];
+  if (!row) throw new Error(`Thread ${message.threadId} vanished while inserting a message`);
+  return toMessage(row);
+}

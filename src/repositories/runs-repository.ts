@@ -1,0 +1,112 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, RunRow } from '../db/database.js';
+import type { Run, RunStatus } from '../domain/run.js';
+import type { RunId, ThreadId } from '../ids/id-types.js';
+import { NotFoundError } from '../errors/domain-errors.js';
+import type { PageWindow, TimeCursor } from './page-window.js';
+import { groupBy } from './group-by.js';
+
+export function toRun(row: RunRow): Run {
+  return {
+    id: row.id as RunId,
+    threadId: row.thread_id as ThreadId,
+    status: row.status,
+    metadata: row.metadata,
+    error: row.error,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+  };
+}
+
+/** Runs of the owner's threads only. */
+export async function findRunsByIds(db: Kysely<Database>, ownerId: string, ids: readonly RunId[]): Promise<Run[]> {
+  const rows = await db
+    .selectFrom('runs')
+    .innerJoin('threads', 'threads.id', 'runs.thread_id')
+    .selectAll('runs')
+    .modifyEnd(sql`/* runs.findRunsByIds */`)
+    .where('runs.id', '=', sql<string>`any(${sql.val(ids)})`)
+    .where('threads.owner_id', '=', ownerId)
+    .execute();
+  return rows.map(toRun);
+}
+
+/**
+ * One page of runs for each thread, newest first, in a single statement: a LATERAL subquery
+ * per thread walks `runs_thread_created_idx`, so the cost grows with the page, not the table.
+ */
+export async function findRunPagesByThreadIds(
+  db: Kysely<Database>,
+  threadIds: readonly ThreadId[],
+  window: PageWindow<TimeCursor>,
+  status: RunStatus | undefined,
+): Promise<Map<ThreadId, Run[]>> {
+  const direction = sql.raw(window.backwards ? 'asc' : 'desc');
+  const after = window.after ? sql`and (r.created_at, r.id) < (${window.after.at}, ${window.after.id})` : sql``;
+  const before = window.before ? sql`and (r.created_at, r.id) > (${window.before.at}, ${window.before.id})` : sql``;
+  const byStatus = status ? sql`and r.status = ${status}` : sql``;
+  const { rows } = await sql<RunRow>`/* runs.findRunPagesByThreadIds */
+    select page.* from unnest(${sql.val(threadIds)}::text[]) as t(id)
+    cross join lateral (
+      select r.* from runs r
+      where r.thread_id = t.id ${byStatus} ${after} ${before}
+      order by r.created_at ${direction}, r.id ${direction}
+      limit ${window.limit}
+    ) page`.execute(db);
+  return groupBy(rows.map(toRun), (run) => run.threadId);
+}
+
+export async function insertRun(
+  trx: Transaction<Database>,
+  run: { id: RunId; threadId: ThreadId; metadata: Record<string, unknown> },
+): Promise<Run> {
+  const row = await trx
+    .insertInto('runs')
+    .values({ id: run.id, thread_id: run.threadId, metadata: JSON.stringify(run.metadata), error: null, started_at: null, completed_at: null })
+    .returningAll()
+    .modifyEnd(sql`/* runs.insertRun */`)
+    .executeTakeFirstOrThrow();
+  return toRun(row);
+}
+
+/** Locks the run (of one of the owner's threads) so its status changes one at a time. */
+export async function lockOwnedRun(trx: Transaction<Database>, ownerId: string, id: RunId): Promise<Run> {
+  const row = await trx
+    .selectFrom('runs')
+    .innerJoin('threads', 'threads.id', 'runs.thread_id')
+    .selectAll('runs')
+    .modifyEnd(sql`/* runs.lockOwnedRun */`)
+    .where('runs.id', '=', id)
+    .where('threads.owner_id', '=', ownerId)
+    .forUpdate('runs')
+    .executeTakeFirst();
+  if (!row) throw runNotFound(id);
+  return toRun(row);
+}
+
+export async function updateRunStatus(
+  trx: Transaction<Database>,
+  id: RunId,
+  change: { status: RunStatus; error: string | null; started: boolean; completed: boolean },
+): Promise<Run> {
+  const row = await trx
+    .updateTable('runs')
+    .set({
+      status: change.status,
+      error: change.error,
+      updated_at: sql`now()`,
+      // Timestamps record the first time a run started and when it reached a terminal state.
+      ...(change.started ? { started_at: sql<Date>`coalesce(started_at, now())` } : {}),
+      ...(change.completed ? { completed_at: sql<Date>`now()` } : {}),
+    })
+    .modifyEnd(sql`/* runs.updateRunStatus */`)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toRun(row);
+}
+
+export function runNotFound(id: string): NotFoundError {
+  return new NotFoundError(`Run ${id} not found`, { id });
+}

@@ -1,0 +1,17 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { builder } from './builder.js';
+import './types/scalars.js';
+import './types/viewer.js';
+import './types/thread.js';
+import './types/run.js';
+import './types/message.js';
+import './types/thread-mutations.js';
+import './types/run-mutations.js';
+import './types/message-mutations.js';
+
+export const schema: GraphQLSchema = builder.toSchema();
+
+/** The SDL checked in as schema.graphql; sorted so the file diffs cleanly. */
+export function printSchemaSdl(): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

@@ -1,0 +1,57 @@
+import type { Message } from '../../domain/message.js';
+import type { Run } from '../../domain/run.js';
+import { RUN_STATUSES } from '../../domain/run.js';
+import { RUN_ID_REGEX } from '../../ids/id-formats.js';
+import { parseRunId } from '../../ids/parse-ids.js';
+import { builder } from '../builder.js';
+import { parseSeqCursor, seqCursor } from '../pagination/cursors.js';
+import { resolvePage } from '../pagination/resolve-page.js';
+import { MessageConnection, MessageRef } from './message.js';
+import { nullWhenNotFound, ThreadRef } from './thread.js';
+
+export const RunStatusEnum = builder.enumType('RunStatus', { values: RUN_STATUSES });
+
+export const RunRef = builder.objectRef<Run>('Run');
+
+builder.node(RunRef, {
+  description: 'One agent run inside a thread. Its ID embeds the thread ID.',
+  id: { resolve: (run) => run.id },
+  isTypeOf: (value) => RUN_ID_REGEX.test((value as Run).id),
+  loadMany: (ids, ctx) => ctx.loaders.runById.loadMany(ids.map(parseRunId)).then(nullWhenNotFound),
+  fields: (t) => ({
+    threadId: t.exposeID('threadId'),
+    thread: t.field({ type: ThreadRef, resolve: (run, _args, ctx) => ctx.loaders.threadById.load(run.threadId) }),
+    status: t.expose('status', { type: RunStatusEnum }),
+    metadata: t.expose('metadata', { type: 'JSON' }),
+    error: t.exposeString('error', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true }),
+    messages: t.connection(
+      {
+        type: MessageRef,
+        description: 'Messages produced in this run, in seq order.',
+        resolve: (run, args, ctx) =>
+          resolvePage(args, { toCursor: (m: Message) => seqCursor(m.seq), parse: parseSeqCursor }, (window) =>
+            ctx.loaders.messagesOfRun.load({ parentId: run.id, window }),
+          ),
+      },
+      MessageConnection,
+    ),
+  }),
+});
+
+export const RunConnection = builder.connectionObject({ type: RunRef, name: 'RunConnection' }, { name: 'RunEdge' });
+
+builder.queryField('run', (t) =>
+  t.withAuth({ authenticated: true }).field({
+    type: RunRef,
+    nullable: true,
+    description: "A run in one of the viewer's threads; null when absent or another user's.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const [run] = nullWhenNotFound(await ctx.loaders.runById.loadMany([parseRunId(args.id)]));
+      return run ?? null;
+    },
+  }),
+);

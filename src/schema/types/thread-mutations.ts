@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { deriveThreadTitle } from '../../domain/thread-title.js';
+import { ids } from '../../ids/generate-ids.js';
+import { parseThreadId } from '../../ids/parse-ids.js';
+import { InvalidInputError } from '../../errors/domain-errors.js';
+import { findFirstMessageByRole } from '../../repositories/messages-repository.js';
+import {
+  archiveThreads,
+  findActiveThread,
+  insertThread,
+  lockOwnedThread,
+  lockThreadCreationForOwner,
+  updateThread,
+} from '../../repositories/threads-repository.js';
+import { builder } from '../builder.js';
+import { metadataSchema, ThreadRef, titleSchema } from './thread.js';
+
+/** Most threads one archiveThreads call may name. */
+const MAX_ARCHIVE_BATCH = 100;
+
+const CreateThreadInput = builder.inputType('CreateThreadInput', {
+  fields: (t) => ({
+    title: t.string({ required: false, validate: titleSchema.nullish() }),
+    metadata: t.field({ type: 'JSON', required: false, validate: metadataSchema.nullish() }),
+  }),
+});
+
+const UpdateThreadInput = builder.inputType('UpdateThreadInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    title: t.string({ required: false, description: 'New title; null clears it, omitted keeps it.', validate: titleSchema.nullish() }),
+    metadata: t.field({ type: 'JSON', required: false, description: 'Replaces the metadata object.', validate: metadataSchema.nullish() }),
+  }),
+});
+
+const asMetadata = (value: unknown) => (value ?? undefined) as Record<string, unknown> | undefined;
+
+builder.mutationFields((t) => ({
+  createThread: t.withAuth({ authenticated: true }).field({
+    type: ThreadRef,
+    args: { input: t.arg({ type: CreateThreadInput, required: false }) },
+    resolve: async (_root, { input }, ctx) =>
+      insertThread(await ctx.uow.writer(), {
+        id: ids.threadId('api'),
+        ownerId: ctx.userId,
+        title: input?.title ?? null,
+        metadata: asMetadata(input?.metadata) ?? {},
+      }),
+  }),
+  getOrCreateActiveThread: t.withAuth({ authenticated: true }).field({
+    type: ThreadRef,
+    description: "The viewer's active thread, created if there is none (at most one is created, even under concurrent calls).",
+    resolve: async (_root, _args, ctx) => {
+      const trx = await ctx.uow.writer();
+      await lockThreadCreationForOwner(trx, ctx.userId);
+      return (
+        (await findActiveThread(trx, ctx.userId)) ??
+        insertThread(trx, { id: ids.threadId('session'), ownerId: ctx.userId, title: null, metadata: {} })
+      );
+    },
+  }),
+  updateThread: t.withAuth({ authenticated: true }).field({
+    type: ThreadRef,
+    args: { input: t.arg({ type: UpdateThreadInput, required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      updateThread(await ctx.uow.writer(), ctx.userId, parseThreadId(input.id), {
+        title: input.title === undefined ? undefined : (input.title ?? null),
+        metadata: asMetadata(input.metadata),
+      }),
+  }),
+  archiveThread: t.withAuth({ authenticated: true }).field({
+    type: ThreadRef,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const [thread] = await archiveThreads(await ctx.uow.writer(), ctx.userId, [parseThreadId(args.id)]);
+      return thread!;
+    },
+  }),
+  archiveThreads: t.withAuth({ authenticated: true }).field({
+    type: [ThreadRef],
+    description: `Archives all the named threads or none (at most ${MAX_ARCHIVE_BATCH}).`,
+    args: { ids: t.arg.idList({ required: true, validate: z.array(z.unknown()).max(MAX_ARCHIVE_BATCH) }) },
+    resolve: async (_root, args, ctx) => {
+      const threadIds = [...new Set(args.ids.map(parseThreadId))];
+      return archiveThreads(await ctx.uow.writer(), ctx.userId, threadIds);
+    },
+  }),
+  generateThreadTitle: t.withAuth({ authenticated: true }).field({
+    type: ThreadRef,
+    description: 'Sets the title from the first user message (deterministic, no model call).',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const trx = await ctx.uow.writer();
+      const thread = await lockOwnedThread(trx, ctx.userId, parseThreadId(args.id));
+      const first = await findFirstMessageByRole(trx, thread.id, 'USER');
+      const title = first && deriveThreadTitle(first.content);
+      if (!title) throw new InvalidInputError(`Thread ${thread.id} has no user message to derive a title from`);
+      return updateThread(trx, ctx.userId, thread.id, { title });
+    },
+  }),
+}));

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import type { Message } from '../../domain/message.js';
+import type { Run } from '../../domain/run.js';
+import type { Thread } from '../../domain/thread.js';
+import { MAX_TITLE_LENGTH, THREAD_STATUSES } from '../../domain/thread.js';
+import { THREAD_ID_REGEX } from '../../ids/id-formats.js';
+import { parseThreadId } from '../../ids/parse-ids.js';
+import { NotFoundError } from '../../errors/domain-errors.js';
+import { findActiveThread, listThreadsByOwner } from '../../repositories/threads-repository.js';
+import { builder } from '../builder.js';
+import { parseSeqCursor, parseTimeCursor, seqCursor, timeCursor } from '../pagination/cursors.js';
+import { resolvePage } from '../pagination/resolve-page.js';
+import { MessageConnection, MessageRef } from './message.js';
+import { RunConnection, RunRef, RunStatusEnum } from './run.js';
+
+export const ThreadStatusEnum = builder.enumType('ThreadStatus', { values: THREAD_STATUSES });
+
+export const ThreadRef = builder.objectRef<Thread>('Thread');
+
+export const titleSchema = z.string().trim().max(MAX_TITLE_LENGTH, `Title must be at most ${MAX_TITLE_LENGTH} characters`);
+export const metadataSchema = z.record(z.string(), z.unknown(), 'metadata must be a JSON object');
+
+builder.node(ThreadRef, {
+  description: 'A conversation: an ordered list of messages, and the agent runs that worked on it.',
+  id: { resolve: (thread) => thread.id },
+  isTypeOf: (value) => THREAD_ID_REGEX.test((value as Thread).id),
+  loadMany: (ids, ctx) => ctx.loaders.threadById.loadMany(ids.map(parseThreadId)).then(nullWhenNotFound),
+  fields: (t) => ({
+    title: t.exposeString('title', { nullable: true }),
+    status: t.expose('status', { type: ThreadStatusEnum }),
+    metadata: t.expose('metadata', { type: 'JSON' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last activity: a message, a rename, an archive.' }),
+    messageCount: t.int({ resolve: (thread) => thread.lastSeq }),
+    messages: t.connection(
+      {
+        type: MessageRef,
+        description: 'Messages in seq order; `last: n` gives the newest n.',
+        resolve: (thread, args, ctx) =>
+          resolvePage(args, { toCursor: (m: Message) => seqCursor(m.seq), parse: parseSeqCursor }, (window) =>
+            ctx.loaders.messagesOfThread.load({ parentId: thread.id, window }),
+          ),
+      },
+      MessageConnection,
+    ),
+    runs: t.connection(
+      {
+        type: RunRef,
+        description: 'Runs, newest first.',
+        args: { status: t.arg({ type: RunStatusEnum, required: false }) },
+        resolve: (thread, args, ctx) =>
+          resolvePage(args, { toCursor: (r: Run) => timeCursor(r.createdAt, r.id), parse: parseTimeCursor }, (window) =>
+            ctx.loaders.runsOfThread.load({ parentId: thread.id, window, extra: args.status ?? undefined }),
+          ),
+      },
+      RunConnection,
+    ),
+  }),
+});
+
+/** Loader results for nullable lookups: absent (or not the viewer's) becomes null, other failures throw. */
+export function nullWhenNotFound<T>(results: Array<T | Error>): Array<T | null> {
+  return results.map((result) => {
+    if (result instanceof NotFoundError) return null;
+    if (result instanceof Error) throw result;
+    return result;
+  });
+}
+
+builder.queryFields((t) => ({
+  thread: t.withAuth({ authenticated: true }).field({
+    type: ThreadRef,
+    nullable: true,
+    description: "One of the viewer's threads; null when absent or another user's.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const [thread] = nullWhenNotFound(await ctx.loaders.threadById.loadMany([parseThreadId(args.id)]));
+      return thread ?? null;
+    },
+  }),
+  threads: t.withAuth({ authenticated: true }).connection(
+    {
+      type: ThreadRef,
+      description: "The viewer's threads, newest activity first.",
+      args: {
+        status: t.arg({ type: ThreadStatusEnum, required: false }),
+        metadata: t.arg({ type: 'JSON', required: false, description: 'Only threads whose metadata contains this object.', validate: metadataSchema.optional().nullable() }),
+      },
+      resolve: (_root, args, ctx) =>
+        resolvePage(args, { toCursor: (thread: Thread) => timeCursor(thread.updatedAt, thread.id), parse: parseTimeCursor }, (window) =>
+          listThreadsByOwner(
+            ctx.uow.reader,
+            ctx.userId,
+            { status: args.status ?? undefined, metadataContains: (args.metadata as Record<string, unknown> | null) ?? undefined },
+            window,
+          ),
+        ),
+    },
+    { name: 'ThreadConnection' },
+    { name: 'ThreadEdge' },
+  ),
+  activeThread: t.withAuth({ authenticated: true }).field({
+    type: ThreadRef,
+    nullable: true,
+    description: "The viewer's most recently active ACTIVE thread.",
+    resolve: async (_root, _args, ctx) => (await findActiveThread(ctx.uow.reader, ctx.userId)) ?? null,
+  }),
+}));

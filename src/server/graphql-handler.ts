@@ -1,0 +1,54 @@
+import { createYoga } from 'graphql-yoga';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { verifyBearerToken } from '../context/bearer-token.js';
+import { createExecutionContext, type ExecutionContext, type RequestLimits } from '../context/execution-context.js';
+import type { Database } from '../db/database.js';
+import { UnauthenticatedError } from '../errors/domain-errors.js';
+import { schema } from '../schema/index.js';
+import { createErrorMasker } from './error-masking.js';
+import { useQueryLimits } from './query-limits.js';
+import { useUnitOfWork } from './unit-of-work-plugin.js';
+
+export interface GraphqlHandlerDeps {
+  db: Kysely<Database>;
+  log: Logger;
+  jwtSecret: string;
+  limits: RequestLimits;
+}
+
+/** Resolves the caller from a Bearer header: a user, or the reason there is none. */
+export async function authenticate(authorization: string | null | undefined, secret: string) {
+  try {
+    return { userId: await verifyBearerToken(authorization, secret) };
+  } catch (error) {
+    if (error instanceof UnauthenticatedError) return { failure: error.message };
+    throw error;
+  }
+}
+
+/** graphql-yoga over HTTP, with one execution context per request created here, at the edge. */
+export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
+  return createYoga<Record<string, unknown>, ExecutionContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: { title: 'Threadline', defaultQuery: '{ viewer { id } }' },
+    maskedErrors: { maskError: createErrorMasker(deps.log), isDev: false },
+    logging: {
+      debug: (...args) => deps.log.debug(args.map(String).join(' ')),
+      info: (...args) => deps.log.info(args.map(String).join(' ')),
+      warn: (...args) => deps.log.warn(args.map(String).join(' ')),
+      // Yoga logs every client error here; real failures are logged with their stack by the error masker.
+      error: (...args) => deps.log.debug(args.map(String).join(' ')),
+    },
+    plugins: [useQueryLimits(), useUnitOfWork()],
+    context: async ({ request }) =>
+      createExecutionContext({
+        db: deps.db,
+        log: deps.log,
+        limits: deps.limits,
+        auth: await authenticate(request.headers.get('authorization'), deps.jwtSecret),
+      }),
+  });
+}
