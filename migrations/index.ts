@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import * as coreTables from './2026-11-22T0000_core_tables.js';
+
+/**
+ * Every migration, by its dated name. Listed statically rather than discovered on disk so the
+ * same list works under tsx, vitest and compiled output alike; a unit test fails when a file
+ * in this folder is missing here.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-22T0000_core_tables': coreTables,
+};
