@@ -22,6 +22,28 @@ const EnvironmentModel = z.object({
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
   /** Largest message content, in UTF-8 bytes. Default 65536. */
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1).max(10_485_760).default(65_536),
+  /** Redis connection string; unset starts a private redis-server under DATA_DIR when one is installed. */
+  REDIS_URL: z.string().url().optional(),
+  /** Port of the embedded redis-server. Default 56379. */
+  EMBEDDED_REDIS_PORT: z.coerce.number().int().min(1).max(65535).default(56379),
+  /** AOF fsync policy of the embedded redis-server: what a crash can lose. Default everysec. */
+  REDIS_APPENDFSYNC: z.enum(['always', 'everysec', 'no']).default('everysec'),
+  /** Messages kept per thread in the Redis window. Default 200. */
+  HOT_WINDOW_SIZE: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** Days an idle thread's hot state stays in Redis. Default 7. */
+  HOT_STATE_TTL_DAYS: z.coerce.number().min(0.0001).max(365).default(7),
+  /** Run the Postgres persister and ClickHouse archiver inside the server process. Default true. */
+  RUN_WORKERS_IN_PROCESS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  /** Stream entries per persister batch. Default 500. */
+  PERSISTER_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** How long a persister read waits for entries, ms. Default 20. */
+  PERSISTER_BLOCK_MS: z.coerce.number().int().min(1).max(60_000).default(20),
+  /** Pending entries idle this long are reclaimed from a dead worker, ms. Default 30000. */
+  PERSISTER_CLAIM_IDLE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** ClickHouse server URL; unset uses embedded chDB under DATA_DIR. */
+  CLICKHOUSE_URL: z.string().url().optional(),
+  /** Rows per ClickHouse insert. Default 5000. */
+  ARCHIVE_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5_000),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -35,6 +57,18 @@ export interface Config {
     | { readonly kind: 'embedded'; readonly port: number; readonly poolSize: number };
   readonly auth: { readonly jwtSecret: string | undefined };
   readonly limits: { readonly maxMessageBytes: number };
+  readonly redis:
+    | { readonly kind: 'external'; readonly url: string }
+    | { readonly kind: 'embedded'; readonly port: number; readonly appendFsync: 'always' | 'everysec' | 'no' };
+  readonly hotTier: { readonly windowSize: number; readonly ttlSeconds: number };
+  readonly workers: {
+    readonly inProcess: boolean;
+    readonly batchSize: number;
+    readonly blockMs: number;
+    readonly claimIdleMs: number;
+    readonly archiveBatchSize: number;
+  };
+  readonly clickhouse: { readonly kind: 'external'; readonly url: string } | { readonly kind: 'embedded'; readonly path: string };
   readonly logLevel: string;
 }
 
@@ -43,14 +77,15 @@ export class ConfigError extends Error {}
 /** Parses the environment, reporting every problem at once rather than the first. */
 export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
   const parsed = EnvironmentModel.safeParse(environment);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  // Read from the raw environment so it is reported with the other problems, not after they are fixed.
+  if (environment.NODE_ENV === 'production' && environment.JWT_SECRET === undefined) {
+    problems.push('  JWT_SECRET: required when NODE_ENV=production');
+  }
+  if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const env = parsed.data;
-  if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
-    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required when NODE_ENV=production');
-  }
   return deepFreeze({
     env: env.NODE_ENV,
     http: { port: env.PORT, host: env.HOST },
@@ -60,6 +95,20 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       : { kind: 'embedded', port: env.EMBEDDED_PG_PORT, poolSize: env.DATABASE_POOL_SIZE },
     auth: { jwtSecret: env.JWT_SECRET },
     limits: { maxMessageBytes: env.MAX_MESSAGE_BYTES },
+    redis: env.REDIS_URL
+      ? { kind: 'external', url: env.REDIS_URL }
+      : { kind: 'embedded', port: env.EMBEDDED_REDIS_PORT, appendFsync: env.REDIS_APPENDFSYNC },
+    hotTier: { windowSize: env.HOT_WINDOW_SIZE, ttlSeconds: Math.round(env.HOT_STATE_TTL_DAYS * 86_400) },
+    workers: {
+      inProcess: env.RUN_WORKERS_IN_PROCESS,
+      batchSize: env.PERSISTER_BATCH_SIZE,
+      blockMs: env.PERSISTER_BLOCK_MS,
+      claimIdleMs: env.PERSISTER_CLAIM_IDLE_MS,
+      archiveBatchSize: env.ARCHIVE_BATCH_SIZE,
+    },
+    clickhouse: env.CLICKHOUSE_URL
+      ? { kind: 'external', url: env.CLICKHOUSE_URL }
+      : { kind: 'embedded', path: `${env.DATA_DIR}/clickhouse` },
     logLevel: env.LOG_LEVEL,
   });
 }

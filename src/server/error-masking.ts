@@ -12,6 +12,7 @@ const MASKED_MESSAGE = 'Unexpected error.';
  */
 export function createErrorMasker(log: Logger) {
   return (error: unknown): Error => {
+    console.log("MASK", error, (error as any)?.originalError, Object.getPrototypeOf((error as any)?.originalError ?? {})?.constructor?.name);
     if (!(error instanceof GraphQLError)) return internal(log, error);
     const cause = error.originalError;
     if (!cause || cause === error) return error.extensions.code ? error : withCode(error, 'BAD_USER_INPUT', error.message);

@@ -11,6 +11,7 @@ import {
   parseThreadId,
   threadIdOf,
 } from '../../../src/ids/parse-ids.js';
+import type { NodeId } from '../../../src/ids/id-types.js';
 
 const RUNS = { numRuns: 5_000 };
 
@@ -61,7 +62,7 @@ const anyString = fc.oneof(
   minted.map(({ runId }) => runId),
 );
 
-const PARSERS = { parseThreadId, parseRunId, parseMessageId, parseNodeId } as const;
+const PARSERS: Record<string, (value: unknown) => string | NodeId> = { parseThreadId, parseRunId, parseMessageId, parseNodeId };
 
 /** Calls parse; fails the property if it throws anything but an INVALID_ID error. */
 function parsedOrRejected<T>(parse: (value: unknown) => T, value: unknown): T | undefined {

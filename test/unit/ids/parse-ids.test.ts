@@ -99,6 +99,16 @@ describe('legacy and damaged forms', () => {
 
 const near = (id: string, from: string, to: string) => id.replace(from, to);
 
+/** How an error message shows a value: strings quoted (cut at 80 characters), the rest as text. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  try {
+    return String(value);
+  } catch {
+    return '[object Object]';
+  }
+}
+
 /** Values no parser accepts, with why. */
 const GARBAGE: Array<[string, unknown]> = [
   ['empty', ''],
@@ -146,8 +156,7 @@ describe('rejection of garbage', () => {
     it.each(GARBAGE)('rejects %s', (_why, value) => {
       const error = rejection(parse, value);
       expect(error.code).toBe('INVALID_ID');
-      expect(error.message).toContain(`Invalid ${kind} ID`);
-      expect(error.message).toContain(EXPECTED_FORMAT[kind as Kind]);
+      expect(error.message).toBe(`Invalid ${kind} ID ${shown(value)}: expected ${EXPECTED_FORMAT[kind as Kind]}`);
       expect(error.details).toEqual({ value, kind });
     });
   });
@@ -155,7 +164,7 @@ describe('rejection of garbage', () => {
   it.each(GARBAGE)('parseNodeId rejects %s with the node format', (_why, value) => {
     const error = rejection(parseNodeId, value);
     expect(error.code).toBe('INVALID_ID');
-    expect(error.message).toContain(EXPECTED_FORMAT.node);
+    expect(error.message).toBe(`Invalid node ID ${shown(value)}: expected ${EXPECTED_FORMAT.node}`);
     expect(error.details).toEqual({ value, kind: 'node' });
   });
 

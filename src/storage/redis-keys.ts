@@ -1,0 +1,29 @@
+import type { ThreadId } from '../ids/id-types.js';
+
+/**
+ * Every Redis key and channel name, from one place. Per-thread keys share a hash tag
+ * (`{threadId}`) so one Lua script may touch them all, on one node, under Redis Cluster too.
+ */
+export function threadKeys(threadId: ThreadId) {
+  const tag = `tl:{${threadId}}`;
+  return {
+    /** Hash: owner, status, seq (last assigned), persisted (watermark), coldClientIds. */
+    meta: `${tag}:meta`,
+    /** List of message JSON, oldest first: the recent window reads are served from. */
+    window: `${tag}:window`,
+    /** Hash: clientMessageId → message JSON, for idempotent sends. */
+    clientIds: `${tag}:cmid`,
+  };
+}
+
+/** The persistence stream: every acked message, read by the Postgres and ClickHouse consumer groups. */
+export const PERSISTENCE_STREAM = 'tl:stream';
+/** Entries that failed too often to be written, with their error, kept for inspection and replay. */
+export const DEAD_LETTER_STREAM = 'tl:stream:dead';
+/** Consumer group names on the persistence stream. */
+export const CONSUMER_GROUPS = { postgres: 'postgres', clickhouse: 'clickhouse' } as const;
+
+/** The pub/sub channel carrying one thread's events to every server instance. */
+export function threadChannel(threadId: ThreadId): string {
+  return `tl:events:${threadId}`;
+}

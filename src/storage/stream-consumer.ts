@@ -1,0 +1,159 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { DEAD_LETTER_STREAM } from './redis-keys.js';
+import { parseStreamFields, type StreamRecord } from './stream-records.js';
+
+export interface StreamEntry {
+  id: string;
+  record: StreamRecord;
+}
+
+export interface StreamConsumerOptions {
+  /** A connection of its own: blocking reads hold it. */
+  redis: Redis;
+  stream: string;
+  group: string;
+  /** Unique per process; a restarted worker may reuse its name to take back its own pending entries. */
+  consumer: string;
+  /** Writes a batch; throws to have it retried. */
+  handle: (entries: StreamEntry[]) => Promise<void>;
+  /** Errors worth retrying forever (the target is down) rather than suspecting the entries. Default: none. */
+  isTransient?: (error: unknown) => boolean;
+  log: Logger;
+  /** Entries per read. Default 500. */
+  batchSize?: number;
+  /** How long one read waits for entries, ms. Default 50. */
+  blockMs?: number;
+  /** Entries pending this long with a dead consumer are reclaimed (XAUTOCLAIM), ms. Default 30000. */
+  claimIdleMs?: number;
+  /** Tries for one entry on its own before it is dead-lettered. Default 5. */
+  maxAttempts?: number;
+  /** Backoff after a failure, doubled up to maxBackoffMs. Defaults 100 and 5000. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/**
+ * At-least-once consumption of a Redis Stream through a consumer group: read a batch, hand it
+ * over, XACK only after the handler succeeded. Entries of dead consumers are reclaimed; a batch
+ * that fails for a non-transient reason is retried entry by entry, and an entry that keeps
+ * failing goes to the dead-letter stream with its error, so one poison entry blocks nothing.
+ */
+export function createStreamConsumer(options: StreamConsumerOptions) {
+  const batchSize = options.batchSize ?? 500;
+  const blockMs = options.blockMs ?? 50;
+  const claimIdleMs = options.claimIdleMs ?? 30_000;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const isTransient = options.isTransient ?? (() => false);
+  const { redis, stream, group, consumer, log } = options;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let backoffMs = 0;
+  let lastClaimAt = 0;
+
+  async function ensureGroup(): Promise<void> {
+    try {
+      await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!String(error).includes('BUSYGROUP')) throw error;
+    }
+  }
+
+  async function readBatch(id: '0' | '>'): Promise<Array<[string, string[]]>> {
+    const blocking = id === '>' ? ['BLOCK', String(blockMs)] : [];
+    const reply = (await redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(batchSize), ...blocking, 'STREAMS', stream, id)) as Array<[string, Array<[string, string[] | null]>]> | null;
+    // Entries deleted while pending come back with null fields; they can only be acked.
+    const entries = reply?.[0]?.[1] ?? [];
+    const deleted = entries.filter(([, fields]) => fields === null).map(([entryId]) => entryId);
+    if (deleted.length) await redis.xack(stream, group, ...deleted);
+    return entries.filter((entry): entry is [string, string[]] => entry[1] !== null);
+  }
+
+  async function reclaimStale(): Promise<Array<[string, string[]]>> {
+    if (Date.now() - lastClaimAt < claimIdleMs / 2) return [];
+    lastClaimAt = Date.now();
+    const [, entries] = (await redis.xautoclaim(stream, group, consumer, claimIdleMs, '0-0', 'COUNT', batchSize)) as [
+      string,
+      Array<[string, string[] | null]>,
+    ];
+    if (entries.length) log.warn({ stream, group, count: entries.length }, 'reclaimed entries left pending by a dead consumer');
+    return entries.filter((entry): entry is [string, string[]] => entry[1] !== null);
+  }
+
+  async function process(raw: Array<[string, string[]]>): Promise<void> {
+    const valid: StreamEntry[] = [];
+    for (const [id, fields] of raw) {
+      try {
+        valid.push({ id, record: parseStreamFields(fields) });
+      } catch (error) {
+        await deadLetter(id, fields, error);
+      }
+    }
+    if (valid.length === 0) return;
+    try {
+      await options.handle(valid);
+      await redis.xack(stream, group, ...valid.map((entry) => entry.id));
+    } catch (error) {
+      if (isTransient(error) || valid.length === 1) throw error;
+      log.warn({ err: error, stream, group, count: valid.length }, 'batch failed; retrying its entries one by one');
+      for (const entry of valid) await processAlone(entry);
+    }
+  }
+
+  async function processAlone(entry: StreamEntry): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await options.handle([entry]);
+        await redis.xack(stream, group, entry.id);
+        return;
+      } catch (error) {
+        if (isTransient(error)) throw error;
+        if (attempt >= maxAttempts) return deadLetter(entry.id, ['type', entry.record.type, 'data', JSON.stringify(entry.record.record)], error);
+        await sleep(Math.min(options.initialBackoffMs ?? 100, 1000) * attempt);
+      }
+    }
+  }
+
+  async function deadLetter(id: string, fields: string[], error: unknown): Promise<void> {
+    log.error({ err: error, stream, group, entryId: id }, 'dead-lettering a stream entry');
+    await redis.xadd(DEAD_LETTER_STREAM, '*', 'source', stream, 'group', group, 'entry', id, 'error', String(error), ...fields);
+    await redis.xack(stream, group, id);
+  }
+
+  async function run(): Promise<void> {
+    let ownPendingDone = false;
+    while (running) {
+      try {
+        if (!ownPendingDone) await ensureGroup();
+        // After a restart, first finish what this consumer had read but not acked.
+        const raw = ownPendingDone ? [...(await reclaimStale()), ...(await readBatch('>'))] : await readBatch('0');
+        if (!ownPendingDone && raw.length === 0) ownPendingDone = true;
+        if (raw.length) await process(raw);
+        backoffMs = 0;
+      } catch (error) {
+        backoffMs = Math.min(backoffMs ? backoffMs * 2 : (options.initialBackoffMs ?? 100), options.maxBackoffMs ?? 5_000);
+        log.warn({ err: error, stream, group, retryInMs: backoffMs }, 'stream consumer failed; backing off');
+        await sleep(backoffMs);
+      }
+    }
+  }
+
+  return {
+    start(): void {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    /** Finishes the batch in hand, then stops reading. */
+    async stop(): Promise<void> {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+export type StreamConsumer = ReturnType<typeof createStreamConsumer>;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { Message } from '../domain/message.js';
+import { MESSAGE_ROLES } from '../domain/message.js';
+import { RUN_STATUSES, type Run } from '../domain/run.js';
+import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
+import { MESSAGE_ID_REGEX, RUN_ID_REGEX, THREAD_ID_REGEX } from '../ids/id-formats.js';
+
+/**
+ * What travels on the persistence stream. Each entry is `type <kind> data <json>`; the JSON
+ * is validated when read, and an entry that fails validation is a poison entry (dead-lettered).
+ */
+const MessageRecordModel = z.object({
+  id: z.string().regex(MESSAGE_ID_REGEX),
+  threadId: z.string().regex(THREAD_ID_REGEX),
+  ownerId: z.string().min(1),
+  runId: z.string().regex(RUN_ID_REGEX).nullable(),
+  role: z.enum(MESSAGE_ROLES),
+  content: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  seq: z.number().int().positive(),
+  clientMessageId: z.string().nullable(),
+  createdAt: z.string().datetime(),
+});
+
+const RunRecordModel = z.object({
+  id: z.string().regex(RUN_ID_REGEX),
+  threadId: z.string().regex(THREAD_ID_REGEX),
+  ownerId: z.string().min(1),
+  status: z.enum(RUN_STATUSES),
+  error: z.string().nullable(),
+  createdAt: z.string().datetime(),
+  startedAt: z.string().datetime().nullable(),
+  completedAt: z.string().datetime().nullable(),
+  /** When this transition happened. */
+  at: z.string().datetime(),
+});
+
+export type MessageRecord = z.infer<typeof MessageRecordModel>;
+export type RunRecord = z.infer<typeof RunRecordModel>;
+export type StreamRecord = { type: 'message'; record: MessageRecord } | { type: 'run'; record: RunRecord };
+
+export function messageRecordOf(message: Message, ownerId: string): MessageRecord {
+  return { ...message, ownerId, createdAt: message.createdAt.toISOString() };
+}
+
+export function messageOfRecord(record: MessageRecord): Message {
+  return {
+    id: record.id as MessageId,
+    threadId: record.threadId as ThreadId,
+    runId: record.runId as RunId | null,
+    role: record.role,
+    content: record.content,
+    metadata: record.metadata,
+    seq: record.seq,
+    clientMessageId: record.clientMessageId,
+    createdAt: new Date(record.createdAt),
+  };
+}
+
+export function runRecordOf(run: Run, ownerId: string, at: Date): RunRecord {
+  const iso = (date: Date | null) => (date ? date.toISOString() : null);
+  return {
+    id: run.id,
+    threadId: run.threadId,
+    ownerId,
+    status: run.status,
+    error: run.error,
+    createdAt: run.createdAt.toISOString(),
+    startedAt: iso(run.startedAt),
+    completedAt: iso(run.completedAt),
+    at: at.toISOString(),
+  };
+}
+
+/** Field list for XADD. */
+export function streamFieldsOf(entry: StreamRecord): string[] {
+  return ['type', entry.type, 'data', JSON.stringify(entry.record)];
+}
+
+/** Parses an entry's fields; throws (making the entry poison) when they are not a valid record. */
+export function parseStreamFields(fields: readonly string[]): StreamRecord {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
+  const data = JSON.parse(map.get('data') ?? 'null');
+  switch (map.get('type')) {
+    case 'message':
+      return { type: 'message', record: MessageRecordModel.parse(data) };
+    case 'run':
+      return { type: 'run', record: RunRecordModel.parse(data) };
+    default:
+      throw new Error(`Unknown stream entry type ${JSON.stringify(map.get('type'))}`);
+  }
+}
