@@ -28,15 +28,20 @@ describe('loadConfig defaults', () => {
       postgres: { kind: 'embedded', port: 54329, poolSize: 10 },
       auth: { jwtSecret: undefined },
       limits: { maxMessageBytes: 65_536 },
+      redis: { kind: 'embedded', port: 56379, appendFsync: 'everysec' },
+      hotTier: { windowSize: 200, ttlSeconds: 7 * 86_400 },
+      workers: { inProcess: true, batchSize: 500, blockMs: 20, claimIdleMs: 30_000, archiveBatchSize: 5_000 },
+      clickhouse: { kind: 'embedded', path: '.threadline/clickhouse' },
       logLevel: 'info',
     } satisfies Config);
   });
 
   it('returns a deeply frozen object', () => {
     const config = loadConfig({});
-    for (const part of [config, config.http, config.postgres, config.auth, config.limits]) {
-      expect(Object.isFrozen(part)).toBe(true);
-    }
+    const objects = (value: unknown): object[] =>
+      value && typeof value === 'object' ? [value, ...Object.values(value).flatMap(objects)] : [];
+    expect(objects(config).length).toBeGreaterThan(8);
+    for (const part of objects(config)) expect(Object.isFrozen(part)).toBe(true);
     expect(() => {
       (config.http as { port: number }).port = 1;
     }).toThrow(TypeError);
@@ -64,15 +69,39 @@ describe('loadConfig values', () => {
       MAX_MESSAGE_BYTES: '1024',
       LOG_LEVEL: 'debug',
     });
-    expect(config).toEqual({
+    expect(config).toMatchObject({
       env: 'test',
       http: { port: 8080, host: '127.0.0.1' },
       dataDir: '/var/lib/threadline',
       postgres: { kind: 'embedded', port: 5433, poolSize: 25 },
       auth: { jwtSecret: SECRET },
       limits: { maxMessageBytes: 1024 },
+      clickhouse: { kind: 'embedded', path: '/var/lib/threadline/clickhouse' },
       logLevel: 'debug',
-    } satisfies Config);
+    } satisfies Partial<Config>);
+  });
+
+  it('reads the Redis, hot tier and worker settings', () => {
+    const config = loadConfig({
+      EMBEDDED_REDIS_PORT: '6380',
+      REDIS_APPENDFSYNC: 'always',
+      HOT_WINDOW_SIZE: '50',
+      HOT_STATE_TTL_DAYS: '0.5',
+      RUN_WORKERS_IN_PROCESS: 'false',
+      PERSISTER_BATCH_SIZE: '100',
+      PERSISTER_BLOCK_MS: '5',
+      PERSISTER_CLAIM_IDLE_MS: '1000',
+      ARCHIVE_BATCH_SIZE: '42',
+    });
+    expect(config.redis).toEqual({ kind: 'embedded', port: 6380, appendFsync: 'always' });
+    expect(config.hotTier).toEqual({ windowSize: 50, ttlSeconds: 43_200 });
+    expect(config.workers).toEqual({ inProcess: false, batchSize: 100, blockMs: 5, claimIdleMs: 1000, archiveBatchSize: 42 });
+  });
+
+  it('switches to an external Redis and ClickHouse when their URLs are set', () => {
+    const config = loadConfig({ REDIS_URL: 'redis://cache:6379/0', CLICKHOUSE_URL: 'http://archive:8123' });
+    expect(config.redis).toEqual({ kind: 'external', url: 'redis://cache:6379/0' });
+    expect(config.clickhouse).toEqual({ kind: 'external', url: 'http://archive:8123' });
   });
 
   it('switches to an external Postgres when DATABASE_URL is set', () => {
@@ -122,6 +151,12 @@ describe('loadConfig rejections', () => {
     ['LOG_LEVEL', 'loud'],
     ['DATABASE_URL', 'not a url'],
     ['DATABASE_URL', ''],
+    ['REDIS_URL', 'redis host'],
+    ['CLICKHOUSE_URL', '//archive'],
+    ['REDIS_APPENDFSYNC', 'sometimes'],
+    ['RUN_WORKERS_IN_PROCESS', 'yes'],
+    ['HOT_STATE_TTL_DAYS', '0'],
+    ['PERSISTER_CLAIM_IDLE_MS', '99'],
   ])('rejects %s=%j, naming it', (name, value) => {
     expect(namedIn(problemsOf({ [name]: value }))).toEqual([name]);
   });
@@ -199,9 +234,8 @@ describe('loadConfig and process.env', () => {
   it('defaults to process.env', () => {
     const settings = { NODE_ENV: 'test', PORT: '9999', HOST: '::1', DATA_DIR: '/tmp/t', EMBEDDED_PG_PORT: '6000' };
     for (const [name, value] of Object.entries(settings)) vi.stubEnv(name, value);
-    for (const name of ['DATABASE_URL', 'DATABASE_POOL_SIZE', 'JWT_SECRET', 'MAX_MESSAGE_BYTES', 'LOG_LEVEL']) {
-      vi.stubEnv(name, undefined);
-    }
+    const unset = ['DATABASE_URL', 'DATABASE_POOL_SIZE', 'JWT_SECRET', 'MAX_MESSAGE_BYTES', 'LOG_LEVEL', 'REDIS_URL', 'CLICKHOUSE_URL'];
+    for (const name of unset) vi.stubEnv(name, undefined);
     const config = loadConfig();
     expect(config.env).toBe('test');
     expect(config.http).toEqual({ port: 9999, host: '::1' });
