@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as coreTables from './2026-11-22T0000_core_tables.js';
+import * as hotStateInvalidations from './2026-11-22T0100_hot_state_invalidations.js';
 
 /**
  * Every migration, by its dated name. Listed statically rather than discovered on disk so the
@@ -8,4 +9,5 @@ import * as coreTables from './2026-11-22T0000_core_tables.js';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-22T0000_core_tables': coreTables,
+  '2026-11-22T0100_hot_state_invalidations': hotStateInvalidations,
 };

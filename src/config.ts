@@ -24,6 +24,8 @@ const EnvironmentModel = z.object({
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1).max(10_485_760).default(65_536),
   /** Redis connection string; unset starts a private redis-server under DATA_DIR when one is installed. */
   REDIS_URL: z.string().url().optional(),
+  /** Set to true to run without Redis at all (Postgres-only, degraded). Default false. */
+  DISABLE_REDIS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** Port of the embedded redis-server. Default 56379. */
   EMBEDDED_REDIS_PORT: z.coerce.number().int().min(1).max(65535).default(56379),
   /** AOF fsync policy of the embedded redis-server: what a crash can lose. Default everysec. */
@@ -58,6 +60,7 @@ export interface Config {
   readonly auth: { readonly jwtSecret: string | undefined };
   readonly limits: { readonly maxMessageBytes: number };
   readonly redis:
+    | { readonly kind: 'disabled' }
     | { readonly kind: 'external'; readonly url: string }
     | { readonly kind: 'embedded'; readonly port: number; readonly appendFsync: 'always' | 'everysec' | 'no' };
   readonly hotTier: { readonly windowSize: number; readonly ttlSeconds: number };
@@ -95,7 +98,9 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       : { kind: 'embedded', port: env.EMBEDDED_PG_PORT, poolSize: env.DATABASE_POOL_SIZE },
     auth: { jwtSecret: env.JWT_SECRET },
     limits: { maxMessageBytes: env.MAX_MESSAGE_BYTES },
-    redis: env.REDIS_URL
+    redis: env.DISABLE_REDIS
+      ? { kind: 'disabled' }
+      : env.REDIS_URL
       ? { kind: 'external', url: env.REDIS_URL }
       : { kind: 'embedded', port: env.EMBEDDED_REDIS_PORT, appendFsync: env.REDIS_APPENDFSYNC },
     hotTier: { windowSize: env.HOT_WINDOW_SIZE, ttlSeconds: Math.round(env.HOT_STATE_TTL_DAYS * 86_400) },

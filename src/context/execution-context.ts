@@ -5,6 +5,7 @@ import { UnitOfWork } from '../db/unit-of-work.js';
 import type { ConnectionId, RequestId } from '../ids/id-types.js';
 import { ids } from '../ids/generate-ids.js';
 import { createRequestLoaders, type RequestLoaders } from './request-loaders.js';
+import type { MessageStore } from '../storage/message-store.js';
 
 /** Limits the resolvers enforce; from the config. */
 export interface RequestLimits {
@@ -25,6 +26,8 @@ export interface ExecutionContext {
   loaders: RequestLoaders;
   log: Logger;
   limits: RequestLimits;
+  /** Long-lived: message writes and reads across the Redis and Postgres tiers. */
+  messageStore: MessageStore;
 }
 
 export type AuthenticatedContext = ExecutionContext & { userId: string };
@@ -35,6 +38,7 @@ export interface ContextSeed {
   limits: RequestLimits;
   auth: { userId: string } | { failure: string };
   connectionId?: ConnectionId | null;
+  messageStore: MessageStore;
 }
 
 export function createExecutionContext(seed: ContextSeed): ExecutionContext {
@@ -47,8 +51,9 @@ export function createExecutionContext(seed: ContextSeed): ExecutionContext {
     requestId,
     connectionId: seed.connectionId ?? null,
     uow,
-    loaders: createRequestLoaders(uow, userId),
+    loaders: createRequestLoaders(uow, userId, seed.messageStore),
     log: seed.log.child({ requestId, ...(seed.connectionId ? { connectionId: seed.connectionId } : {}), userId }),
     limits: seed.limits,
+    messageStore: seed.messageStore,
   };
 }

@@ -5,6 +5,8 @@ import type { Run, RunStatus } from '../domain/run.js';
 import type { Thread } from '../domain/thread.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import { NotFoundError } from '../errors/domain-errors.js';
+import type { StoredMessage } from '../storage/hot-send.js';
+import type { MessageStore } from '../storage/message-store.js';
 import { findMessagePages, findMessagesByIds } from '../repositories/messages-repository.js';
 import { findRunPagesByThreadIds, findRunsByIds, runNotFound } from '../repositories/runs-repository.js';
 import { findThreadsByIds, threadNotFound } from '../repositories/threads-repository.js';
@@ -21,7 +23,7 @@ export interface PageKey<Parent, Cursor, Extra = undefined> {
  * in one tick into one query; by-ID loaders see only the viewer's rows and answer a
  * NotFoundError for the rest, in key order.
  */
-export function createRequestLoaders(uow: UnitOfWork, viewerId: string | null) {
+export function createRequestLoaders(uow: UnitOfWork, viewerId: string | null, messageStore: MessageStore) {
   const lazy = <T>(make: () => T) => {
     let made: T | undefined;
     return () => (made ??= make());
@@ -38,8 +40,9 @@ export function createRequestLoaders(uow: UnitOfWork, viewerId: string | null) {
       (id) => new NotFoundError(`Message ${id} not found`, { id }),
     ),
   );
+  // Thread pages go through the message store: the newest messages may be in Redis only.
   const messagesOfThread = lazy(() =>
-    pageLoader<ThreadId, number, Message>((ids, window) => findMessagePages(uow.reader, { column: 'thread_id', ids }, window)),
+    pageLoader<ThreadId, number, StoredMessage>((ids, window) => messageStore.readPages(uow.reader, ids, window)),
   );
   const messagesOfRun = lazy(() =>
     pageLoader<RunId, number, Message>((ids, window) => findMessagePages(uow.reader, { column: 'run_id', ids }, window)),

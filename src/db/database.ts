@@ -8,6 +8,12 @@ export interface Database {
   threads: ThreadTable;
   runs: RunTable;
   messages: MessageTable;
+  hot_state_invalidations: HotStateInvalidationTable;
+}
+
+export interface HotStateInvalidationTable {
+  thread_id: string;
+  created_at: Timestamp;
 }
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;

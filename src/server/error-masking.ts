@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { DomainError } from '../errors/domain-errors.js';
 import type { ErrorCode } from '../errors/error-codes.js';
+import { isUnstorableTextError, UNSTORABLE_TEXT_MESSAGE } from '../errors/unstorable-text.js';
 
 const MASKED_MESSAGE = 'Unexpected error.';
 
@@ -12,13 +13,13 @@ const MASKED_MESSAGE = 'Unexpected error.';
  */
 export function createErrorMasker(log: Logger) {
   return (error: unknown): Error => {
-    console.log("MASK", error, (error as any)?.originalError, Object.getPrototypeOf((error as any)?.originalError ?? {})?.constructor?.name);
     if (!(error instanceof GraphQLError)) return internal(log, error);
     const cause = error.originalError;
     if (!cause || cause === error) return error.extensions.code ? error : withCode(error, 'BAD_USER_INPUT', error.message);
     if (cause instanceof GraphQLError && cause.extensions.code) return withCode(error, cause.extensions.code as ErrorCode, cause.message, cause.extensions);
     if (cause instanceof DomainError) return withCode(error, cause.code, cause.message);
     if (cause instanceof PothosValidationError || cause.name === 'ZodError') return withCode(error, 'BAD_USER_INPUT', cause.message);
+    if (isUnstorableTextError(cause)) return withCode(error, 'BAD_USER_INPUT', UNSTORABLE_TEXT_MESSAGE);
     return internal(log, cause, error);
   };
 }

@@ -6,6 +6,7 @@ import { createExecutionContext, type ExecutionContext, type RequestLimits } fro
 import type { Database } from '../db/database.js';
 import { UnauthenticatedError } from '../errors/domain-errors.js';
 import { schema } from '../schema/index.js';
+import type { MessageStore } from '../storage/message-store.js';
 import { createErrorMasker } from './error-masking.js';
 import { useQueryLimits } from './query-limits.js';
 import { useUnitOfWork } from './unit-of-work-plugin.js';
@@ -15,6 +16,7 @@ export interface GraphqlHandlerDeps {
   log: Logger;
   jwtSecret: string;
   limits: RequestLimits;
+  messageStore: MessageStore;
 }
 
 /** Resolves the caller from a Bearer header: a user, or the reason there is none. */
@@ -48,6 +50,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
         db: deps.db,
         log: deps.log,
         limits: deps.limits,
+        messageStore: deps.messageStore,
         auth: await authenticate(request.headers.get('authorization'), deps.jwtSecret),
       }),
   });

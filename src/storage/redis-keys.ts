@@ -13,6 +13,8 @@ export function threadKeys(threadId: ThreadId) {
     window: `${tag}:window`,
     /** Hash: clientMessageId → message JSON, for idempotent sends. */
     clientIds: `${tag}:cmid`,
+    /** Set of the thread's run IDs known to exist in Postgres. */
+    runs: `${tag}:runs`,
   };
 }
 

@@ -7,10 +7,12 @@ import type { TestProject } from 'vitest/node';
 import { createDatabase } from '../../src/db/create-database.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { findRedisServer, startEmbeddedRedis } from '../../src/storage/embedded-redis.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
+    redisUrl: string;
   }
 }
 
@@ -38,9 +40,29 @@ export default async function setup(project: TestProject) {
   await migrateToLatest(db);
   await db.destroy();
   project.provide('databaseUrl', url);
+  const redis = await startTestRedis(log);
+  project.provide('redisUrl', redis.url);
   return async () => {
+    await redis.stop();
     await stop();
     if (directory) await rm(directory, { recursive: true, force: true });
+  };
+}
+
+/** One real redis-server for the run (AOF on, as in production), in its own temporary directory. */
+async function startTestRedis(log: pino.Logger) {
+  const external = process.env.TEST_REDIS_URL;
+  if (external) return { url: external, stop: async () => {} };
+  const binary = findRedisServer();
+  if (!binary) throw new Error('Integration tests need redis-server (apt-get install redis-server) or TEST_REDIS_URL');
+  const directory = await mkdtemp(path.join(os.tmpdir(), 'threadline-test-redis-'));
+  const redis = await startEmbeddedRedis(binary, { directory, port: await freePort(), appendFsync: 'everysec', log });
+  return {
+    url: redis.url,
+    stop: async () => {
+      await redis.stop();
+      await rm(directory, { recursive: true, force: true });
+    },
   };
 }
 

@@ -1,14 +1,18 @@
 import { z } from 'zod';
 import { assertContentSize, MAX_CLIENT_MESSAGE_ID_LENGTH } from '../../domain/message.js';
-import { assertThreadWritable } from '../../domain/thread.js';
 import { ids } from '../../ids/generate-ids.js';
 import { assertRunInThread, parseRunId, parseThreadId } from '../../ids/parse-ids.js';
-import { findMessageByClientId, insertMessageWithNextSeq } from '../../repositories/messages-repository.js';
-import { findRunsByIds, runNotFound } from '../../repositories/runs-repository.js';
-import { lockOwnedThread } from '../../repositories/threads-repository.js';
 import { builder } from '../builder.js';
 import { MessageRef, MessageRoleEnum } from './message.js';
 import { metadataSchema } from './thread.js';
+
+const WriteDurabilityEnum = builder.enumType('WriteDurability', {
+  description: 'When a write is acknowledged.',
+  values: {
+    FAST: { description: 'Once Redis has sequenced and queued it (AOF fsync policy applies; see README).' },
+    DURABLE: { description: 'Once Postgres has committed it.' },
+  },
+});
 
 const SendMessageInput = builder.inputType('SendMessageInput', {
   fields: (t) => ({
@@ -22,37 +26,35 @@ const SendMessageInput = builder.inputType('SendMessageInput', {
       validate: z.string().min(1).max(MAX_CLIENT_MESSAGE_ID_LENGTH).nullish(),
     }),
     metadata: t.field({ type: 'JSON', required: false, validate: metadataSchema.nullish() }),
+    durability: t.field({ type: WriteDurabilityEnum, required: false, defaultValue: 'FAST' }),
   }),
 });
 
 builder.mutationField('sendMessage', (t) =>
   t.withAuth({ authenticated: true }).field({
     type: MessageRef,
-    description: 'Appends a message to one of the viewer\'s threads, at the next seq.',
+    description: "Appends a message to one of the viewer's threads, at the next seq.",
     args: { input: t.arg({ type: SendMessageInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      // Everything that can be checked without the database is checked first: bad input changes nothing.
+      // Everything that can be checked without storage is checked first: bad input changes nothing.
       const threadId = parseThreadId(input.threadId);
       const runId = input.runId == null ? null : parseRunId(input.runId);
       if (runId) assertRunInThread(runId, threadId);
       assertContentSize(input.content, ctx.limits.maxMessageBytes);
-
-      const trx = await ctx.uow.writer();
-      const thread = await lockOwnedThread(trx, ctx.userId, threadId);
-      assertThreadWritable(thread);
-      const clientMessageId = input.clientMessageId ?? null;
-      const earlier = clientMessageId ? await findMessageByClientId(trx, threadId, clientMessageId) : undefined;
-      if (earlier) return earlier;
-      if (runId && (await findRunsByIds(trx, ctx.userId, [runId])).length === 0) throw runNotFound(runId);
-      return insertMessageWithNextSeq(trx, {
-        id: ids.messageId(),
-        threadId,
-        runId,
-        role: input.role ?? 'USER',
-        content: input.content,
-        metadata: (input.metadata ?? {}) as Record<string, unknown>,
-        clientMessageId,
-      });
+      return ctx.messageStore.send(
+        {
+          id: ids.messageId(),
+          ownerId: ctx.userId,
+          threadId,
+          runId,
+          role: input.role ?? 'USER',
+          content: input.content,
+          metadata: (input.metadata ?? {}) as Record<string, unknown>,
+          clientMessageId: input.clientMessageId ?? null,
+          durability: input.durability ?? 'FAST',
+        },
+        ctx.uow,
+      );
     },
   }),
 );

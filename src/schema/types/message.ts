@@ -1,5 +1,6 @@
 import type { Message } from '../../domain/message.js';
 import { MESSAGE_ROLES } from '../../domain/message.js';
+import type { Durability } from '../../storage/hot-tier.js';
 import { MESSAGE_ID_REGEX } from '../../ids/id-formats.js';
 import { parseMessageId } from '../../ids/parse-ids.js';
 import { builder } from '../builder.js';
@@ -8,7 +9,16 @@ import { nullWhenNotFound, ThreadRef } from './thread.js';
 
 export const MessageRoleEnum = builder.enumType('MessageRole', { values: MESSAGE_ROLES });
 
-export const MessageRef = builder.objectRef<Message>('Message');
+export const MessageRef = builder.objectRef<Message & { durability?: Durability }>('Message');
+
+const DurabilityEnum = builder.enumType('Durability', {
+  description: 'How far a message has travelled through the storage tiers.',
+  values: {
+    HOT: { description: 'Acknowledged and held in Redis; on its way to Postgres.' },
+    DURABLE: { description: 'Committed in Postgres.' },
+    ARCHIVED: { description: 'Also in the ClickHouse analytics archive.' },
+  },
+});
 
 builder.node(MessageRef, {
   description: 'One message in a thread, at a gap-free position `seq`.',
@@ -30,6 +40,11 @@ builder.node(MessageRef, {
     seq: t.exposeInt('seq'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     clientMessageId: t.exposeString('clientMessageId', { nullable: true }),
+    durability: t.field({
+      type: DurabilityEnum,
+      description: 'As of this read. A message read straight from Postgres is at least DURABLE.',
+      resolve: (message) => message.durability ?? 'DURABLE',
+    }),
   }),
 });
 

@@ -4,6 +4,8 @@ import { parseRunId, parseThreadId } from '../../ids/parse-ids.js';
 import { insertRun, lockOwnedRun, updateRunStatus } from '../../repositories/runs-repository.js';
 import { lockOwnedThread } from '../../repositories/threads-repository.js';
 import { assertThreadWritable } from '../../domain/thread.js';
+import type { AuthenticatedContext } from '../../context/execution-context.js';
+import type { Run } from '../../domain/run.js';
 import { builder } from '../builder.js';
 import { RunRef, RunStatusEnum } from './run.js';
 import { metadataSchema } from './thread.js';
@@ -26,6 +28,12 @@ const UpdateRunStatusInput = builder.inputType('UpdateRunStatusInput', {
   }),
 });
 
+/** After commit: the fast path learns the run exists, the archive gets the transition, subscribers hear of it. */
+function announced(ctx: AuthenticatedContext, run: Run): Run {
+  ctx.uow.afterCommit(() => ctx.messageStore.runChanged(run, ctx.userId));
+  return run;
+}
+
 builder.mutationFields((t) => ({
   startRun: t.withAuth({ authenticated: true }).field({
     type: RunRef,
@@ -35,7 +43,8 @@ builder.mutationFields((t) => ({
       const trx = await ctx.uow.writer();
       const thread = await lockOwnedThread(trx, ctx.userId, parseThreadId(input.threadId));
       assertThreadWritable(thread);
-      return insertRun(trx, { id: ids.runId(thread.id), threadId: thread.id, metadata: (input.metadata ?? {}) as Record<string, unknown> });
+      const run = await insertRun(trx, { id: ids.runId(thread.id), threadId: thread.id, metadata: (input.metadata ?? {}) as Record<string, unknown> });
+      return announced(ctx, run);
     },
   }),
   updateRunStatus: t.withAuth({ authenticated: true }).field({
@@ -46,12 +55,13 @@ builder.mutationFields((t) => ({
       const trx = await ctx.uow.writer();
       const run = await lockOwnedRun(trx, ctx.userId, parseRunId(input.id));
       assertRunTransition(run.status, input.status);
-      return updateRunStatus(trx, run.id, {
+      const updated = await updateRunStatus(trx, run.id, {
         status: input.status,
         error: input.error ?? null,
         started: input.status === 'IN_PROGRESS',
         completed: isTerminalRunStatus(input.status),
       });
+      return announced(ctx, updated);
     },
   }),
 }));

@@ -12,6 +12,8 @@ import {
   lockThreadCreationForOwner,
   updateThread,
 } from '../../repositories/threads-repository.js';
+import type { ExecutionContext } from '../../context/execution-context.js';
+import type { Thread } from '../../domain/thread.js';
 import { builder } from '../builder.js';
 import { metadataSchema, ThreadRef, titleSchema } from './thread.js';
 
@@ -32,6 +34,12 @@ const UpdateThreadInput = builder.inputType('UpdateThreadInput', {
     metadata: t.field({ type: 'JSON', required: false, description: 'Replaces the metadata object.', validate: metadataSchema.nullish() }),
   }),
 });
+
+/** After commit, Redis learns of the change (archived threads take no more fast writes) and subscribers hear of it. */
+function announced(ctx: ExecutionContext, thread: Thread): Thread {
+  ctx.uow.afterCommit(() => ctx.messageStore.threadChanged(thread));
+  return thread;
+}
 
 const asMetadata = (value: unknown) => (value ?? undefined) as Record<string, unknown> | undefined;
 
@@ -63,17 +71,20 @@ builder.mutationFields((t) => ({
     type: ThreadRef,
     args: { input: t.arg({ type: UpdateThreadInput, required: true }) },
     resolve: async (_root, { input }, ctx) =>
-      updateThread(await ctx.uow.writer(), ctx.userId, parseThreadId(input.id), {
-        title: input.title === undefined ? undefined : (input.title ?? null),
-        metadata: asMetadata(input.metadata),
-      }),
+      announced(
+        ctx,
+        await updateThread(await ctx.uow.writer(), ctx.userId, parseThreadId(input.id), {
+          title: input.title === undefined ? undefined : (input.title ?? null),
+          metadata: asMetadata(input.metadata),
+        }),
+      ),
   }),
   archiveThread: t.withAuth({ authenticated: true }).field({
     type: ThreadRef,
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
       const [thread] = await archiveThreads(await ctx.uow.writer(), ctx.userId, [parseThreadId(args.id)]);
-      return thread!;
+      return announced(ctx, thread as Thread);
     },
   }),
   archiveThreads: t.withAuth({ authenticated: true }).field({
@@ -82,7 +93,8 @@ builder.mutationFields((t) => ({
     args: { ids: t.arg.idList({ required: true, validate: z.array(z.unknown()).max(MAX_ARCHIVE_BATCH) }) },
     resolve: async (_root, args, ctx) => {
       const threadIds = [...new Set(args.ids.map(parseThreadId))];
-      return archiveThreads(await ctx.uow.writer(), ctx.userId, threadIds);
+      const archived = await archiveThreads(await ctx.uow.writer(), ctx.userId, threadIds);
+      return archived.map((thread) => announced(ctx, thread));
     },
   }),
   generateThreadTitle: t.withAuth({ authenticated: true }).field({
@@ -95,7 +107,7 @@ builder.mutationFields((t) => ({
       const first = await findFirstMessageByRole(trx, thread.id, 'USER');
       const title = first && deriveThreadTitle(first.content);
       if (!title) throw new InvalidInputError(`Thread ${thread.id} has no user message to derive a title from`);
-      return updateThread(trx, ctx.userId, thread.id, { title });
+      return announced(ctx, await updateThread(trx, ctx.userId, thread.id, { title }));
     },
   }),
 }));

@@ -1,0 +1,105 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { ArchiveClient } from './clickhouse-client.js';
+
+/**
+ * ClickHouse's own migrations, applied in name order at start-up and recorded in
+ * `threadline_migrations`. Frozen in time: plain SQL as it was on the date in the name, no app
+ * imports; change a table with a new entry, never by editing an applied one.
+ *
+ * ClickHouse has neither transactions nor locks for DDL, so every statement must be safe to run
+ * twice (IF NOT EXISTS, ADD COLUMN IF NOT EXISTS…): two instances starting together may both apply
+ * a migration, and one that failed half-way is simply run again.
+ */
+export interface ArchiveMigration {
+  name: string;
+  statements: readonly string[];
+}
+
+export const ARCHIVE_MIGRATIONS: readonly ArchiveMigration[] = [
+  {
+    // One row per archived message. The stream is at-least-once, so the same message may be
+    // inserted more than once: ReplacingMergeTree collapses rows with an equal sorting key, and
+    // every column of the key is immutable for a message, so a redelivered row is an exact
+    // duplicate. Merges happen whenever ClickHouse likes: queries must not count rows, but
+    // distinct message IDs (or read FINAL).
+    name: '2026-11-22T0200_messages_archive',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS messages_archive (
+        message_id String,
+        thread_id String,
+        owner_id String,
+        run_id Nullable(String),
+        role LowCardinality(String),
+        seq UInt64,
+        content_bytes UInt32,
+        created_at DateTime64(3, 'UTC'),
+        archived_at DateTime64(3, 'UTC') DEFAULT now64(3)
+      )
+      ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(created_at)
+      ORDER BY (owner_id, created_at, message_id)`,
+    ],
+  },
+  {
+    // One row per run status transition, with the run as it was after it. Partitioned by the
+    // run's creation so all of a run's transitions share a partition (ReplacingMergeTree only
+    // collapses within one) and a range query on created_at prunes partitions.
+    name: '2026-11-22T0201_run_transitions',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS run_transitions (
+        run_id String,
+        thread_id String,
+        owner_id String,
+        status LowCardinality(String),
+        error Nullable(String),
+        created_at DateTime64(3, 'UTC'),
+        started_at Nullable(DateTime64(3, 'UTC')),
+        completed_at Nullable(DateTime64(3, 'UTC')),
+        at DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree
+      PARTITION BY toYYYYMM(created_at)
+      ORDER BY (owner_id, created_at, run_id, at, status)`,
+    ],
+  },
+];
+
+const CREATE_VERSION_TABLE = `
+  CREATE TABLE IF NOT EXISTS threadline_migrations (
+    name String,
+    applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+  )
+  ENGINE = ReplacingMergeTree
+  ORDER BY name`;
+
+const LIST_APPLIED = `/* listAppliedArchiveMigrations */ SELECT DISTINCT name FROM threadline_migrations`;
+
+/** Applies every migration not yet recorded, in order; returns the names it applied. */
+export async function migrateArchive(
+  client: ArchiveClient,
+  log: Logger,
+  migrations: readonly ArchiveMigration[] = ARCHIVE_MIGRATIONS,
+): Promise<string[]> {
+  await client.command('createArchiveVersionTable', CREATE_VERSION_TABLE);
+  const rows = await client.query('listAppliedArchiveMigrations', LIST_APPLIED, {}, z.object({ name: z.string() }));
+  const applied = new Set(rows.map((row) => row.name));
+  const known = new Set(migrations.map((migration) => migration.name));
+  const unknown = [...applied].filter((name) => !known.has(name));
+  // A newer release migrated this archive; running older code against it is allowed but worth a word.
+  if (unknown.length) log.warn({ unknown }, 'ClickHouse archive has migrations this version does not know');
+  const pending = pendingMigrations(migrations, applied);
+  for (const migration of pending) {
+    for (const statement of migration.statements) await client.command(`migrate:${migration.name}`, statement);
+    await client.insert('recordArchiveMigration', 'threadline_migrations', [{ name: migration.name }]);
+    log.info({ migration: migration.name }, 'ClickHouse archive migrated');
+  }
+  return pending.map((migration) => migration.name);
+}
+
+/** Migrations not applied yet, in name order; refuses a list whose names are not unique. */
+export function pendingMigrations(migrations: readonly ArchiveMigration[], applied: ReadonlySet<string>): ArchiveMigration[] {
+  const names = migrations.map((migration) => migration.name);
+  if (new Set(names).size !== names.length) throw new Error('Duplicate ClickHouse migration names');
+  return [...migrations].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).filter((migration) => !applied.has(migration.name));
+}

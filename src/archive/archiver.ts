@@ -1,0 +1,97 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { CONSUMER_GROUPS, PERSISTENCE_STREAM } from '../storage/redis-keys.js';
+import { createStreamConsumer, type StreamEntry } from '../storage/stream-consumer.js';
+import type { MessageRecord, RunRecord } from '../storage/stream-records.js';
+import { advanceWatermarks, maxSeqByThread } from '../storage/watermarks.js';
+import { clickhouseDateTime, isTransientClickHouseError, type ArchiveClient } from './clickhouse-client.js';
+
+export interface ArchiverOptions {
+  /** A connection of its own: the consumer's blocking reads hold it. */
+  redis: Redis;
+  archive: ArchiveClient;
+  config: Config;
+  log: Logger;
+  /** Unique per process; reuse it after a restart to take back this consumer's pending entries. */
+  consumer: string;
+  /** Injected in tests; default the wall clock. Stamps archived_at. */
+  now?: () => Date;
+}
+
+/**
+ * The second consumer group on the persistence stream: copies every message and run transition
+ * into ClickHouse, one insert per table per batch, then advances the `archived` watermark.
+ * ClickHouse being down is a transient error: the consumer backs off, the entries stay pending
+ * in the stream, and the archive catches up when ClickHouse returns. Redelivered entries are
+ * harmless because the archive tables collapse duplicates (see archive-migrations.ts).
+ */
+export function createArchiver(options: ArchiverOptions) {
+  const { redis, archive, config, log } = options;
+  const now = options.now ?? (() => new Date());
+  const consumer = createStreamConsumer({
+    redis,
+    stream: PERSISTENCE_STREAM,
+    group: CONSUMER_GROUPS.clickhouse,
+    consumer: options.consumer,
+    handle: (entries) => archiveBatch(entries),
+    isTransient: isTransientClickHouseError,
+    log: log.child({ worker: 'archiver' }),
+    batchSize: config.workers.archiveBatchSize,
+    blockMs: config.workers.blockMs,
+    claimIdleMs: config.workers.claimIdleMs,
+  });
+
+  async function archiveBatch(entries: StreamEntry[]): Promise<void> {
+    const { messages, runs } = splitRecords(entries);
+    const archivedAt = now();
+    // Runs first: the watermark below only speaks of messages, so it is moved last.
+    await archive.insert('insertRunTransitions', 'run_transitions', runs.map(runTransitionRow));
+    await archive.insert('insertArchivedMessages', 'messages_archive', messages.map((record) => archivedMessageRow(record, archivedAt)));
+    if (messages.length) await advanceWatermarks(redis, 'archived', maxSeqByThread(messages));
+  }
+
+  return { start: consumer.start, stop: consumer.stop };
+}
+
+export type Archiver = ReturnType<typeof createArchiver>;
+
+export function splitRecords(entries: readonly StreamEntry[]): { messages: MessageRecord[]; runs: RunRecord[] } {
+  const messages: MessageRecord[] = [];
+  const runs: RunRecord[] = [];
+  for (const { record } of entries) {
+    if (record.type === 'message') messages.push(record.record);
+    else runs.push(record.record);
+  }
+  return { messages, runs };
+}
+
+/** A message as the archive keeps it: its shape and size for analytics, not its content. */
+export function archivedMessageRow(record: MessageRecord, archivedAt: Date) {
+  return {
+    message_id: record.id,
+    thread_id: record.threadId,
+    owner_id: record.ownerId,
+    run_id: record.runId,
+    role: record.role,
+    seq: record.seq,
+    content_bytes: Buffer.byteLength(record.content, 'utf8'),
+    created_at: clickhouseDateTime(record.createdAt),
+    archived_at: clickhouseDateTime(archivedAt),
+  };
+}
+
+export function runTransitionRow(record: RunRecord) {
+  const optional = (iso: string | null) => (iso === null ? null : clickhouseDateTime(iso));
+  return {
+    run_id: record.id,
+    thread_id: record.threadId,
+    owner_id: record.ownerId,
+    status: record.status,
+    error: record.error,
+    created_at: clickhouseDateTime(record.createdAt),
+    started_at: optional(record.startedAt),
+    completed_at: optional(record.completedAt),
+    at: clickhouseDateTime(record.at),
+  };
+}

@@ -1,0 +1,41 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The process's Prometheus metrics, served on /metrics. One registry per process; tests read
+ * values through it rather than through logs.
+ */
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry, prefix: 'threadline_' });
+
+export const messageReads = new Counter({
+  name: 'threadline_message_reads_total',
+  help: 'Message page reads by where they were served from: redis (window hit) or postgres (miss).',
+  labelNames: ['source'] as const,
+  registers: [metricsRegistry],
+});
+
+export const messageWrites = new Counter({
+  name: 'threadline_message_writes_total',
+  help: 'Messages acknowledged, by path: hot (Redis), postgres (fallback while Redis is unavailable).',
+  labelNames: ['path'] as const,
+  registers: [metricsRegistry],
+});
+
+export const persistedMessages = new Counter({
+  name: 'threadline_persisted_messages_total',
+  help: 'Messages written to Postgres by the persister (redeliveries included).',
+  registers: [metricsRegistry],
+});
+
+export const persistLag = new Histogram({
+  name: 'threadline_persist_lag_seconds',
+  help: 'Time from a message being acked to its Postgres commit.',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  registers: [metricsRegistry],
+});
+
+export const redisCircuit = new Gauge({
+  name: 'threadline_redis_circuit_open',
+  help: '1 while the Redis circuit breaker is open (writes and reads go to Postgres).',
+  registers: [metricsRegistry],
+});

@@ -1,0 +1,62 @@
+import type { Message } from '../domain/message.js';
+import type { Run } from '../domain/run.js';
+import type { Thread } from '../domain/thread.js';
+import type { ThreadId } from '../ids/id-types.js';
+import { messageOfRecord, type MessageRecord, type RunRecord } from '../storage/stream-records.js';
+
+/**
+ * Events published on a thread's channel (redis-keys.ts `threadChannel`), as JSON. MessageAdded
+ * is published by the send script inside Redis; the rest by the server after commit.
+ */
+export type ThreadEventWire =
+  | { type: 'MessageAdded'; seq: number; message: MessageRecord }
+  | { type: 'ThreadUpdated'; thread: ThreadWire }
+  | { type: 'RunStatusChanged'; run: RunRecord };
+
+export type ThreadWire = Omit<Thread, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
+
+/** The decoded, typed form handed to subscribers. */
+export type ThreadEvent =
+  | { type: 'MessageAdded'; threadId: ThreadId; seq: number; message: Message }
+  | { type: 'ThreadUpdated'; threadId: ThreadId; thread: Thread }
+  | { type: 'RunStatusChanged'; threadId: ThreadId; run: Run };
+
+export function threadUpdatedEvent(thread: Thread): ThreadEventWire {
+  return { type: 'ThreadUpdated', thread: { ...thread, createdAt: thread.createdAt.toISOString(), updatedAt: thread.updatedAt.toISOString() } };
+}
+
+export function runStatusChangedEvent(run: RunRecord): ThreadEventWire {
+  return { type: 'RunStatusChanged', run };
+}
+
+/** Parses a channel message; throws on anything that is not a known event. */
+export function decodeThreadEvent(json: string): ThreadEvent {
+  const wire = JSON.parse(json) as ThreadEventWire;
+  switch (wire.type) {
+    case 'MessageAdded': {
+      const message = messageOfRecord(wire.message);
+      return { type: 'MessageAdded', threadId: message.threadId, seq: wire.seq, message };
+    }
+    case 'ThreadUpdated': {
+      const thread = { ...wire.thread, createdAt: new Date(wire.thread.createdAt), updatedAt: new Date(wire.thread.updatedAt) };
+      return { type: 'ThreadUpdated', threadId: thread.id, thread };
+    }
+    case 'RunStatusChanged': {
+      const date = (value: string | null) => (value ? new Date(value) : null);
+      const record = wire.run;
+      const run: Run = {
+        id: record.id as Run['id'],
+        threadId: record.threadId as ThreadId,
+        status: record.status,
+        metadata: record.metadata,
+        error: record.error,
+        createdAt: new Date(record.createdAt),
+        startedAt: date(record.startedAt),
+        completedAt: date(record.completedAt),
+      };
+      return { type: 'RunStatusChanged', threadId: run.threadId, run };
+    }
+    default:
+      throw new Error(`Unknown thread event ${JSON.stringify((wire as { type?: unknown }).type)}`);
+  }
+}

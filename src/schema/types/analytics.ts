@@ -1,0 +1,108 @@
+import type { ExecutionContext } from '../../context/execution-context.js';
+import {
+  assertAnalyticsRange,
+  MAX_RANGE_DAYS,
+  MAX_THREAD_COUNT_LIMIT,
+  type ArchiveQueries,
+  type DailyMessageCount,
+  type RunDurationStats,
+  type RunStatusCount,
+  type ThreadMessageCount,
+} from '../../archive/analytics-queries.js';
+import { builder } from '../builder.js';
+import { RunStatusEnum } from './run.js';
+
+/** What `Query.analytics` resolves to: the viewer and a validated range, queried field by field. */
+interface AnalyticsScope {
+  ownerId: string;
+  from: Date;
+  to: Date;
+}
+
+const DEFAULT_THREAD_LIMIT = 20;
+
+// TODO(wiring): replace with `ctx.archive` once ExecutionContext declares `archive: ArchiveQueries`.
+function archiveOf(ctx: ExecutionContext): ArchiveQueries {
+  return (ctx as ExecutionContext & { archive: ArchiveQueries }).archive;
+}
+
+const DailyMessageCountRef = builder.objectRef<DailyMessageCount>('DailyMessageCount').implement({
+  description: 'Messages created on one UTC day.',
+  fields: (t) => ({
+    day: t.exposeString('day', { description: 'The UTC calendar day, YYYY-MM-DD.' }),
+    count: t.exposeInt('count'),
+  }),
+});
+
+const ThreadMessageCountRef = builder.objectRef<ThreadMessageCount>('ThreadMessageCount').implement({
+  description: 'Messages of one thread within the range.',
+  fields: (t) => ({
+    threadId: t.exposeID('threadId'),
+    count: t.exposeInt('count'),
+  }),
+});
+
+const RunDurationStatsRef = builder.objectRef<RunDurationStats>('RunDurationStats').implement({
+  description: 'How long completed runs took, from start to completion.',
+  fields: (t) => ({
+    p50Seconds: t.exposeFloat('p50Seconds', { nullable: true, description: 'Median; null when no run completed.' }),
+    p95Seconds: t.exposeFloat('p95Seconds', { nullable: true, description: '95th percentile; null when no run completed.' }),
+    count: t.exposeInt('count', { description: 'Completed runs measured.' }),
+  }),
+});
+
+const RunStatusCountRef = builder.objectRef<RunStatusCount>('RunStatusCount').implement({
+  description: 'Runs currently in one status.',
+  fields: (t) => ({
+    status: t.expose('status', { type: RunStatusEnum }),
+    count: t.exposeInt('count'),
+  }),
+});
+
+const AnalyticsRef = builder.objectRef<AnalyticsScope>('Analytics').implement({
+  description:
+    "The viewer's activity in a time range [from, to), served from the ClickHouse archive: it may lag the " +
+    'live data by a few seconds, more while the archive is catching up.',
+  fields: (t) => ({
+    messagesPerDay: t.field({
+      type: [DailyMessageCountRef],
+      description: 'Messages per UTC day, oldest first; days without messages are left out.',
+      resolve: (scope, _args, ctx) => archiveOf(ctx).messagesPerDay(scope.ownerId, scope.from, scope.to),
+    }),
+    threadMessageCounts: t.field({
+      type: [ThreadMessageCountRef],
+      description: 'The threads with the most messages in the range, most first.',
+      args: {
+        limit: t.arg.int({ defaultValue: DEFAULT_THREAD_LIMIT, description: `1 to ${MAX_THREAD_COUNT_LIMIT}.` }),
+      },
+      resolve: (scope, args, ctx) =>
+        archiveOf(ctx).threadMessageCounts(scope.ownerId, scope.from, scope.to, args.limit ?? DEFAULT_THREAD_LIMIT),
+    }),
+    runDurations: t.field({
+      type: RunDurationStatsRef,
+      description: 'Duration percentiles of the runs created in the range that completed.',
+      resolve: (scope, _args, ctx) => archiveOf(ctx).runDurationPercentiles(scope.ownerId, scope.from, scope.to),
+    }),
+    runStatusCounts: t.field({
+      type: [RunStatusCountRef],
+      description: 'The runs created in the range, by current status; statuses without runs are left out.',
+      resolve: (scope, _args, ctx) => archiveOf(ctx).runStatusCounts(scope.ownerId, scope.from, scope.to),
+    }),
+  }),
+});
+
+builder.queryField('analytics', (t) =>
+  t.withAuth({ authenticated: true }).field({
+    type: AnalyticsRef,
+    description: `The viewer's analytics over [from, to), at most ${MAX_RANGE_DAYS} days.`,
+    args: {
+      from: t.arg({ type: 'DateTime', required: true }),
+      to: t.arg({ type: 'DateTime', required: true }),
+    },
+    // Checked here, once, so a bad range is one error on `analytics`, not one per field.
+    resolve: (_root, args, ctx) => {
+      assertAnalyticsRange(args.from, args.to);
+      return { ownerId: ctx.userId, from: args.from, to: args.to };
+    },
+  }),
+);

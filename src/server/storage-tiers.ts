@@ -1,0 +1,72 @@
+import os from 'node:os';
+import type { Redis } from 'ioredis';
+import type { Kysely, LogEvent } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { createDatabase } from '../db/create-database.js';
+import type { Database } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { openPostgres } from '../db/open-postgres.js';
+import { createHotTier } from '../storage/hot-tier.js';
+import { createMessageStore, type MessageStore } from '../storage/message-store.js';
+import { openRedis } from '../storage/open-redis.js';
+import { createPersister } from '../storage/persister.js';
+import { createRedisClient } from '../storage/redis-client.js';
+
+export interface StorageTiers {
+  db: Kysely<Database>;
+  redis: Redis | null;
+  messageStore: MessageStore;
+  /** A fresh Redis connection for a blocking reader or a subscriber; null without Redis. */
+  newRedisConnection(name: string, commandTimeoutMs?: number): Promise<Redis | null>;
+  /** Stops workers, closes clients and pools, then stops embedded servers. */
+  close(): Promise<void>;
+}
+
+/** Opens Postgres (migrated), Redis (or none) and the message store; starts the persister if configured. */
+export async function openStorageTiers(config: Config, log: Logger, onQuery?: (event: LogEvent) => void): Promise<StorageTiers> {
+  const closers: Array<() => Promise<unknown>> = [];
+  const postgres = await openPostgres(config, log);
+  closers.unshift(() => postgres.release());
+  const db = createDatabase({ connectionString: postgres.connectionString, poolSize: config.postgres.poolSize, onQuery });
+  closers.unshift(() => db.destroy());
+  await migrateToLatest(db);
+
+  const redisEndpoint = await openRedis(config, log);
+  if (redisEndpoint) closers.unshift(() => redisEndpoint.release());
+  // Connections keep reconnecting on their own; an unreachable Redis at start-up means degraded, not dead.
+  const newRedisConnection = async (name: string, commandTimeoutMs?: number) => {
+    if (!redisEndpoint) return null;
+    const connection = createRedisClient(redisEndpoint.url, { name, log, commandTimeoutMs });
+    closers.unshift(() => connection.quit().catch(() => connection.disconnect()));
+    await connection.connect().catch((error) => log.warn({ err: error, redis: name }, 'Redis not reachable yet; will keep trying'));
+    return connection;
+  };
+  const redis = await newRedisConnection('threadline-hot');
+  const messageStore = createMessageStore({ db, hot: redis ? createHotTier(redis, config.hotTier) : null, log });
+  closers.unshift(() => messageStore.stop());
+
+  if (redis && config.workers.inProcess) {
+    const persister = createPersister({
+      redis: (await newRedisConnection('threadline-persister', config.workers.blockMs + 5_000)) as Redis,
+      db,
+      log,
+      consumer: `${os.hostname()}-${process.pid}`,
+      batchSize: config.workers.batchSize,
+      blockMs: config.workers.blockMs,
+      claimIdleMs: config.workers.claimIdleMs,
+    });
+    persister.start();
+    closers.unshift(() => persister.stop());
+  }
+
+  return {
+    db,
+    redis,
+    messageStore,
+    newRedisConnection,
+    async close() {
+      for (const close of closers.splice(0)) await close().catch((error) => log.warn({ err: error }, 'error while closing'));
+    },
+  };
+}

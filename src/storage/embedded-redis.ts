@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+
+export interface EmbeddedRedisOptions {
+  directory: string;
+  port: number;
+  /** AOF fsync policy; what a crash of the machine can lose (see README). */
+  appendFsync: 'always' | 'everysec' | 'no';
+  log: Logger;
+}
+
+export interface RunningRedis {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const SEARCH_PATH = ['/usr/bin', '/usr/local/bin', '/usr/sbin', '/opt/homebrew/bin'];
+
+/** The redis-server binary on this machine, if there is one. */
+export function findRedisServer(): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), ...SEARCH_PATH];
+  return dirs.map((dir) => path.join(dir, 'redis-server')).find((file) => file && existsSync(file));
+}
+
+/**
+ * A private redis-server with AOF on, its data under `directory`, listening on loopback only.
+ * Resolves once it accepts connections.
+ */
+export async function startEmbeddedRedis(binary: string, options: EmbeddedRedisOptions): Promise<RunningRedis> {
+  const directory = path.resolve(options.directory);
+  await mkdir(directory, { recursive: true });
+  const child = spawn(
+    binary,
+    [
+      '--port', String(options.port),
+      '--bind', '127.0.0.1',
+      '--dir', directory,
+      '--appendonly', 'yes',
+      '--appendfsync', options.appendFsync,
+      '--save', '',
+      '--daemonize', 'no',
+      '--loglevel', 'warning',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const output: string[] = [];
+  const collect = (chunk: Buffer) => output.push(chunk.toString());
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  await waitUntilListening(child, options.port, output);
+  options.log.info({ port: options.port, directory, appendfsync: options.appendFsync }, 'embedded redis-server started');
+  return {
+    url: `redis://127.0.0.1:${options.port}`,
+    process: child,
+    stop: () => stopProcess(child),
+  };
+}
+
+async function waitUntilListening(child: ChildProcess, port: number, output: string[]): Promise<void> {
+  const { createConnection } = await import('node:net');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${output.join('').slice(-500)}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ port, host: '127.0.0.1' }, () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`redis-server did not start listening on ${port}: ${output.join('').slice(-500)}`);
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    // SIGTERM makes redis-server flush the AOF before exiting.
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,92 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import { InvalidInputError } from '../errors/domain-errors.js';
+import { findMessageByClientId } from '../repositories/messages-repository.js';
+import { findRunsByIds, runNotFound } from '../repositories/runs-repository.js';
+import { findThreadsByIds, threadNotFound } from '../repositories/threads-repository.js';
+import { insertMessageRecords } from '../repositories/message-records-repository.js';
+import { durabilityOf, type Durability, type HotTier } from './hot-tier.js';
+import type { SendMessageInput } from './send-message-input.js';
+import type { Message } from '../domain/message.js';
+
+export type StoredMessage = Message & { durability: Durability };
+
+/**
+ * What a hot send came to. Domain outcomes and Postgres failures are values, so that only
+ * Redis failures (thrown) count against the Redis circuit breaker.
+ */
+export type HotSendResult = { ok: true; message: StoredMessage } | { ok: false; error: unknown };
+
+/** Retries of the script after filling in what Redis did not know (thread, client ID, run). */
+const MAX_ROUNDS = 4;
+
+/**
+ * The fast path: one Lua script sequences, windows, queues and publishes the message. When the
+ * script lacks a fact it asks Postgres once and tries again; a DURABLE write then also commits
+ * the message to Postgres itself (idempotently) before acking.
+ */
+export async function sendThroughHotTier(hot: HotTier, db: Kysely<Database>, input: SendMessageInput): Promise<HotSendResult> {
+  const record = {
+    id: input.id,
+    threadId: input.threadId,
+    ownerId: input.ownerId,
+    runId: input.runId,
+    role: input.role,
+    content: input.content,
+    metadata: input.metadata,
+    clientMessageId: input.clientMessageId,
+    createdAt: new Date().toISOString(),
+  };
+  let clientIdChecked = false;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const outcome = await hot.append(record, { clientId: clientIdChecked });
+    switch (outcome.status) {
+      case 'OK':
+      case 'DUPLICATE':
+        return settle(db, input, { ...outcome.message, durability: durabilityOf(outcome.message.seq, outcome.watermarks) });
+      case 'NOT_FOUND':
+        return { ok: false, error: threadNotFound(input.threadId) };
+      case 'ARCHIVED':
+        return { ok: false, error: new InvalidInputError(`Thread ${input.threadId} is archived; start or pick an active thread`) };
+      case 'COLD': {
+        const fact = await fromPostgres(() => findThreadsByIds(db, input.ownerId, [input.threadId]));
+        if (!fact.ok) return fact;
+        const [thread] = fact.value;
+        if (!thread) return { ok: false, error: threadNotFound(input.threadId) };
+        await hot.seedThread(thread);
+        break;
+      }
+      case 'CHECK_CLIENT_ID': {
+        const fact = await fromPostgres(() => findMessageByClientId(db, input.threadId, input.clientMessageId as string));
+        if (!fact.ok) return fact;
+        if (fact.value) return { ok: true, message: { ...fact.value, durability: 'DURABLE' } };
+        clientIdChecked = true;
+        break;
+      }
+      case 'CHECK_RUN': {
+        const fact = await fromPostgres(() => findRunsByIds(db, input.ownerId, [input.runId!]));
+        if (!fact.ok) return fact;
+        if (fact.value.length === 0) return { ok: false, error: runNotFound(input.runId as string) };
+        await hot.rememberRun(input.threadId, input.runId!);
+        break;
+      }
+    }
+  }
+  throw new Error(`Hot send of ${input.id} did not settle after ${MAX_ROUNDS} rounds`);
+}
+
+async function settle(db: Kysely<Database>, input: SendMessageInput, message: StoredMessage): Promise<HotSendResult> {
+  if (input.durability !== 'DURABLE' || message.durability !== 'HOT') return { ok: true, message };
+  const written = await fromPostgres(() =>
+    insertMessageRecords(db, [{ ...message, ownerId: input.ownerId, createdAt: message.createdAt.toISOString() }]),
+  );
+  return written.ok ? { ok: true, message: { ...message, durability: 'DURABLE' } } : written;
+}
+
+async function fromPostgres<T>(query: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  try {
+    return { ok: true, value: await query() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}

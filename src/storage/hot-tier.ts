@@ -1,0 +1,126 @@
+import type { Redis } from 'ioredis';
+import type { Message } from '../domain/message.js';
+import type { Thread, ThreadStatus } from '../domain/thread.js';
+import type { RunId, ThreadId } from '../ids/id-types.js';
+import { INIT_THREAD, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT } from './hot-tier-scripts.js';
+import { PERSISTENCE_STREAM, threadChannel, threadKeys } from './redis-keys.js';
+import { messageOfRecord, streamFieldsOf, type MessageRecord, type RunRecord } from './stream-records.js';
+
+export type Durability = 'HOT' | 'DURABLE' | 'ARCHIVED';
+
+export interface Watermarks {
+  persisted: number;
+  archived: number;
+}
+
+export type AppendOutcome =
+  | { status: 'OK' | 'DUPLICATE'; message: Message; watermarks: Watermarks }
+  | { status: 'COLD' | 'NOT_FOUND' | 'ARCHIVED' | 'CHECK_CLIENT_ID' | 'CHECK_RUN' };
+
+export interface HotWindow {
+  /** Messages in seq order: a contiguous run ending at the thread's newest message. */
+  messages: Message[];
+  watermarks: Watermarks;
+}
+
+export interface HotTierOptions {
+  /** Messages kept per thread. */
+  windowSize: number;
+  /** Idle lifetime of a thread's hot state, seconds. */
+  ttlSeconds: number;
+}
+
+/** How far a message has travelled, judged by its thread's watermarks. */
+export function durabilityOf(seq: number, watermarks: Watermarks): Durability {
+  if (seq > watermarks.persisted) return 'HOT';
+  return seq <= watermarks.archived ? 'ARCHIVED' : 'DURABLE';
+}
+
+/**
+ * The Redis tier: per-thread sequence counters, recent windows, cached ownership, the
+ * persistence stream and event fan-out. Every write is one Lua script, so a message is
+ * sequenced, windowed, queued for Postgres and published atomically, or not at all.
+ */
+export function createHotTier(redis: Redis, options: HotTierOptions) {
+  const ttl = String(options.ttlSeconds);
+
+  return {
+    redis,
+
+    async append(record: Omit<MessageRecord, 'seq'>, checkedInPostgres: { clientId?: boolean } = {}): Promise<AppendOutcome> {
+      const keys = threadKeys(record.threadId as ThreadId);
+      const reply = (await redis.eval(
+        SEND_MESSAGE,
+        5,
+        keys.meta, keys.window, keys.clientIds, keys.runs, PERSISTENCE_STREAM,
+        record.ownerId,
+        JSON.stringify(record),
+        record.clientMessageId ?? '',
+        record.runId ?? '',
+        threadChannel(record.threadId as ThreadId),
+        String(options.windowSize),
+        checkedInPostgres.clientId ? '1' : '0',
+        ttl,
+      )) as [string, string?, string?, string?];
+      const [status, json, persisted, archived] = reply;
+      if (status === 'OK' || status === 'DUPLICATE') {
+        return { status, message: messageOfRecord(JSON.parse(json as string)), watermarks: toWatermarks(persisted, archived) };
+      }
+      return { status: status as 'COLD' };
+    },
+
+    /** Caches what the fast path needs to know about a thread, from its Postgres row. */
+    async seedThread(thread: Thread): Promise<void> {
+      await redis.eval(INIT_THREAD, 1, threadKeys(thread.id).meta, thread.ownerId, thread.status, String(thread.lastSeq), ttl);
+    },
+
+    async reseedThread(threadId: ThreadId, lastSeq: number): Promise<void> {
+      const keys = threadKeys(threadId);
+      await redis.eval(RESEED_THREAD, 2, keys.meta, keys.window, String(lastSeq));
+    },
+
+    async setThreadStatus(threadId: ThreadId, status: ThreadStatus): Promise<void> {
+      await redis.eval(SET_IF_HOT, 1, threadKeys(threadId).meta, 'status', status);
+    },
+
+    /** Records that a run exists, so messages naming it need no Postgres check. */
+    async rememberRun(threadId: ThreadId, runId: RunId): Promise<void> {
+      const { runs } = threadKeys(threadId);
+      await redis.multi().sadd(runs, runId).expire(runs, options.ttlSeconds).exec();
+    },
+
+    /** The windows of many threads in one round trip (auto-pipelined); absent when not hot. */
+    async readWindows(threadIds: readonly ThreadId[]): Promise<Map<ThreadId, HotWindow>> {
+      const replies = await Promise.all(
+        threadIds.map((threadId) => {
+          const keys = threadKeys(threadId);
+          return Promise.all([redis.hmget(keys.meta, 'owner', 'persisted', 'archived'), redis.lrange(keys.window, 0, -1)]);
+        }),
+      );
+      const windows = new Map<ThreadId, HotWindow>();
+      replies.forEach(([[owner, persisted, archived], items], index) => {
+        if (!owner) return;
+        windows.set(threadIds[index] as ThreadId, {
+          messages: items.map((item) => messageOfRecord(JSON.parse(item))),
+          watermarks: toWatermarks(persisted, archived),
+        });
+      });
+      return windows;
+    },
+
+    /** Queues a run transition for the archive (runs are written to Postgres synchronously). */
+    async appendRunTransition(record: RunRecord): Promise<void> {
+      await redis.xadd(PERSISTENCE_STREAM, '*', ...streamFieldsOf({ type: 'run', record }));
+    },
+
+    async publish(threadId: ThreadId, event: object): Promise<void> {
+      await redis.publish(threadChannel(threadId), JSON.stringify(event));
+    },
+  };
+}
+
+export type HotTier = ReturnType<typeof createHotTier>;
+
+function toWatermarks(persisted: string | null | undefined, archived: string | null | undefined): Watermarks {
+  return { persisted: Number(persisted ?? 0), archived: Number(archived ?? 0) };
+}

@@ -1,0 +1,75 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { Message } from '../domain/message.js';
+import type { ThreadId } from '../ids/id-types.js';
+import { messageReads } from '../observability/metrics.js';
+import { findMessagePages } from '../repositories/messages-repository.js';
+import type { PageWindow } from '../repositories/page-window.js';
+import { durabilityOf, type HotWindow } from './hot-tier.js';
+import type { StoredMessage } from './hot-send.js';
+
+/**
+ * Pages of messages for many threads: served from each thread's Redis window when it holds the
+ * whole page, otherwise from one batched Postgres query merged with the window, so the answer
+ * is the same, in seq order, whether or not the persister has caught up.
+ */
+export async function readMessagePages(
+  db: Kysely<Database>,
+  windows: Map<ThreadId, HotWindow>,
+  threadIds: readonly ThreadId[],
+  window: PageWindow<number>,
+): Promise<Map<string, StoredMessage[]>> {
+  const pages = new Map<string, StoredMessage[]>();
+  const misses: ThreadId[] = [];
+  for (const threadId of threadIds) {
+    const hot = windows.get(threadId);
+    const page = hot && pageFromWindow(hot, window);
+    if (page) pages.set(threadId, page);
+    else misses.push(threadId);
+  }
+  messageReads.inc({ source: 'redis' }, threadIds.length - misses.length);
+  messageReads.inc({ source: 'postgres' }, misses.length);
+  if (misses.length === 0) return pages;
+
+  const stored = await findMessagePages(db, { column: 'thread_id', ids: misses }, window);
+  for (const threadId of misses) {
+    const hot = windows.get(threadId);
+    const fromPostgres = (stored.get(threadId) ?? []).map((message) => withDurability(message, hot));
+    const fromWindow = hot ? inRange(hot, window) : [];
+    pages.set(threadId, limitPage(mergeBySeq(fromPostgres, fromWindow), window));
+  }
+  return pages;
+}
+
+/** The page, if the window alone can answer it: it reaches back to the page's start, or to seq 1. */
+function pageFromWindow(hot: HotWindow, window: PageWindow<number>): StoredMessage[] | undefined {
+  const first = hot.messages[0];
+  if (!first) return hot.watermarks.persisted === 0 ? [] : undefined;
+  const candidates = inRange(hot, window);
+  const reachesStart = first.seq <= (window.after ?? 0) + 1;
+  if (!reachesStart && !(window.backwards && candidates.length >= window.limit)) return undefined;
+  return limitPage(candidates, window);
+}
+
+function inRange(hot: HotWindow, window: PageWindow<number>): StoredMessage[] {
+  return hot.messages
+    .filter((m) => (window.after === undefined || m.seq > window.after) && (window.before === undefined || m.seq < window.before))
+    .map((message) => withDurability(message, hot));
+}
+
+function withDurability(message: Message, hot: HotWindow | undefined): StoredMessage {
+  return { ...message, durability: hot ? durabilityOf(message.seq, hot.watermarks) : 'DURABLE' };
+}
+
+/** Postgres wins for a seq both have: it is the committed version. */
+function mergeBySeq(fromPostgres: StoredMessage[], fromWindow: StoredMessage[]): StoredMessage[] {
+  const bySeq = new Map<number, StoredMessage>();
+  for (const message of fromWindow) bySeq.set(message.seq, message);
+  for (const message of fromPostgres) bySeq.set(message.seq, message);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/** Ascending messages → the page in the order the connection helper expects (backwards pages newest first). */
+function limitPage(ascending: StoredMessage[], window: PageWindow<number>): StoredMessage[] {
+  return window.backwards ? ascending.slice(-window.limit).reverse() : ascending.slice(0, window.limit);
+}

@@ -1,0 +1,151 @@
+import CircuitBreaker from 'opossum';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.js';
+import type { UnitOfWork } from '../db/unit-of-work.js';
+import { DomainError } from '../errors/domain-errors.js';
+import type { ThreadId } from '../ids/id-types.js';
+import { messageWrites, redisCircuit } from '../observability/metrics.js';
+import type { PageWindow } from '../repositories/page-window.js';
+import { sendThroughHotTier, type HotSendResult, type StoredMessage } from './hot-send.js';
+import { recoverHotState } from './hot-state-recovery.js';
+import type { HotTier, HotWindow } from './hot-tier.js';
+import { readMessagePages } from './message-reads.js';
+import type { SendMessageInput } from './send-message-input.js';
+import type { Run } from '../domain/run.js';
+import type { Thread } from '../domain/thread.js';
+import { runStatusChangedEvent, threadUpdatedEvent } from '../realtime/thread-events.js';
+import { runRecordOf } from './stream-records.js';
+import { sendThroughPostgres } from './send-through-postgres.js';
+
+export interface MessageStoreOptions {
+  db: Kysely<Database>;
+  /** Null when no Redis is configured or installed: every write takes the Postgres path. */
+  hot: HotTier | null;
+  log: Logger;
+  /** A hot write slower than this counts as a Redis failure, ms. Default 1000. */
+  hotTimeoutMs?: number;
+  /** How often to probe Redis while the circuit is open, ms. Default 500. */
+  probeIntervalMs?: number;
+}
+
+/**
+ * The one entry point for message writes and reads. Writes go through Redis behind a circuit
+ * breaker; when Redis fails, the breaker opens, writes and reads fall back to Postgres, and a
+ * probe closes it again once Redis answers and its stale counters are re-seeded.
+ */
+export function createMessageStore(options: MessageStoreOptions) {
+  const { db, hot, log } = options;
+  const breaker = hot ? createBreaker(hot, options) : null;
+  let recovering: Promise<void> | undefined;
+  let stopped = false;
+
+  breaker?.on('open', () => {
+    redisCircuit.set(1);
+    log.warn('Redis circuit open: writes and reads use Postgres until Redis is back');
+    probeUntilRecovered();
+  });
+  breaker?.on('close', () => {
+    redisCircuit.set(0);
+    log.info('Redis circuit closed: fast path resumed');
+  });
+
+  function probeUntilRecovered(): void {
+    if (!hot || !breaker || recovering) return;
+    recovering = (async () => {
+      while (breaker.opened && !stopped) {
+        await new Promise((resolve) => setTimeout(resolve, options.probeIntervalMs ?? 500));
+        try {
+          await hot.redis.ping();
+          await recoverHotState(hot, db, log);
+          breaker.close();
+        } catch (error) {
+          log.debug({ err: error }, 'Redis not recovered yet');
+        }
+      }
+    })().finally(() => (recovering = undefined));
+  }
+
+  return {
+    /** True while writes bypass Redis (none configured, or its circuit is open). */
+    get degraded(): boolean {
+      return !breaker || breaker.opened;
+    },
+
+    async send(input: SendMessageInput, uow: UnitOfWork): Promise<StoredMessage> {
+      if (!breaker) return { ...(await sendThroughPostgres(uow, input, { markStale: false })), durability: 'DURABLE' };
+      const result = (await breaker.fire(input).catch(() => null)) as HotSendResult | null;
+      if (result) {
+        if (!result.ok) throw result.error;
+        messageWrites.inc({ path: 'hot' });
+        return result.message;
+      }
+      // Redis failed or the circuit is open. Any hot counter may now be behind Postgres, so the
+      // circuit must stay open until recovery has re-seeded them.
+      if (!breaker.opened) breaker.open();
+      const message = await sendThroughPostgres(uow, input, { markStale: true });
+      messageWrites.inc({ path: 'postgres' });
+      return { ...message, durability: 'DURABLE' };
+    },
+
+    /** A page of messages for each thread (see readMessagePages). */
+    async readPages(reader: Kysely<Database>, threadIds: readonly ThreadId[], window: PageWindow<number>) {
+      return readMessagePages(reader, await hotWindows(threadIds), threadIds, window);
+    },
+
+    /**
+     * Brings Redis in step with a committed thread change and announces it. Best effort: with
+     * Redis down the change is already durable, and hot state is re-seeded on recovery.
+     */
+    async threadChanged(thread: Thread): Promise<void> {
+      await bestEffort('thread change', async () => {
+        await hot?.setThreadStatus(thread.id, thread.status);
+        await hot?.publish(thread.id, threadUpdatedEvent(thread));
+      });
+    },
+
+    /** Remembers a committed run for the fast path, queues its transition for the archive, announces it. */
+    async runChanged(run: Run, ownerId: string): Promise<void> {
+      await bestEffort('run change', async () => {
+        const record = runRecordOf(run, ownerId, new Date());
+        await hot?.rememberRun(run.threadId, run.id);
+        await hot?.appendRunTransition(record);
+        await hot?.publish(run.threadId, runStatusChangedEvent(record));
+      });
+    },
+
+    async stop(): Promise<void> {
+      stopped = true;
+      breaker?.shutdown();
+      await recovering;
+    },
+  };
+
+  async function bestEffort(what: string, effect: () => Promise<void>): Promise<void> {
+    if (!hot || breaker?.opened) return;
+    await effect().catch((error) => log.warn({ err: error }, `could not propagate ${what} to Redis`));
+  }
+
+  async function hotWindows(threadIds: readonly ThreadId[]): Promise<Map<ThreadId, HotWindow>> {
+    if (!hot || !breaker || breaker.opened) return new Map();
+    try {
+      return await hot.readWindows(threadIds);
+    } catch (error) {
+      log.warn({ err: error }, 'Redis read failed; serving from Postgres');
+      return new Map();
+    }
+  }
+}
+
+function createBreaker(hot: HotTier, options: MessageStoreOptions) {
+  return new CircuitBreaker((input: SendMessageInput) => sendThroughHotTier(hot, options.db, input), {
+    timeout: options.hotTimeoutMs ?? 1_000,
+    errorThresholdPercentage: 50,
+    volumeThreshold: 1,
+    // Our probe closes the circuit after recovery; the breaker must not half-open on its own.
+    resetTimeout: 2_147_483_647,
+    errorFilter: (error: unknown) => error instanceof DomainError,
+  });
+}
+
+export type MessageStore = ReturnType<typeof createMessageStore>;

@@ -1,0 +1,96 @@
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.js';
+import type { ThreadId } from '../ids/id-types.js';
+import { insertMessageRecords } from '../repositories/message-records-repository.js';
+import { findMessageByClientId, insertMessageWithNextSeq } from '../repositories/messages-repository.js';
+import { persistLag, persistedMessages } from '../observability/metrics.js';
+import { isTransientPostgresError, violatedUniqueConstraint } from './postgres-errors.js';
+import { CONSUMER_GROUPS, PERSISTENCE_STREAM } from './redis-keys.js';
+import { createStreamConsumer, type StreamEntry } from './stream-consumer.js';
+import type { MessageRecord } from './stream-records.js';
+import { advanceWatermarks, maxSeqByThread } from './watermarks.js';
+import type { MessageId, RunId } from '../ids/id-types.js';
+
+export interface PersisterOptions {
+  /** A connection of its own (blocking reads). */
+  redis: Redis;
+  db: Kysely<Database>;
+  log: Logger;
+  consumer: string;
+  batchSize: number;
+  blockMs: number;
+  claimIdleMs: number;
+}
+
+/**
+ * Drains the persistence stream into Postgres: one multi-row statement per batch, idempotent
+ * on the message ID, acked only after commit. Postgres being down is transient (the backlog
+ * waits in Redis); a message whose seq was taken meanwhile by a write made while Redis was
+ * unreachable is re-sequenced at the end of its thread rather than lost.
+ */
+export function createPersister(options: PersisterOptions) {
+  const log = options.log.child({ worker: 'persister' });
+  return createStreamConsumer({
+    redis: options.redis,
+    stream: PERSISTENCE_STREAM,
+    group: CONSUMER_GROUPS.postgres,
+    consumer: options.consumer,
+    batchSize: options.batchSize,
+    blockMs: options.blockMs,
+    claimIdleMs: options.claimIdleMs,
+    isTransient: isTransientPostgresError,
+    log,
+    handle: async (entries) => {
+      const records = messageRecords(entries);
+      if (records.length === 0) return;
+      try {
+        await insertMessageRecords(options.db, records);
+      } catch (error) {
+        if (records.length !== 1 || !violatedUniqueConstraint(error)) throw error;
+        await settleConflict(options.db, records[0] as MessageRecord, error, log);
+      }
+      const now = Date.now();
+      for (const record of records) persistLag.observe((now - Date.parse(record.createdAt)) / 1000);
+      persistedMessages.inc(records.length);
+      await advanceWatermarks(options.redis, 'persisted', maxSeqByThread(records)).catch((error) =>
+        log.warn({ err: error }, 'could not advance the persisted watermark'),
+      );
+    },
+  });
+}
+
+function messageRecords(entries: StreamEntry[]): MessageRecord[] {
+  return entries.flatMap((entry) => (entry.record.type === 'message' ? [entry.record.record] : []));
+}
+
+/**
+ * A single message collided with a row written while Redis was down. Same client message ID:
+ * it is the same message, already stored. Same seq: keep the message, at the thread's next seq.
+ */
+async function settleConflict(db: Kysely<Database>, record: MessageRecord, error: unknown, log: Logger): Promise<void> {
+  const constraint = violatedUniqueConstraint(error);
+  const threadId = record.threadId as ThreadId;
+  if (constraint === 'messages_thread_client_id_key') {
+    const stored = await findMessageByClientId(db, threadId, record.clientMessageId as string);
+    log.warn({ messageId: record.id, storedAs: stored?.id }, 'dropping a redelivered message already stored under its client message ID');
+    return;
+  }
+  if (constraint !== 'messages_thread_seq_key') throw error;
+  const stored = await db.transaction().execute(async (trx) => {
+    await trx.selectFrom('threads').select('id').where('id', '=', threadId).forUpdate().execute();
+    return insertMessageWithNextSeq(trx, {
+      id: record.id as MessageId,
+      threadId,
+      runId: record.runId as RunId | null,
+      role: record.role,
+      content: record.content,
+      metadata: record.metadata,
+      clientMessageId: record.clientMessageId,
+    });
+  });
+  log.warn({ messageId: record.id, ackedSeq: record.seq, storedSeq: stored.seq }, 're-sequenced a message whose seq was taken during a Redis outage');
+}
+
+export type Persister = ReturnType<typeof createPersister>;

@@ -1,0 +1,23 @@
+/**
+ * Postgres failures that say "the database is unavailable", not "this data is wrong": worth
+ * retrying forever, never a reason to dead-letter an entry.
+ */
+const TRANSIENT_SQLSTATE_CLASSES = ['08', '53', '57'];
+const TRANSIENT_SQLSTATES = ['40001', '40P01'];
+const TRANSIENT_NODE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'];
+
+export function isTransientPostgresError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string') {
+    if (TRANSIENT_NODE_CODES.includes(code) || TRANSIENT_SQLSTATES.includes(code)) return true;
+    if (/^[0-9A-Z]{5}$/.test(code)) return TRANSIENT_SQLSTATE_CLASSES.includes(code.slice(0, 2));
+  }
+  const message = String((error as { message?: unknown })?.message ?? error);
+  return /Connection terminated|timeout exceeded when trying to connect|Connection refused|connect ECONNREFUSED|the database system is (starting up|shutting down)/i.test(message);
+}
+
+/** The unique constraint a Postgres error violated, if that is what it is. */
+export function violatedUniqueConstraint(error: unknown): string | undefined {
+  const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
+  return code === '23505' ? constraint : undefined;
+}

@@ -1,0 +1,33 @@
+import type { UnitOfWork } from '../db/unit-of-work.js';
+import type { Message } from '../domain/message.js';
+import { assertThreadWritable } from '../domain/thread.js';
+import { markHotStateStale } from '../repositories/message-records-repository.js';
+import { findMessageByClientId, insertMessageWithNextSeq } from '../repositories/messages-repository.js';
+import { findRunsByIds, runNotFound } from '../repositories/runs-repository.js';
+import { lockOwnedThread } from '../repositories/threads-repository.js';
+import type { SendMessageInput } from './send-message-input.js';
+
+/**
+ * The synchronous path: lock the thread, take the next seq from Postgres, insert, commit with
+ * the request. Used when there is no Redis, while its circuit is open, and as the naive
+ * baseline in benchmarks. `markStale` records that Redis's cached counter for the thread is
+ * now behind, so it is re-seeded before the fast path resumes.
+ */
+export async function sendThroughPostgres(uow: UnitOfWork, input: SendMessageInput, options: { markStale: boolean }): Promise<Message> {
+  const trx = await uow.writer();
+  const thread = await lockOwnedThread(trx, input.ownerId, input.threadId);
+  assertThreadWritable(thread);
+  const earlier = input.clientMessageId ? await findMessageByClientId(trx, thread.id, input.clientMessageId) : undefined;
+  if (earlier) return earlier;
+  if (input.runId && (await findRunsByIds(trx, input.ownerId, [input.runId])).length === 0) throw runNotFound(input.runId);
+  if (options.markStale) await markHotStateStale(trx, thread.id);
+  return insertMessageWithNextSeq(trx, {
+    id: input.id,
+    threadId: thread.id,
+    runId: input.runId,
+    role: input.role,
+    content: input.content,
+    metadata: input.metadata,
+    clientMessageId: input.clientMessageId,
+  });
+}
