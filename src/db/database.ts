@@ -52,6 +52,7 @@ export interface MessageTable {
   seq: number;
   client_message_id: string | null;
   created_at: Timestamp;
+  status: Generated<'IN_PROGRESS' | 'COMPLETED'>;
 }
 
 export type ThreadRow = Selectable<ThreadTable>;

@@ -2,6 +2,8 @@ import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import { InvalidInputError } from '../errors/domain-errors.js';
 
 export const MESSAGE_ROLES = ['USER', 'ASSISTANT', 'SYSTEM', 'TOOL'] as const;
+export const MESSAGE_STATUSES = ['IN_PROGRESS', 'COMPLETED'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export type MessageRole = (typeof MESSAGE_ROLES)[number];
 
 /** Longest client message ID, in characters. */
@@ -18,6 +20,8 @@ export interface Message {
   seq: number;
   clientMessageId: string | null;
   createdAt: Date;
+  /** IN_PROGRESS while an assistant is still streaming it; content is then what arrived so far. */
+  status: MessageStatus;
 }
 
 /** The limit is in UTF-8 bytes, because that is what storage and the wire pay for. */

@@ -1,7 +1,7 @@
 import type { Message } from '../domain/message.js';
 import type { Run } from '../domain/run.js';
 import type { Thread } from '../domain/thread.js';
-import type { ThreadId } from '../ids/id-types.js';
+import type { MessageId, ThreadId } from '../ids/id-types.js';
 import { messageOfRecord, type MessageRecord, type RunRecord } from '../storage/stream-records.js';
 
 /**
@@ -11,7 +11,9 @@ import { messageOfRecord, type MessageRecord, type RunRecord } from '../storage/
 export type ThreadEventWire =
   | { type: 'MessageAdded'; seq: number; message: MessageRecord }
   | { type: 'ThreadUpdated'; thread: ThreadWire }
-  | { type: 'RunStatusChanged'; run: RunRecord };
+  | { type: 'RunStatusChanged'; run: RunRecord }
+  | { type: 'MessageDelta'; threadId: string; messageId: string; seq: number; index: number; delta: string }
+  | { type: 'MessageCompleted'; seq: number; message: MessageRecord };
 
 export type ThreadWire = Omit<Thread, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
 
@@ -19,7 +21,11 @@ export type ThreadWire = Omit<Thread, 'createdAt' | 'updatedAt'> & { createdAt: 
 export type ThreadEvent =
   | { type: 'MessageAdded'; threadId: ThreadId; seq: number; message: Message }
   | { type: 'ThreadUpdated'; threadId: ThreadId; thread: Thread }
-  | { type: 'RunStatusChanged'; threadId: ThreadId; run: Run };
+  | { type: 'RunStatusChanged'; threadId: ThreadId; run: Run }
+  /** A chunk of a streaming assistant message; `index` counts chunks from 0. */
+  | { type: 'MessageDelta'; threadId: ThreadId; messageId: MessageId; seq: number; index: number; delta: string }
+  /** A streaming message finished; `message.content` is the concatenation of its deltas. */
+  | { type: 'MessageCompleted'; threadId: ThreadId; seq: number; message: Message };
 
 export function threadUpdatedEvent(thread: Thread): ThreadEventWire {
   return { type: 'ThreadUpdated', thread: { ...thread, createdAt: thread.createdAt.toISOString(), updatedAt: thread.updatedAt.toISOString() } };
@@ -55,6 +61,12 @@ export function decodeThreadEvent(json: string): ThreadEvent {
         completedAt: date(record.completedAt),
       };
       return { type: 'RunStatusChanged', threadId: run.threadId, run };
+    }
+    case 'MessageDelta':
+      return { ...wire, threadId: wire.threadId as ThreadId, messageId: wire.messageId as MessageId };
+    case 'MessageCompleted': {
+      const message = messageOfRecord(wire.message);
+      return { type: 'MessageCompleted', threadId: message.threadId, seq: wire.seq, message };
     }
     default:
       throw new Error(`Unknown thread event ${JSON.stringify((wire as { type?: unknown }).type)}`);

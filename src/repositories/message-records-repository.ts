@@ -6,19 +6,25 @@ import type { MessageRecord } from '../storage/stream-records.js';
 /**
  * Writes messages already sequenced by the hot tier, in one statement for the whole batch:
  * insert what is new (idempotent on the message ID, so a redelivered batch changes nothing)
- * and move each thread's last_seq and activity forward.
+ * and move each thread's last_seq and activity forward. `completing` records are the final
+ * form of streamed messages: they overwrite an IN_PROGRESS row, never a completed one.
  */
-export async function insertMessageRecords(db: Kysely<Database>, records: readonly MessageRecord[]): Promise<void> {
+export async function insertMessageRecords(
+  db: Kysely<Database>,
+  records: readonly MessageRecord[],
+  { completing = false }: { completing?: boolean } = {},
+): Promise<void> {
   if (records.length === 0) return;
   await sql`/* messageRecords.insertMessageRecords */
     with incoming as (
       select * from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(
         id text, "threadId" text, "runId" text, role text, content text, metadata jsonb,
-        seq int, "clientMessageId" text, "createdAt" timestamptz)
+        seq int, "clientMessageId" text, "createdAt" timestamptz, status text)
     ), inserted as (
-      insert into messages (id, thread_id, run_id, role, content, metadata, seq, client_message_id, created_at)
-      select id, "threadId", "runId", role, content, metadata, seq, "clientMessageId", "createdAt" from incoming
-      on conflict (id) do nothing
+      insert into messages (id, thread_id, run_id, role, content, metadata, seq, client_message_id, created_at, status)
+      select id, "threadId", "runId", role, content, metadata, seq, "clientMessageId", "createdAt", coalesce(status, 'COMPLETED')
+      from incoming
+      on conflict (id) do ${completing ? sql`update set content = excluded.content, status = 'COMPLETED' where messages.status = 'IN_PROGRESS'` : sql`nothing`}
       returning thread_id, seq, created_at
     )
     update threads t

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, MessageRow } from '../db/database.js';
-import type { Message, MessageRole } from '../domain/message.js';
+import type { Message, MessageRole, MessageStatus } from '../domain/message.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import { groupBy } from './group-by.js';
 import type { PageWindow } from './page-window.js';
@@ -16,6 +16,7 @@ export function toMessage(row: MessageRow): Message {
     seq: row.seq,
     clientMessageId: row.client_message_id,
     createdAt: row.created_at,
+    status: row.status,
   };
 }
 
@@ -91,6 +92,8 @@ export interface NewMessage {
   content: string;
   metadata: Record<string, unknown>;
   clientMessageId: string | null;
+  /** Default COMPLETED. */
+  status?: MessageStatus;
 }
 
 /**
@@ -105,12 +108,45 @@ export async function insertMessageWithNextSeq(trx: Transaction<Database>, messa
       where id = ${message.threadId}
       returning last_seq
     )
-    insert into messages (id, thread_id, run_id, role, content, metadata, seq, client_message_id)
+    insert into messages (id, thread_id, run_id, role, content, metadata, seq, client_message_id, status)
     select ${message.id}, ${message.threadId}, ${message.runId}, ${message.role}, ${message.content},
-           ${JSON.stringify(message.metadata)}::jsonb, next.last_seq, ${message.clientMessageId}
+           ${JSON.stringify(message.metadata)}::jsonb, next.last_seq, ${message.clientMessageId}, ${message.status ?? 'COMPLETED'}
     from next
     returning *`.execute(trx);
   const row = rows[0];
   if (!row) throw new Error(`Thread ${message.threadId} vanished while inserting a message`);
+  return toMessage(row);
+}
+
+/** Locks one of the owner's messages (for streaming updates), or returns undefined. */
+export async function lockOwnedMessage(trx: Transaction<Database>, ownerId: string, id: MessageId): Promise<Message | undefined> {
+  const row = await trx
+    .selectFrom('messages')
+    .innerJoin('threads', 'threads.id', 'messages.thread_id')
+    .selectAll('messages')
+    .where('messages.id', '=', id)
+    .where('threads.owner_id', '=', ownerId)
+    .forUpdate('messages')
+    .modifyEnd(sql`/* messages.lockOwnedMessage */`)
+    .executeTakeFirst();
+  return row && toMessage(row);
+}
+
+/** Appends to, or completes, a streaming message stored in Postgres. */
+export async function updateStreamingMessage(
+  trx: Transaction<Database>,
+  id: MessageId,
+  change: { appendContent?: string; complete?: boolean },
+): Promise<Message> {
+  const row = await trx
+    .updateTable('messages')
+    .set((eb) => ({
+      ...(change.appendContent ? { content: sql<string>`${eb.ref('content')} || ${change.appendContent}` } : {}),
+      ...(change.complete ? { status: 'COMPLETED' as const } : {}),
+    }))
+    .where('id', '=', id)
+    .returningAll()
+    .modifyEnd(sql`/* messages.updateStreamingMessage */`)
+    .executeTakeFirstOrThrow();
   return toMessage(row);
 }

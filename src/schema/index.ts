@@ -8,6 +8,7 @@ import './types/message.js';
 import './types/thread-mutations.js';
 import './types/run-mutations.js';
 import './types/message-mutations.js';
+import './types/streaming-message-mutations.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

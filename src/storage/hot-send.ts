@@ -36,6 +36,7 @@ export async function sendThroughHotTier(hot: HotTier, db: Kysely<Database>, inp
     metadata: input.metadata,
     clientMessageId: input.clientMessageId,
     createdAt: new Date().toISOString(),
+    status: input.status ?? 'COMPLETED',
   };
   let clientIdChecked = false;
   for (let round = 0; round < MAX_ROUNDS; round++) {

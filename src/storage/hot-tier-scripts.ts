@@ -1,12 +1,15 @@
+import { CHANNEL_PREFIX } from './redis-keys.js';
+
 /**
  * Lua run atomically inside Redis. Per-thread keys share a hash tag; the stream is global
  * (see README: under Redis Cluster it would be sharded by the same tag).
  */
 
 /**
- * KEYS: meta, window, clientIds, runs, stream
+ * KEYS: meta, window, clientIds, runs, stream, draft
  * ARGV: ownerId, recordJsonWithoutSeq, clientMessageId ('' = none), runId ('' = none),
- *       channel, windowSize, clientIdsCheckedInPostgres ('1'/'0'), ttlSeconds
+ *       channel, windowSize, clientIdsCheckedInPostgres ('1'/'0'), ttlSeconds,
+ *       startsDraft ('1' for a streaming message: its draft is created in the same step)
  * Reply: {status, ...}: COLD | NOT_FOUND | ARCHIVED | CHECK_CLIENT_ID | CHECK_RUN
  *        | DUPLICATE json persisted archived | OK json persisted archived
  */
@@ -33,6 +36,10 @@ if clientId ~= '' then redis.call('HSET', KEYS[3], clientId, json) end
 redis.call('XADD', KEYS[5], '*', 'type', 'message', 'data', json)
 redis.call('PUBLISH', ARGV[5], '{"type":"MessageAdded","seq":' .. seq .. ',"message":' .. json .. '}')
 for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[8]) end
+if ARGV[9] == '1' then
+  redis.call('HSET', KEYS[6], 'owner', ARGV[1], 'channel', ARGV[5], 'seq', seq, 'record', json, 'chunks', 0)
+  redis.call('EXPIRE', KEYS[6], ARGV[8])
+end
 return {'OK', json, meta[3], meta[4]}
 `;
 
@@ -59,6 +66,55 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'persisted', ARGV[1], 'coldClientIds', '1')
 redis.call('DEL', KEYS[2])
 return 1
+`;
+
+/**
+ * Appends a chunk to a streaming message and publishes it, in one step.
+ * KEYS: draft, draftContent  ARGV: ownerId, messageId, delta, maxBytes
+ * Reply: NO_DRAFT | NOT_FOUND | TOO_LARGE | OK record content
+ */
+export const APPEND_DELTA = `
+local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel', 'seq', 'record')
+if not draft[1] then return {'NO_DRAFT'} end
+if draft[1] ~= ARGV[1] then return {'NOT_FOUND'} end
+if redis.call('STRLEN', KEYS[2]) + string.len(ARGV[3]) > tonumber(ARGV[4]) then return {'TOO_LARGE'} end
+redis.call('APPEND', KEYS[2], ARGV[3])
+local index = redis.call('HINCRBY', KEYS[1], 'chunks', 1) - 1
+local threadId = string.sub(draft[2], string.len('${CHANNEL_PREFIX}') + 1)
+redis.call('PUBLISH', draft[2], cjson.encode({type = 'MessageDelta', threadId = threadId, messageId = ARGV[2],
+  seq = tonumber(draft[3]), index = index, delta = ARGV[3]}))
+redis.call('EXPIRE', KEYS[2], redis.call('TTL', KEYS[1]))
+return {'OK', draft[4], redis.call('GET', KEYS[2])}
+`;
+
+/** KEYS: draft, draftContent  ARGV: ownerId  Reply: NO_DRAFT | NOT_FOUND | OK record content */
+export const READ_DRAFT = `
+local draft = redis.call('HMGET', KEYS[1], 'owner', 'record')
+if not draft[1] then return {'NO_DRAFT'} end
+if draft[1] ~= ARGV[1] then return {'NOT_FOUND'} end
+return {'OK', draft[2], redis.call('GET', KEYS[2]) or ''}
+`;
+
+/**
+ * Completes a streaming message: replaces its window entry, queues its final form for Postgres,
+ * publishes MessageCompleted, drops the draft. Refuses (RETRY) if a delta landed since the
+ * caller read the draft, so no chunk is lost.
+ * KEYS: draft, draftContent, window, stream  ARGV: ownerId, seq, finalRecordJson, expectedContentLength
+ */
+export const FINISH_DRAFT = `
+local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel')
+if not draft[1] then return {'NO_DRAFT'} end
+if draft[1] ~= ARGV[1] then return {'NOT_FOUND'} end
+if redis.call('STRLEN', KEYS[2]) ~= tonumber(ARGV[4]) then return {'RETRY'} end
+local prefix = '{"seq":' .. ARGV[2] .. ','
+local items = redis.call('LRANGE', KEYS[3], 0, -1)
+for i = #items, 1, -1 do
+  if string.sub(items[i], 1, string.len(prefix)) == prefix then redis.call('LSET', KEYS[3], i - 1, ARGV[3]) break end
+end
+redis.call('XADD', KEYS[4], '*', 'type', 'messageCompleted', 'data', ARGV[3])
+redis.call('PUBLISH', draft[2], '{"type":"MessageCompleted","seq":' .. ARGV[2] .. ',"message":' .. ARGV[3] .. '}')
+redis.call('DEL', KEYS[1], KEYS[2])
+return {'OK'}
 `;
 
 /** Updates a cached field only where hot state exists. KEYS: meta  ARGV: field, value */

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Message } from '../domain/message.js';
 import type { Thread, ThreadStatus } from '../domain/thread.js';
-import type { RunId, ThreadId } from '../ids/id-types.js';
+import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import { INIT_THREAD, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT } from './hot-tier-scripts.js';
-import { PERSISTENCE_STREAM, threadChannel, threadKeys } from './redis-keys.js';
+import { draftKeys, PERSISTENCE_STREAM, threadChannel, threadKeys } from './redis-keys.js';
 import { messageOfRecord, streamFieldsOf, type MessageRecord, type RunRecord } from './stream-records.js';
 
 export type Durability = 'HOT' | 'DURABLE' | 'ARCHIVED';
@@ -51,8 +51,8 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
       const keys = threadKeys(record.threadId as ThreadId);
       const reply = (await redis.eval(
         SEND_MESSAGE,
-        5,
-        keys.meta, keys.window, keys.clientIds, keys.runs, PERSISTENCE_STREAM,
+        6,
+        keys.meta, keys.window, keys.clientIds, keys.runs, PERSISTENCE_STREAM, draftKeys(record.id as MessageId).draft,
         record.ownerId,
         JSON.stringify(record),
         record.clientMessageId ?? '',
@@ -61,6 +61,7 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
         String(options.windowSize),
         checkedInPostgres.clientId ? '1' : '0',
         ttl,
+        record.status === 'IN_PROGRESS' ? '1' : '0',
       )) as [string, string?, string?, string?];
       const [status, json, persisted, archived] = reply;
       if (status === 'OK' || status === 'DUPLICATE') {

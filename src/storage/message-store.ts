@@ -15,7 +15,12 @@ import type { SendMessageInput } from './send-message-input.js';
 import type { Run } from '../domain/run.js';
 import type { Thread } from '../domain/thread.js';
 import { runStatusChangedEvent, threadUpdatedEvent } from '../realtime/thread-events.js';
-import { runRecordOf } from './stream-records.js';
+import { messageRecordOf, runRecordOf } from './stream-records.js';
+import type { Message } from '../domain/message.js';
+import type { MessageId } from '../ids/id-types.js';
+import { InvalidInputError, NotFoundError } from '../errors/domain-errors.js';
+import { createMessageDrafts } from './message-drafts.js';
+import { changeStreamingMessageInPostgres } from './streaming-through-postgres.js';
 import { sendThroughPostgres } from './send-through-postgres.js';
 
 export interface MessageStoreOptions {
@@ -37,6 +42,7 @@ export interface MessageStoreOptions {
 export function createMessageStore(options: MessageStoreOptions) {
   const { db, hot, log } = options;
   const breaker = hot ? createBreaker(hot, options) : null;
+  const drafts = hot ? createMessageDrafts(hot) : null;
   let recovering: Promise<void> | undefined;
   let stopped = false;
 
@@ -86,6 +92,30 @@ export function createMessageStore(options: MessageStoreOptions) {
       const message = await sendThroughPostgres(uow, input, { markStale: true });
       messageWrites.inc({ path: 'postgres' });
       return { ...message, durability: 'DURABLE' };
+    },
+
+    /** Appends a chunk to a streaming message; subscribers get it at once as a MessageDelta. */
+    async appendDelta(uow: UnitOfWork, ownerId: string, messageId: MessageId, delta: string, maxBytes: number): Promise<Message> {
+      const outcome = drafts && !breaker?.opened ? await drafts.appendDelta(ownerId, messageId, delta, maxBytes) : null;
+      if (outcome?.status === 'OK') return outcome.message;
+      if (outcome?.status === 'NOT_FOUND') throw new NotFoundError(`Message ${messageId} not found`, { id: messageId });
+      if (outcome?.status === 'TOO_LARGE') throw new InvalidInputError(`Message ${messageId} would exceed ${maxBytes} bytes`);
+      return changeStreamingMessageInPostgres(uow, ownerId, messageId, { appendContent: delta, maxBytes });
+    },
+
+    /** Finalises a streaming message: its content is the concatenation of its deltas. */
+    async completeMessage(uow: UnitOfWork, ownerId: string, messageId: MessageId, maxBytes: number): Promise<Message> {
+      const outcome = drafts && !breaker?.opened ? await drafts.complete(ownerId, messageId) : null;
+      if (outcome?.status === 'OK') return outcome.message;
+      if (outcome?.status === 'NOT_FOUND') throw new NotFoundError(`Message ${messageId} not found`, { id: messageId });
+      const message = await changeStreamingMessageInPostgres(uow, ownerId, messageId, { complete: true, maxBytes });
+      uow.afterCommit(() =>
+        bestEffort('message completion', async () => {
+          const record = messageRecordOf(message, ownerId);
+          await hot?.publish(message.threadId, { type: 'MessageCompleted', seq: message.seq, message: record });
+        }),
+      );
+      return message;
     },
 
     /** A page of messages for each thread (see readMessagePages). */

@@ -43,10 +43,13 @@ export function createPersister(options: PersisterOptions) {
     isTransient: isTransientPostgresError,
     log,
     handle: async (entries) => {
-      const records = messageRecords(entries);
-      if (records.length === 0) return;
+      const records = recordsOf(entries, 'message');
+      const completions = recordsOf(entries, 'messageCompleted');
+      if (records.length + completions.length === 0) return;
       try {
+        // New messages first: a completion in the same batch then overwrites its IN_PROGRESS row.
         await insertMessageRecords(options.db, records);
+        await insertMessageRecords(options.db, completions, { completing: true });
       } catch (error) {
         if (records.length !== 1 || !violatedUniqueConstraint(error)) throw error;
         await settleConflict(options.db, records[0] as MessageRecord, error, log);
@@ -61,8 +64,8 @@ export function createPersister(options: PersisterOptions) {
   });
 }
 
-function messageRecords(entries: StreamEntry[]): MessageRecord[] {
-  return entries.flatMap((entry) => (entry.record.type === 'message' ? [entry.record.record] : []));
+function recordsOf(entries: StreamEntry[], type: 'message' | 'messageCompleted'): MessageRecord[] {
+  return entries.flatMap((entry) => (entry.record.type === type ? [entry.record.record] : []));
 }
 
 /**
@@ -88,6 +91,7 @@ async function settleConflict(db: Kysely<Database>, record: MessageRecord, error
       content: record.content,
       metadata: record.metadata,
       clientMessageId: record.clientMessageId,
+      status: record.status,
     });
   });
   log.warn({ messageId: record.id, ackedSeq: record.seq, storedSeq: stored.seq }, 're-sequenced a message whose seq was taken during a Redis outage');

@@ -1,4 +1,4 @@
-import type { ThreadId } from '../ids/id-types.js';
+import type { MessageId, ThreadId } from '../ids/id-types.js';
 
 /**
  * Every Redis key and channel name, from one place. Per-thread keys share a hash tag
@@ -25,7 +25,17 @@ export const DEAD_LETTER_STREAM = 'tl:stream:dead';
 /** Consumer group names on the persistence stream. */
 export const CONSUMER_GROUPS = { postgres: 'postgres', clickhouse: 'clickhouse' } as const;
 
+export const CHANNEL_PREFIX = 'tl:events:';
+
 /** The pub/sub channel carrying one thread's events to every server instance. */
 export function threadChannel(threadId: ThreadId): string {
-  return `tl:events:${threadId}`;
+  return `${CHANNEL_PREFIX}${threadId}`;
+}
+
+/**
+ * A streaming message's draft: a hash (owner, channel, seq, record, chunks) and its content
+ * so far. Keyed by message ID, because deltas name only the message.
+ */
+export function draftKeys(messageId: MessageId) {
+  return { draft: `tl:draft:${messageId}`, content: `tl:draft:${messageId}:content` };
 }

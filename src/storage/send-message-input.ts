@@ -1,4 +1,4 @@
-import type { MessageRole } from '../domain/message.js';
+import type { MessageRole, MessageStatus } from '../domain/message.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 
 /** How far a write must have travelled before it is acknowledged. */
@@ -16,4 +16,6 @@ export interface SendMessageInput {
   metadata: Record<string, unknown>;
   clientMessageId: string | null;
   durability: WriteDurability;
+  /** IN_PROGRESS starts a streaming message (content grows by deltas). Default COMPLETED. */
+  status?: MessageStatus;
 }

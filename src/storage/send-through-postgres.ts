@@ -29,5 +29,6 @@ export async function sendThroughPostgres(uow: UnitOfWork, input: SendMessageInp
     content: input.content,
     metadata: input.metadata,
     clientMessageId: input.clientMessageId,
+    status: input.status,
   });
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Message } from '../domain/message.js';
-import { MESSAGE_ROLES } from '../domain/message.js';
+import { MESSAGE_ROLES, MESSAGE_STATUSES } from '../domain/message.js';
 import { RUN_STATUSES, type Run } from '../domain/run.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import { MESSAGE_ID_REGEX, RUN_ID_REGEX, THREAD_ID_REGEX } from '../ids/id-formats.js';
@@ -20,6 +20,7 @@ const MessageRecordModel = z.object({
   seq: z.number().int().positive(),
   clientMessageId: z.string().nullable(),
   createdAt: z.string().datetime(),
+  status: z.enum(MESSAGE_STATUSES).default('COMPLETED'),
 });
 
 const RunRecordModel = z.object({
@@ -38,7 +39,14 @@ const RunRecordModel = z.object({
 
 export type MessageRecord = z.infer<typeof MessageRecordModel>;
 export type RunRecord = z.infer<typeof RunRecordModel>;
-export type StreamRecord = { type: 'message'; record: MessageRecord } | { type: 'run'; record: RunRecord };
+/**
+ * `message`: a new message (insert if absent). `messageCompleted`: the final form of a streamed
+ * message (insert or overwrite an IN_PROGRESS row), so completion wins whatever the order of arrival.
+ */
+export type StreamRecord =
+  | { type: 'message'; record: MessageRecord }
+  | { type: 'messageCompleted'; record: MessageRecord }
+  | { type: 'run'; record: RunRecord };
 
 export function messageRecordOf(message: Message, ownerId: string): MessageRecord {
   return { ...message, ownerId, createdAt: message.createdAt.toISOString() };
@@ -55,6 +63,7 @@ export function messageOfRecord(record: MessageRecord): Message {
     seq: record.seq,
     clientMessageId: record.clientMessageId,
     createdAt: new Date(record.createdAt),
+    status: record.status ?? 'COMPLETED',
   };
 }
 
@@ -87,6 +96,8 @@ export function parseStreamFields(fields: readonly string[]): StreamRecord {
   switch (map.get('type')) {
     case 'message':
       return { type: 'message', record: MessageRecordModel.parse(data) };
+    case 'messageCompleted':
+      return { type: 'messageCompleted', record: MessageRecordModel.parse(data) };
     case 'run':
       return { type: 'run', record: RunRecordModel.parse(data) };
     default:

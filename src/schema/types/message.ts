@@ -1,5 +1,5 @@
 import type { Message } from '../../domain/message.js';
-import { MESSAGE_ROLES } from '../../domain/message.js';
+import { MESSAGE_ROLES, MESSAGE_STATUSES } from '../../domain/message.js';
 import type { Durability } from '../../storage/hot-tier.js';
 import { MESSAGE_ID_REGEX } from '../../ids/id-formats.js';
 import { parseMessageId } from '../../ids/parse-ids.js';
@@ -8,6 +8,7 @@ import { RunRef } from './run.js';
 import { nullWhenNotFound, ThreadRef } from './thread.js';
 
 export const MessageRoleEnum = builder.enumType('MessageRole', { values: MESSAGE_ROLES });
+const MessageStatusEnum = builder.enumType('MessageStatus', { values: MESSAGE_STATUSES });
 
 export const MessageRef = builder.objectRef<Message & { durability?: Durability }>('Message');
 
@@ -38,6 +39,7 @@ builder.node(MessageRef, {
     content: t.exposeString('content'),
     metadata: t.expose('metadata', { type: 'JSON' }),
     seq: t.exposeInt('seq'),
+    status: t.expose('status', { type: MessageStatusEnum, description: 'IN_PROGRESS while streaming; content is what arrived so far.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     clientMessageId: t.exposeString('clientMessageId', { nullable: true }),
     durability: t.field({
