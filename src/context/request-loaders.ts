@@ -7,7 +7,7 @@ import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import { NotFoundError } from '../errors/domain-errors.js';
 import type { StoredMessage } from '../storage/hot-send.js';
 import type { MessageStore } from '../storage/message-store.js';
-import { findMessagePages, findMessagesByIds } from '../repositories/messages-repository.js';
+import { findMessagePages } from '../repositories/messages-repository.js';
 import { findRunPagesByThreadIds, findRunsByIds, runNotFound } from '../repositories/runs-repository.js';
 import { findThreadsByIds, threadNotFound } from '../repositories/threads-repository.js';
 import { windowKey, type PageWindow, type TimeCursor } from '../repositories/page-window.js';
@@ -36,7 +36,7 @@ export function createRequestLoaders(uow: UnitOfWork, viewerId: string | null, m
   const runById = lazy(() => byIdLoader<RunId, Run>((ids) => findRunsByIds(uow.reader, owner, ids), runNotFound));
   const messageById = lazy(() =>
     byIdLoader<MessageId, Message>(
-      (ids) => findMessagesByIds(uow.reader, owner, ids),
+      (ids) => messageStore.findByIds(uow.reader, owner, ids),
       (id) => new NotFoundError(`Message ${id} not found`, { id }),
     ),
   );

@@ -6,10 +6,10 @@ import { CHANNEL_PREFIX } from './redis-keys.js';
  */
 
 /**
- * KEYS: meta, window, clientIds, runs, stream, draft
+ * KEYS: meta, window, clientIds, runs, stream, draft, unpersistedIndex
  * ARGV: ownerId, recordJsonWithoutSeq, clientMessageId ('' = none), runId ('' = none),
  *       channel, windowSize, clientIdsCheckedInPostgres ('1'/'0'), ttlSeconds,
- *       startsDraft ('1' for a streaming message: its draft is created in the same step)
+ *       startsDraft ('1' for a streaming message: its draft is created in the same step), threadId
  * Reply: {status, ...}: COLD | NOT_FOUND | ARCHIVED | CHECK_CLIENT_ID | CHECK_RUN
  *        | DUPLICATE json persisted archived | OK json persisted archived
  */
@@ -34,6 +34,7 @@ local keep = math.max(tonumber(ARGV[6]), seq - tonumber(meta[3]))
 redis.call('LTRIM', KEYS[2], -keep, -1)
 if clientId ~= '' then redis.call('HSET', KEYS[3], clientId, json) end
 redis.call('XADD', KEYS[5], '*', 'type', 'message', 'data', json)
+redis.call('SET', KEYS[7], ARGV[10], 'EX', ARGV[8])
 redis.call('PUBLISH', ARGV[5], '{"type":"MessageAdded","seq":' .. seq .. ',"message":' .. json .. '}')
 for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[8]) end
 if ARGV[9] == '1' then

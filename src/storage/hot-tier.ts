@@ -3,7 +3,7 @@ import type { Message } from '../domain/message.js';
 import type { Thread, ThreadStatus } from '../domain/thread.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import { INIT_THREAD, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT } from './hot-tier-scripts.js';
-import { draftKeys, PERSISTENCE_STREAM, threadChannel, threadKeys } from './redis-keys.js';
+import { draftKeys, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey } from './redis-keys.js';
 import { messageOfRecord, streamFieldsOf, type MessageRecord, type RunRecord } from './stream-records.js';
 
 export type Durability = 'HOT' | 'DURABLE' | 'ARCHIVED';
@@ -18,6 +18,7 @@ export type AppendOutcome =
   | { status: 'COLD' | 'NOT_FOUND' | 'ARCHIVED' | 'CHECK_CLIENT_ID' | 'CHECK_RUN' };
 
 export interface HotWindow {
+  ownerId: string;
   /** Messages in seq order: a contiguous run ending at the thread's newest message. */
   messages: Message[];
   watermarks: Watermarks;
@@ -51,8 +52,9 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
       const keys = threadKeys(record.threadId as ThreadId);
       const reply = (await redis.eval(
         SEND_MESSAGE,
-        6,
+        7,
         keys.meta, keys.window, keys.clientIds, keys.runs, PERSISTENCE_STREAM, draftKeys(record.id as MessageId).draft,
+        unpersistedMessageKey(record.id as MessageId),
         record.ownerId,
         JSON.stringify(record),
         record.clientMessageId ?? '',
@@ -62,6 +64,7 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
         checkedInPostgres.clientId ? '1' : '0',
         ttl,
         record.status === 'IN_PROGRESS' ? '1' : '0',
+        record.threadId,
       )) as [string, string?, string?, string?];
       const [status, json, persisted, archived] = reply;
       if (status === 'OK' || status === 'DUPLICATE') {
@@ -102,11 +105,32 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
       replies.forEach(([[owner, persisted, archived], items], index) => {
         if (!owner) return;
         windows.set(threadIds[index] as ThreadId, {
+          ownerId: owner,
           messages: items.map((item) => messageOfRecord(JSON.parse(item))),
           watermarks: toWatermarks(persisted, archived),
         });
       });
       return windows;
+    },
+
+    /** Messages acked but not yet in Postgres, found through their thread's window; absent when unknown. */
+    async findUnpersisted(messageIds: readonly MessageId[]): Promise<Map<MessageId, { message: Message; ownerId: string; watermarks: Watermarks }>> {
+      const found = new Map<MessageId, { message: Message; ownerId: string; watermarks: Watermarks }>();
+      if (messageIds.length === 0) return found;
+      const threadIds = await redis.mget(...messageIds.map(unpersistedMessageKey));
+      const known = [...new Set(threadIds.filter((id): id is string => id !== null))] as ThreadId[];
+      const windows = await this.readWindows(known);
+      for (const hot of windows.values()) {
+        for (const message of hot.messages) {
+          if (messageIds.includes(message.id)) found.set(message.id, { message, ownerId: hot.ownerId, watermarks: hot.watermarks });
+        }
+      }
+      return found;
+    },
+
+    /** Forgets the window index of messages now committed in Postgres. */
+    async forgetUnpersisted(messageIds: readonly MessageId[]): Promise<void> {
+      if (messageIds.length) await redis.unlink(...messageIds.map(unpersistedMessageKey));
     },
 
     /** Queues a run transition for the archive (runs are written to Postgres synchronously). */

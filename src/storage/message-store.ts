@@ -9,7 +9,9 @@ import { messageWrites, redisCircuit } from '../observability/metrics.js';
 import type { PageWindow } from '../repositories/page-window.js';
 import { sendThroughHotTier, type HotSendResult, type StoredMessage } from './hot-send.js';
 import { recoverHotState } from './hot-state-recovery.js';
-import type { HotTier, HotWindow } from './hot-tier.js';
+import { durabilityOf, type HotTier, type HotWindow } from './hot-tier.js';
+import { findMessagesByIds } from '../repositories/messages-repository.js';
+import { assertStorableText } from '../domain/message.js';
 import { readMessagePages } from './message-reads.js';
 import type { SendMessageInput } from './send-message-input.js';
 import type { Run } from '../domain/run.js';
@@ -79,6 +81,7 @@ export function createMessageStore(options: MessageStoreOptions) {
     },
 
     async send(input: SendMessageInput, uow: UnitOfWork): Promise<StoredMessage> {
+      assertStorableText(input.content, input.metadata, input.clientMessageId);
       if (!breaker) return { ...(await sendThroughPostgres(uow, input, { markStale: false })), durability: 'DURABLE' };
       const result = (await breaker.fire(input).catch(() => null)) as HotSendResult | null;
       if (result) {
@@ -96,6 +99,7 @@ export function createMessageStore(options: MessageStoreOptions) {
 
     /** Appends a chunk to a streaming message; subscribers get it at once as a MessageDelta. */
     async appendDelta(uow: UnitOfWork, ownerId: string, messageId: MessageId, delta: string, maxBytes: number): Promise<Message> {
+      assertStorableText(delta);
       const outcome = drafts && !breaker?.opened ? await drafts.appendDelta(ownerId, messageId, delta, maxBytes) : null;
       if (outcome?.status === 'OK') return outcome.message;
       if (outcome?.status === 'NOT_FOUND') throw new NotFoundError(`Message ${messageId} not found`, { id: messageId });
@@ -116,6 +120,20 @@ export function createMessageStore(options: MessageStoreOptions) {
         }),
       );
       return message;
+    },
+
+    /**
+     * The owner's messages by ID. Redis first: a message leaves its index only after Postgres
+     * has committed it, so asking in this order never misses one in transit.
+     */
+    async findByIds(reader: Kysely<Database>, ownerId: string, messageIds: readonly MessageId[]): Promise<StoredMessage[]> {
+      const hotFound = hot && !breaker?.opened ? await hot.findUnpersisted(messageIds).catch(() => new Map()) : new Map();
+      const fromRedis: StoredMessage[] = [...hotFound.values()]
+        .filter((entry) => entry.ownerId === ownerId)
+        .map((entry) => ({ ...entry.message, durability: durabilityOf(entry.message.seq, entry.watermarks) }));
+      const rest = messageIds.filter((id) => !hotFound.has(id));
+      const fromPostgres = rest.length ? await findMessagesByIds(reader, ownerId, rest) : [];
+      return [...fromRedis, ...fromPostgres.map((message) => ({ ...message, durability: 'DURABLE' as const }))];
     },
 
     /** A page of messages for each thread (see readMessagePages). */

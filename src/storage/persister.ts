@@ -7,7 +7,7 @@ import { insertMessageRecords } from '../repositories/message-records-repository
 import { findMessageByClientId, insertMessageWithNextSeq } from '../repositories/messages-repository.js';
 import { persistLag, persistedMessages } from '../observability/metrics.js';
 import { isTransientPostgresError, violatedUniqueConstraint } from './postgres-errors.js';
-import { CONSUMER_GROUPS, PERSISTENCE_STREAM } from './redis-keys.js';
+import { CONSUMER_GROUPS, PERSISTENCE_STREAM, unpersistedMessageKey } from './redis-keys.js';
 import { createStreamConsumer, type StreamEntry } from './stream-consumer.js';
 import type { MessageRecord } from './stream-records.js';
 import { advanceWatermarks, maxSeqByThread } from './watermarks.js';
@@ -57,6 +57,7 @@ export function createPersister(options: PersisterOptions) {
       const now = Date.now();
       for (const record of records) persistLag.observe((now - Date.parse(record.createdAt)) / 1000);
       persistedMessages.inc(records.length);
+      await options.redis.unlink(...records.map((record) => unpersistedMessageKey(record.id as MessageId))).catch(() => 0);
       await advanceWatermarks(options.redis, 'persisted', maxSeqByThread(records)).catch((error) =>
         log.warn({ err: error }, 'could not advance the persisted watermark'),
       );

@@ -25,6 +25,14 @@ export const DEAD_LETTER_STREAM = 'tl:stream:dead';
 /** Consumer group names on the persistence stream. */
 export const CONSUMER_GROUPS = { postgres: 'postgres', clickhouse: 'clickhouse' } as const;
 
+/**
+ * Which thread a message not yet in Postgres belongs to, so `message(id:)` can find it in the
+ * thread's window. Set by the send script, removed by the persister after commit.
+ */
+export function unpersistedMessageKey(messageId: MessageId): string {
+  return `tl:unpersisted:${messageId}`;
+}
+
 export const CHANNEL_PREFIX = 'tl:events:';
 
 /** The pub/sub channel carrying one thread's events to every server instance. */
