@@ -46,6 +46,16 @@ const EnvironmentModel = z.object({
   CLICKHOUSE_URL: z.string().url().optional(),
   /** Rows per ClickHouse insert. Default 5000. */
   ARCHIVE_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5_000),
+  /** graphql-ws keep-alive: ping every socket this often and drop it when no pong comes back in as long, ms. Default 12000. */
+  WS_KEEPALIVE_MS: z.coerce.number().int().min(0).max(600_000).default(12_000),
+  /** Open graphql-ws connections per user, per server instance. Default 20. */
+  WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /** Live subscriptions per user, per server instance. Default 200. */
+  WS_MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  /** Most messages a subscription with `afterSeq` replays; further back is refused with REPLAY_UNAVAILABLE. Default 1000. */
+  SUBSCRIPTION_MAX_REPLAY: z.coerce.number().int().min(1).max(100_000).default(1_000),
+  /** Events queued for one slow subscriber before it is ended with an error. Default 1000. */
+  SUBSCRIPTION_MAX_QUEUED: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -72,6 +82,13 @@ export interface Config {
     readonly archiveBatchSize: number;
   };
   readonly clickhouse: { readonly kind: 'external'; readonly url: string } | { readonly kind: 'embedded'; readonly path: string };
+  readonly realtime: {
+    readonly keepAliveMs: number;
+    readonly maxConnectionsPerUser: number;
+    readonly maxSubscriptionsPerUser: number;
+    readonly maxReplayMessages: number;
+    readonly maxQueuedEvents: number;
+  };
   readonly logLevel: string;
 }
 
@@ -114,6 +131,13 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     clickhouse: env.CLICKHOUSE_URL
       ? { kind: 'external', url: env.CLICKHOUSE_URL }
       : { kind: 'embedded', path: `${env.DATA_DIR}/clickhouse` },
+    realtime: {
+      keepAliveMs: env.WS_KEEPALIVE_MS,
+      maxConnectionsPerUser: env.WS_MAX_CONNECTIONS_PER_USER,
+      maxSubscriptionsPerUser: env.WS_MAX_SUBSCRIPTIONS_PER_USER,
+      maxReplayMessages: env.SUBSCRIPTION_MAX_REPLAY,
+      maxQueuedEvents: env.SUBSCRIPTION_MAX_QUEUED,
+    },
     logLevel: env.LOG_LEVEL,
   });
 }

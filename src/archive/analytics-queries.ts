@@ -127,8 +127,9 @@ export function createArchiveQueries(client: ArchiveClient) {
     async runDurationPercentiles(ownerId: string, from: Date, to: Date): Promise<RunDurationStats> {
       const rows = await client.query('runDurationPercentiles', RUN_DURATION_PERCENTILES, rangeParams(ownerId, from, to), DurationRow);
       const row = rows[0] ?? { count: 0, quantiles: [null, null] };
-      // With no rows ClickHouse answers NaN (null in JSON); say "no data", not a number.
-      const value = (q: number | null | undefined) => (row.count === 0 || q === null || q === undefined ? null : q);
+      // With no rows ClickHouse answers NaN (null in JSON): "no data", not a number. Durations are
+      // whole milliseconds, so the millisecond is all the precision there is to report.
+      const value = (q: number | null | undefined) => (row.count === 0 || q === null || q === undefined ? null : Math.round(q * 1000) / 1000);
       return { count: row.count, p50Seconds: value(row.quantiles[0]), p95Seconds: value(row.quantiles[1]) };
     },
 

@@ -19,10 +19,11 @@ export interface ArchiveMigration {
 export const ARCHIVE_MIGRATIONS: readonly ArchiveMigration[] = [
   {
     // One row per archived message. The stream is at-least-once, so the same message may be
-    // inserted more than once: ReplacingMergeTree collapses rows with an equal sorting key, and
-    // every column of the key is immutable for a message, so a redelivered row is an exact
-    // duplicate. Merges happen whenever ClickHouse likes: queries must not count rows, but
-    // distinct message IDs (or read FINAL).
+    // inserted more than once, and a streamed message arrives twice on purpose (IN_PROGRESS, then
+    // COMPLETED). ReplacingMergeTree collapses rows with an equal sorting key (every column of it
+    // immutable for a message) and keeps the highest status_rank: the completed form wins
+    // whatever the order of arrival. Merges happen whenever ClickHouse likes: queries must count
+    // distinct message IDs, or read FINAL / argMax(…, status_rank) for a column that changes.
     name: '2026-11-22T0200_messages_archive',
     statements: [
       `CREATE TABLE IF NOT EXISTS messages_archive (
@@ -31,12 +32,14 @@ export const ARCHIVE_MIGRATIONS: readonly ArchiveMigration[] = [
         owner_id String,
         run_id Nullable(String),
         role LowCardinality(String),
+        status LowCardinality(String),
         seq UInt64,
         content_bytes UInt32,
         created_at DateTime64(3, 'UTC'),
-        archived_at DateTime64(3, 'UTC') DEFAULT now64(3)
+        archived_at DateTime64(3, 'UTC') DEFAULT now64(3),
+        status_rank UInt8 MATERIALIZED status = 'COMPLETED'
       )
-      ENGINE = ReplacingMergeTree
+      ENGINE = ReplacingMergeTree(status_rank)
       PARTITION BY toYYYYMM(created_at)
       ORDER BY (owner_id, created_at, message_id)`,
     ],

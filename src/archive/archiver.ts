@@ -48,7 +48,12 @@ export function createArchiver(options: ArchiverOptions) {
     // Runs first: the watermark below only speaks of messages, so it is moved last.
     await archive.insert('insertRunTransitions', 'run_transitions', runs.map(runTransitionRow));
     await archive.insert('insertArchivedMessages', 'messages_archive', messages.map((record) => archivedMessageRow(record, archivedAt)));
-    if (messages.length) await advanceWatermarks(redis, 'archived', maxSeqByThread(messages));
+    if (messages.length === 0) return;
+    // The rows are in; a watermark that fails to move only understates durability, so it must
+    // not fail the batch (which would insert it all again).
+    await advanceWatermarks(redis, 'archived', maxSeqByThread(messages)).catch((error) =>
+      log.warn({ err: error }, 'could not advance the archived watermark'),
+    );
   }
 
   return { start: consumer.start, stop: consumer.stop };
@@ -56,12 +61,13 @@ export function createArchiver(options: ArchiverOptions) {
 
 export type Archiver = ReturnType<typeof createArchiver>;
 
+/** A new message and a streamed message's final form both become a messages_archive row. */
 export function splitRecords(entries: readonly StreamEntry[]): { messages: MessageRecord[]; runs: RunRecord[] } {
   const messages: MessageRecord[] = [];
   const runs: RunRecord[] = [];
   for (const { record } of entries) {
-    if (record.type === 'message') messages.push(record.record);
-    else runs.push(record.record);
+    if (record.type === 'run') runs.push(record.record);
+    else messages.push(record.record);
   }
   return { messages, runs };
 }
@@ -74,6 +80,7 @@ export function archivedMessageRow(record: MessageRecord, archivedAt: Date) {
     owner_id: record.ownerId,
     run_id: record.runId,
     role: record.role,
+    status: record.status,
     seq: record.seq,
     content_bytes: Buffer.byteLength(record.content, 'utf8'),
     created_at: clickhouseDateTime(record.createdAt),

@@ -125,7 +125,8 @@ export async function withRetries<T>(policy: RetryPolicy, operation: (queryId: s
 
 /**
  * Connects to a ClickHouse server (CLICKHOUSE_URL) or opens embedded chDB at a path. chDB binds
- * one data path per process: a second client in the same process must use the same path.
+ * one data path per process (and locks it against other processes): close this client before
+ * opening another path in the same process.
  */
 export async function createArchiveClient(
   config: Config['clickhouse'],
@@ -134,14 +135,7 @@ export async function createArchiveClient(
 ): Promise<ArchiveClient> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const base = { timeoutMs, maxAttempts: options.maxAttempts ?? 3, initialBackoffMs: options.initialBackoffMs ?? 100, log };
-  // Our wrapper logs every failure with its name; the client's own console logger would say it twice.
-  const clientLog = { level: ClickHouseLogLevel.OFF };
-  const raw: ClickHouseClient =
-    config.kind === 'external'
-      ? createClient({ url: config.url, application: 'threadline', request_timeout: timeoutMs + 1_000, log: clientLog })
-      : createClient({ connection: await embeddedConnection(config.path), log: clientLog });
-  // A server merges small inserts into larger parts itself; chDB embedded has no use for it.
-  const insertSettings: ClickHouseSettings = config.kind === 'external' ? { async_insert: 1, wait_for_async_insert: 1 } : {};
+  const { raw, querySettings, insertSettings } = await openClient(config, timeoutMs);
   const run = <T>(name: string, operation: (queryId: string, signal: AbortSignal) => Promise<T>) => withRetries({ ...base, name }, operation);
 
   return {
@@ -156,7 +150,7 @@ export async function createArchiveClient(
     },
     async query(name, sql, params, row) {
       const rows = await run(name, async (query_id, abort_signal) => {
-        const result = await raw.query({ query: sql, query_params: params, format: 'JSONEachRow', query_id, abort_signal });
+        const result = await raw.query({ query: sql, query_params: params, format: 'JSONEachRow', query_id, abort_signal, clickhouse_settings: querySettings });
         return result.json<unknown>();
       });
       const parsed = z.array(row).safeParse(rows);
@@ -172,6 +166,21 @@ export async function createArchiveClient(
     },
     close: () => raw.close(),
   };
+}
+
+async function openClient(config: Config['clickhouse'], timeoutMs: number) {
+  // Our wrapper logs every failure with its name; the client's own console logger would say it twice.
+  const log = { level: ClickHouseLogLevel.OFF };
+  if (config.kind === 'embedded') {
+    // In-process: the abort signal is the whole timeout, and there is no server to batch inserts.
+    return { raw: createClient({ connection: await embeddedConnection(config.path), log }), querySettings: {}, insertSettings: {} };
+  }
+  const raw: ClickHouseClient = createClient({ url: config.url, application: 'threadline', request_timeout: timeoutMs + 1_000, log });
+  // Aborting the request does not stop the query on the server; this does.
+  const querySettings: ClickHouseSettings = { max_execution_time: Math.ceil(timeoutMs / 1_000) };
+  // The archiver's batches can be small at low traffic; the server merges them into larger parts.
+  const insertSettings: ClickHouseSettings = { async_insert: 1, wait_for_async_insert: 1 };
+  return { raw, querySettings, insertSettings };
 }
 
 /** A ClickHouse count: UInt64 arrives as a JSON string from a server, as a number from chDB. */

@@ -6,6 +6,8 @@ import type { ConnectionId, RequestId } from '../ids/id-types.js';
 import { ids } from '../ids/generate-ids.js';
 import { createRequestLoaders, type RequestLoaders } from './request-loaders.js';
 import type { MessageStore } from '../storage/message-store.js';
+import type { SubscriptionRegistry } from '../realtime/subscription-registry.js';
+import type { ArchiveQueries } from '../archive/analytics-queries.js';
 
 /** Limits the resolvers enforce; from the config. */
 export interface RequestLimits {
@@ -28,6 +30,10 @@ export interface ExecutionContext {
   limits: RequestLimits;
   /** Long-lived: message writes and reads across the Redis and Postgres tiers. */
   messageStore: MessageStore;
+  /** Long-lived: the instance's subscription registry; null over HTTP (subscriptions are served over graphql-ws). */
+  realtime: SubscriptionRegistry | null;
+  /** Long-lived: analytics over the ClickHouse archive, always scoped to one owner. */
+  archive: ArchiveQueries;
 }
 
 export type AuthenticatedContext = ExecutionContext & { userId: string };
@@ -39,6 +45,8 @@ export interface ContextSeed {
   auth: { userId: string } | { failure: string };
   connectionId?: ConnectionId | null;
   messageStore: MessageStore;
+  realtime?: SubscriptionRegistry | null;
+  archive: ArchiveQueries;
 }
 
 export function createExecutionContext(seed: ContextSeed): ExecutionContext {
@@ -55,5 +63,7 @@ export function createExecutionContext(seed: ContextSeed): ExecutionContext {
     log: seed.log.child({ requestId, ...(seed.connectionId ? { connectionId: seed.connectionId } : {}), userId }),
     limits: seed.limits,
     messageStore: seed.messageStore,
+    realtime: seed.realtime ?? null,
+    archive: seed.archive,
   };
 }

@@ -10,6 +10,10 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'BAD_USER_INPUT'
   | 'QUERY_TOO_COMPLEX'
+  /** A per-user limit (connections, subscriptions) or a slow subscriber's queue was exceeded. */
+  | 'LIMIT_EXCEEDED'
+  /** A subscription's `afterSeq` is further back than can be replayed: reload, then resubscribe. */
+  | 'REPLAY_UNAVAILABLE'
   | 'INTERNAL';
 
 export function clientError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {

@@ -39,3 +39,29 @@ export const redisCircuit = new Gauge({
   help: '1 while the Redis circuit breaker is open (writes and reads go to Postgres).',
   registers: [metricsRegistry],
 });
+
+// Real time. Gauges move by inc/dec, not set, so two apps in one process (tests) add up.
+export const realtimeSubscriptions = new Gauge({
+  name: 'threadline_realtime_subscriptions',
+  help: 'Subscriptions registered in this instance (the subscription registry size).',
+  registers: [metricsRegistry],
+});
+
+export const realtimeSockets = new Gauge({
+  name: 'threadline_realtime_sockets',
+  help: 'Open graphql-ws sockets.',
+  registers: [metricsRegistry],
+});
+
+export const realtimeChannels = new Gauge({
+  name: 'threadline_realtime_redis_channels',
+  help: 'Thread channels this instance is subscribed to in Redis (one per thread with a local subscriber).',
+  registers: [metricsRegistry],
+});
+
+export const realtimeResyncs = new Counter({
+  name: 'threadline_realtime_resyncs_total',
+  help: 'Subscription catch-ups by cause: reconnect (Redis came back) or gap (a live seq skipped ahead).',
+  labelNames: ['cause'] as const,
+  registers: [metricsRegistry],
+});

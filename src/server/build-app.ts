@@ -7,9 +7,11 @@ import { resolveJwtSecret } from '../context/jwt-secret.js';
 import type { Database } from '../db/database.js';
 import { createLogger } from '../logger.js';
 import type { MessageStore } from '../storage/message-store.js';
+import { createSubscriptionRegistry, type SubscriptionRegistry } from '../realtime/subscription-registry.js';
 import { createGraphqlHandler } from './graphql-handler.js';
 import { handleOperationalRoute } from './http-routes.js';
 import { openStorageTiers, type StorageTiers } from './storage-tiers.js';
+import { createWebsocketServer, type WebsocketServer } from './websocket-server.js';
 
 export interface AppOptions {
   /** Logger; default a pino logger at the configured level. */
@@ -24,6 +26,8 @@ export interface RunningApp {
   db: Kysely<Database>;
   messageStore: MessageStore;
   tiers: StorageTiers;
+  /** What the real-time side holds right now (tests check it returns to 0). */
+  realtime: { readonly subscriptions: number; readonly channels: number; readonly sockets: number };
 }
 
 /**
@@ -34,12 +38,31 @@ export function buildApp(config: Config, options: AppOptions = {}) {
   const log = options.log ?? createLogger(config.logLevel);
   const server = createServer();
   let tiers: StorageTiers | undefined;
+  let closeRealtime = async () => {};
 
   async function start(): Promise<RunningApp> {
     tiers = await openStorageTiers(config, log, options.onQuery);
     const jwtSecret = await resolveJwtSecret(config);
     const { db, redis, messageStore } = tiers;
-    const graphql = createGraphqlHandler({ db, log, jwtSecret, limits: config.limits, messageStore });
+    const graphql = createGraphqlHandler({ db, log, jwtSecret, limits: config.limits, messageStore, archive: tiers.archive.queries });
+    // Its own connection: SUBSCRIBE puts a Redis connection in subscriber mode.
+    const subscriber = await tiers.newRedisConnection(`threadline-events-${process.pid}`);
+    const realtime = createSubscriptionRegistry({ redis: subscriber, log, ...config.realtime });
+    const websockets = createWebsocketServer({
+      server,
+      yoga: graphql,
+      seed: { db, log, limits: config.limits, messageStore, realtime, archive: tiers.archive.queries },
+      jwtSecret,
+      log,
+      keepAliveMs: config.realtime.keepAliveMs,
+      maxConnectionsPerUser: config.realtime.maxConnectionsPerUser,
+      isProd: config.env === 'production',
+    });
+    closeRealtime = async () => {
+      // Sockets first (closing them ends their subscriptions), then whatever registration is left.
+      await websockets.close();
+      await realtime.close();
+    };
     server.on('request', (req, res) => {
       if (!handleOperationalRoute(req, res, { db, redis, messageStore })) void graphql(req, res);
     });
@@ -50,10 +73,11 @@ export function buildApp(config: Config, options: AppOptions = {}) {
     const { port } = server.address() as AddressInfo;
     const url = `http://localhost:${port}/graphql`;
     log.info({ url, writePath: messageStore.degraded ? 'postgres (degraded)' : 'redis' }, 'Threadline is listening');
-    return { url, jwtSecret, db, messageStore, tiers };
+    return { url, jwtSecret, db, messageStore, tiers, realtime: realtimeStats(realtime, websockets) };
   }
 
   async function stop(): Promise<void> {
+    await closeRealtime();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
@@ -62,4 +86,18 @@ export function buildApp(config: Config, options: AppOptions = {}) {
   }
 
   return { start, stop };
+}
+
+function realtimeStats(registry: SubscriptionRegistry, websockets: WebsocketServer): RunningApp['realtime'] {
+  return {
+    get subscriptions() {
+      return registry.size;
+    },
+    get channels() {
+      return registry.channels;
+    },
+    get sockets() {
+      return websockets.sockets;
+    },
+  };
 }

@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js';
 import { UnauthenticatedError } from '../errors/domain-errors.js';
 import { schema } from '../schema/index.js';
 import type { MessageStore } from '../storage/message-store.js';
+import type { ArchiveQueries } from '../archive/analytics-queries.js';
 import { createErrorMasker } from './error-masking.js';
 import { useQueryLimits } from './query-limits.js';
 import { useUnitOfWork } from './unit-of-work-plugin.js';
@@ -17,6 +18,7 @@ export interface GraphqlHandlerDeps {
   jwtSecret: string;
   limits: RequestLimits;
   messageStore: MessageStore;
+  archive: ArchiveQueries;
 }
 
 /** Resolves the caller from a Bearer header: a user, or the reason there is none. */
@@ -27,6 +29,11 @@ export async function authenticate(authorization: string | null | undefined, sec
     if (error instanceof UnauthenticatedError) return { failure: error.message };
     throw error;
   }
+}
+
+/** A graphql-ws operation arrives with its execution context already made, per connection (websocket-server.ts). */
+function isMadeAtSocket(initial: object): initial is ExecutionContext {
+  return 'uow' in initial;
 }
 
 /** graphql-yoga over HTTP, with one execution context per request created here, at the edge. */
@@ -45,13 +52,16 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
       error: (...args) => deps.log.debug(args.map(String).join(' ')),
     },
     plugins: [useQueryLimits(), useUnitOfWork()],
-    context: async ({ request }) =>
-      createExecutionContext({
-        db: deps.db,
-        log: deps.log,
-        limits: deps.limits,
-        messageStore: deps.messageStore,
-        auth: await authenticate(request.headers.get('authorization'), deps.jwtSecret),
-      }),
+    context: async (initial) =>
+      isMadeAtSocket(initial)
+        ? initial
+        : createExecutionContext({
+            db: deps.db,
+            log: deps.log,
+            limits: deps.limits,
+            messageStore: deps.messageStore,
+            archive: deps.archive,
+            auth: await authenticate(initial.request.headers.get('authorization'), deps.jwtSecret),
+          }),
   });
 }

@@ -8,7 +8,11 @@ export const QUERY_LIMITS = {
   maxAliases: 20,
   maxTokens: 3_000,
   maxDirectives: 20,
-  maxCost: 5_000,
+  // graphql-armor's estimate multiplies a connection's subtree by a literal first/last: the page
+  // of 20 threads × (5 messages + 3 runs) that issue 2 names costs ~7,100 and one thread with
+  // its last 100 messages ~6,900, so armor's default 5,000 refused both. 100,000 admits a list
+  // view of 20 threads × (20 messages + 10 runs) (~63,000) and refuses nesting 100 × 100 (~435,000).
+  maxCost: 100_000,
 } as const;
 
 /** Reports a refused operation as one clear error with code QUERY_TOO_COMPLEX. */

@@ -12,11 +12,14 @@ import { createMessageStore, type MessageStore } from '../storage/message-store.
 import { openRedis } from '../storage/open-redis.js';
 import { createPersister } from '../storage/persister.js';
 import { createRedisClient } from '../storage/redis-client.js';
+import { createArchiver } from '../archive/archiver.js';
+import { openArchive, type OpenArchive } from '../archive/open-archive.js';
 
 export interface StorageTiers {
   db: Kysely<Database>;
   redis: Redis | null;
   messageStore: MessageStore;
+  archive: OpenArchive;
   /** A fresh Redis connection for a blocking reader or a subscriber; null without Redis. */
   newRedisConnection(name: string, commandTimeoutMs?: number): Promise<Redis | null>;
   /** Stops workers, closes clients and pools, then stops embedded servers. */
@@ -60,10 +63,28 @@ export async function openStorageTiers(config: Config, log: Logger, onQuery?: (e
     closers.unshift(() => persister.stop());
   }
 
+  let stopping = false;
+  closers.unshift(async () => void (stopping = true));
+  const archive = await openArchive(config.clickhouse, log, () => stopping);
+  closers.unshift(() => archive.release());
+  // Embedded chDB can only be opened by one process, so its archiver always runs here.
+  if (redis && (config.workers.inProcess || config.clickhouse.kind === 'embedded')) {
+    const archiver = createArchiver({
+      redis: (await newRedisConnection('threadline-archiver', config.workers.blockMs + 5_000)) as Redis,
+      archive: archive.client,
+      config,
+      log,
+      consumer: `archiver-${os.hostname()}-${process.pid}`,
+    });
+    void archive.ready.then(() => !stopping && archiver.start(), () => {});
+    closers.unshift(() => archiver.stop());
+  }
+
   return {
     db,
     redis,
     messageStore,
+    archive,
     newRedisConnection,
     async close() {
       for (const close of closers.splice(0)) await close().catch((error) => log.warn({ err: error }, 'error while closing'));

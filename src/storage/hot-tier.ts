@@ -93,6 +93,11 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
       await redis.multi().sadd(runs, runId).expire(runs, options.ttlSeconds).exec();
     },
 
+    /** The last seq Redis handed out in a thread (ahead of Postgres until the persister catches up); 0 when not hot. */
+    async lastSeq(threadId: ThreadId): Promise<number> {
+      return Number((await redis.hget(threadKeys(threadId).meta, 'seq')) ?? 0);
+    },
+
     /** The windows of many threads in one round trip (auto-pipelined); absent when not hot. */
     async readWindows(threadIds: readonly ThreadId[]): Promise<Map<ThreadId, HotWindow>> {
       const replies = await Promise.all(

@@ -34,7 +34,7 @@ export async function readMessagePages(
   const stored = await findMessagePages(db, { column: 'thread_id', ids: misses }, window);
   for (const threadId of misses) {
     const hot = windows.get(threadId);
-    const fromPostgres = (stored.get(threadId) ?? []).map((message) => withDurability(message, hot));
+    const fromPostgres = (stored.get(threadId) ?? []).map((message) => committed(withDurability(message, hot)));
     const fromWindow = hot ? inRange(hot, window) : [];
     pages.set(threadId, limitPage(mergeBySeq(fromPostgres, fromWindow), window));
   }
@@ -59,6 +59,11 @@ function inRange(hot: HotWindow, window: PageWindow<number>): StoredMessage[] {
 
 function withDurability(message: Message, hot: HotWindow | undefined): StoredMessage {
   return { ...message, durability: hot ? durabilityOf(message.seq, hot.watermarks) : 'DURABLE' };
+}
+
+/** A row read from Postgres is committed, whatever the watermark says (a DURABLE send outruns it). */
+function committed(message: StoredMessage): StoredMessage {
+  return message.durability === 'HOT' ? { ...message, durability: 'DURABLE' } : message;
 }
 
 /** Postgres wins for a seq both have: it is the committed version. */

@@ -136,6 +136,16 @@ export function createMessageStore(options: MessageStoreOptions) {
       return [...fromRedis, ...fromPostgres.map((message) => ({ ...message, durability: 'DURABLE' as const }))];
     },
 
+    /**
+     * How many messages a thread has, counting those acked but not yet persisted: Postgres's
+     * last seq, or Redis's counter when it is ahead. Concurrent calls share a round trip.
+     */
+    async messageCount(thread: Thread): Promise<number> {
+      if (!hot || !breaker || breaker.opened) return thread.lastSeq;
+      const hotSeq = await hot.lastSeq(thread.id).catch(() => 0);
+      return Math.max(thread.lastSeq, hotSeq);
+    },
+
     /** A page of messages for each thread (see readMessagePages). */
     async readPages(reader: Kysely<Database>, threadIds: readonly ThreadId[], window: PageWindow<number>) {
       return readMessagePages(reader, await hotWindows(threadIds), threadIds, window);

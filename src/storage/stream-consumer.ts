@@ -80,7 +80,7 @@ export function createStreamConsumer(options: StreamConsumerOptions) {
     return entries.filter((entry): entry is [string, string[]] => entry[1] !== null);
   }
 
-  async function process(raw: Array<[string, string[]]>): Promise<void> {
+  async function processBatch(raw: Array<[string, string[]]>): Promise<void> {
     const valid: StreamEntry[] = [];
     for (const [id, fields] of raw) {
       try {
@@ -94,8 +94,8 @@ export function createStreamConsumer(options: StreamConsumerOptions) {
       await options.handle(valid);
       await redis.xack(stream, group, ...valid.map((entry) => entry.id));
     } catch (error) {
-      if (isTransient(error) || valid.length === 1) throw error;
-      log.warn({ err: error, stream, group, count: valid.length }, 'batch failed; retrying its entries one by one');
+      if (isTransient(error)) throw error;
+      if (valid.length > 1) log.warn({ err: error, stream, group, count: valid.length }, 'batch failed; retrying its entries one by one');
       for (const entry of valid) await processAlone(entry);
     }
   }
@@ -128,9 +128,12 @@ export function createStreamConsumer(options: StreamConsumerOptions) {
         // After a restart, first finish what this consumer had read but not acked.
         const raw = ownPendingDone ? [...(await reclaimStale()), ...(await readBatch('>'))] : await readBatch('0');
         if (!ownPendingDone && raw.length === 0) ownPendingDone = true;
-        if (raw.length) await process(raw);
+        if (raw.length) await processBatch(raw);
         backoffMs = 0;
       } catch (error) {
+        // What failed is still pending under this consumer's name: retry it first, at full speed,
+        // instead of waiting for it to look abandoned to XAUTOCLAIM.
+        ownPendingDone = false;
         backoffMs = Math.min(backoffMs ? backoffMs * 2 : (options.initialBackoffMs ?? 100), options.maxBackoffMs ?? 5_000);
         log.warn({ err: error, stream, group, retryInMs: backoffMs }, 'stream consumer failed; backing off');
         await sleep(backoffMs);

@@ -17,3 +17,9 @@ export function expectData<T = any>(response: GraphqlResponse<T>): T {
   expect(response.data).toBeTruthy();
   return response.data as T;
 }
+
+/** A Relay connection as the tests select it: node IDs, cursors and page info. */
+export interface IdConnection {
+  edges: Array<{ cursor: string; node: { id: string } }>;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { LogEvent } from 'kysely';
 import pino from 'pino';
@@ -23,6 +25,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     HOST: '127.0.0.1',
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'silent',
+    // Embedded chDB binds one data path per process: one per test worker process.
+    DATA_DIR: path.join(os.tmpdir(), `threadline-test-data-${process.pid}`),
     ...overrides,
   });
 }

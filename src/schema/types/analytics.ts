@@ -1,9 +1,7 @@
-import type { ExecutionContext } from '../../context/execution-context.js';
 import {
   assertAnalyticsRange,
   MAX_RANGE_DAYS,
   MAX_THREAD_COUNT_LIMIT,
-  type ArchiveQueries,
   type DailyMessageCount,
   type RunDurationStats,
   type RunStatusCount,
@@ -20,11 +18,6 @@ interface AnalyticsScope {
 }
 
 const DEFAULT_THREAD_LIMIT = 20;
-
-// TODO(wiring): replace with `ctx.archive` once ExecutionContext declares `archive: ArchiveQueries`.
-function archiveOf(ctx: ExecutionContext): ArchiveQueries {
-  return (ctx as ExecutionContext & { archive: ArchiveQueries }).archive;
-}
 
 const DailyMessageCountRef = builder.objectRef<DailyMessageCount>('DailyMessageCount').implement({
   description: 'Messages created on one UTC day.',
@@ -67,7 +60,7 @@ const AnalyticsRef = builder.objectRef<AnalyticsScope>('Analytics').implement({
     messagesPerDay: t.field({
       type: [DailyMessageCountRef],
       description: 'Messages per UTC day, oldest first; days without messages are left out.',
-      resolve: (scope, _args, ctx) => archiveOf(ctx).messagesPerDay(scope.ownerId, scope.from, scope.to),
+      resolve: (scope, _args, ctx) => ctx.archive.messagesPerDay(scope.ownerId, scope.from, scope.to),
     }),
     threadMessageCounts: t.field({
       type: [ThreadMessageCountRef],
@@ -76,17 +69,17 @@ const AnalyticsRef = builder.objectRef<AnalyticsScope>('Analytics').implement({
         limit: t.arg.int({ defaultValue: DEFAULT_THREAD_LIMIT, description: `1 to ${MAX_THREAD_COUNT_LIMIT}.` }),
       },
       resolve: (scope, args, ctx) =>
-        archiveOf(ctx).threadMessageCounts(scope.ownerId, scope.from, scope.to, args.limit ?? DEFAULT_THREAD_LIMIT),
+        ctx.archive.threadMessageCounts(scope.ownerId, scope.from, scope.to, args.limit ?? DEFAULT_THREAD_LIMIT),
     }),
     runDurations: t.field({
       type: RunDurationStatsRef,
       description: 'Duration percentiles of the runs created in the range that completed.',
-      resolve: (scope, _args, ctx) => archiveOf(ctx).runDurationPercentiles(scope.ownerId, scope.from, scope.to),
+      resolve: (scope, _args, ctx) => ctx.archive.runDurationPercentiles(scope.ownerId, scope.from, scope.to),
     }),
     runStatusCounts: t.field({
       type: [RunStatusCountRef],
       description: 'The runs created in the range, by current status; statuses without runs are left out.',
-      resolve: (scope, _args, ctx) => archiveOf(ctx).runStatusCounts(scope.ownerId, scope.from, scope.to),
+      resolve: (scope, _args, ctx) => ctx.archive.runStatusCounts(scope.ownerId, scope.from, scope.to),
     }),
   }),
 });

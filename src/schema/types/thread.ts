@@ -31,7 +31,7 @@ builder.node(ThreadRef, {
     metadata: t.expose('metadata', { type: 'JSON' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last activity: a message, a rename, an archive.' }),
-    messageCount: t.int({ resolve: (thread) => thread.lastSeq }),
+    messageCount: t.int({ resolve: (thread, _args, ctx) => ctx.messageStore.messageCount(thread) }),
     messages: t.connection(
       {
         type: MessageRef,

@@ -1,0 +1,70 @@
+import type { AuthenticatedContext } from '../context/execution-context.js';
+import { InvalidInputError } from '../errors/domain-errors.js';
+import { clientError } from '../errors/error-codes.js';
+import type { RunId, ThreadId } from '../ids/id-types.js';
+import { threadIdOf } from '../ids/parse-ids.js';
+import type { SubscriptionRegistry } from './subscription-registry.js';
+import { messageReplaySource, replayUnavailable, runRefreshSource } from './tail-sources.js';
+import type { ThreadEvent } from './thread-events.js';
+import { openThreadTail, type TailItem } from './thread-tail.js';
+
+/** The registry, or a clear error for a subscription that came over HTTP. */
+function registryOf(ctx: AuthenticatedContext): SubscriptionRegistry {
+  if (!ctx.realtime) {
+    throw clientError('BAD_USER_INPUT', 'Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql');
+  }
+  return ctx.realtime;
+}
+
+/**
+ * Subscribes the caller to one of their threads' events, replaying from `afterSeq` when given.
+ * The ID was parsed by the caller; ownership (NOT_FOUND for another user's or an absent thread),
+ * `afterSeq` and the per-user limit are checked here before anything is registered.
+ */
+export async function subscribeToThread(
+  ctx: AuthenticatedContext,
+  threadId: ThreadId,
+  afterSeq: number | null | undefined,
+  accepts: (event: ThreadEvent) => boolean,
+): Promise<AsyncIterableIterator<TailItem>> {
+  const registry = registryOf(ctx);
+  const thread = await ctx.loaders.threadById.load(threadId);
+  const maxReplay = registry.limits.maxReplayMessages;
+  const source = messageReplaySource(ctx, threadId, maxReplay);
+  if (afterSeq != null) {
+    if (afterSeq < 0) throw new InvalidInputError(`afterSeq must be 0 or more, not ${afterSeq}`);
+    // lastSeq in Postgres trails the hot tier, so this only catches what is surely too far back;
+    // the replay itself enforces the bound exactly.
+    const behind = thread.lastSeq - afterSeq;
+    if (behind > maxReplay) throw replayUnavailable(afterSeq, `${behind} messages came after it and at most ${maxReplay} are replayed`, maxReplay);
+  }
+  // Without afterSeq, "from now" means from before registering: whatever is sent once the
+  // subscription counts as registered is delivered, even before Redis confirmed the channel.
+  const from = afterSeq ?? (await source.latestSeq());
+  return openThreadTail({ ctx, registry, threadId, afterSeq: from, accepts, source });
+}
+
+/**
+ * Subscribes the caller to one run's status changes, routed by the thread its ID names. A
+ * change is delivered once: the filter drops a repeat of the status last delivered (a refresh
+ * after a Redis reconnect repeats it when nothing changed).
+ */
+export async function subscribeToRun(ctx: AuthenticatedContext, runId: RunId): Promise<AsyncIterableIterator<TailItem>> {
+  const registry = registryOf(ctx);
+  const threadId = threadIdOf(runId);
+  await ctx.loaders.threadById.load(threadId);
+  const run = await ctx.loaders.runById.load(runId);
+  let delivered = fingerprint(run);
+  const accepts = (event: ThreadEvent) => {
+    if (event.type !== 'RunStatusChanged' || event.run.id !== runId) return false;
+    const seen = fingerprint(event.run);
+    if (seen === delivered) return false;
+    delivered = seen;
+    return true;
+  };
+  return openThreadTail({ ctx, registry, threadId, afterSeq: null, accepts, source: runRefreshSource(ctx, runId, threadId) });
+}
+
+function fingerprint(run: { status: string; error: string | null; completedAt: Date | null; startedAt: Date | null }): string {
+  return JSON.stringify([run.status, run.error, run.startedAt?.getTime(), run.completedAt?.getTime()]);
+}

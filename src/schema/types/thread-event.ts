@@ -1,0 +1,76 @@
+import { parseThreadId } from '../../ids/parse-ids.js';
+import type { ThreadEvent } from '../../realtime/thread-events.js';
+import { subscribeToThread } from '../../realtime/thread-subscription.js';
+import { eventOf, type TailItem } from '../../realtime/thread-tail.js';
+import { builder } from '../builder.js';
+import { AFTER_SEQ_DESCRIPTION, asDelivered } from './message-added.js';
+import { MessageRef } from './message.js';
+import { RunRef } from './run.js';
+import { ThreadRef } from './thread.js';
+
+type EventOf<Type extends ThreadEvent['type']> = Extract<ThreadEvent, { type: Type }>;
+
+const MessageAddedRef = builder.objectRef<EventOf<'MessageAdded'>>('MessageAdded').implement({
+  description: 'A message was added at `seq`. Replayed events (afterSeq) are of this type too.',
+  fields: (t) => ({
+    threadId: t.exposeID('threadId'),
+    seq: t.exposeInt('seq'),
+    message: t.field({ type: MessageRef, resolve: (event) => asDelivered(event.message) }),
+  }),
+});
+
+const MessageDeltaRef = builder.objectRef<EventOf<'MessageDelta'>>('MessageDelta').implement({
+  description: 'A chunk of a streaming message (at `seq`); `index` counts chunks from 0. Not replayed: a replay carries the content so far.',
+  fields: (t) => ({
+    threadId: t.exposeID('threadId'),
+    seq: t.exposeInt('seq'),
+    messageId: t.exposeID('messageId'),
+    index: t.exposeInt('index'),
+    delta: t.exposeString('delta'),
+  }),
+});
+
+const MessageCompletedRef = builder.objectRef<EventOf<'MessageCompleted'>>('MessageCompleted').implement({
+  description: 'A streaming message (at `seq`) is final; its content is the concatenation of its deltas.',
+  fields: (t) => ({
+    threadId: t.exposeID('threadId'),
+    seq: t.exposeInt('seq'),
+    message: t.field({ type: MessageRef, resolve: (event) => event.message }),
+  }),
+});
+
+const RunStatusChangedRef = builder.objectRef<EventOf<'RunStatusChanged'>>('RunStatusChanged').implement({
+  description: 'A run of the thread changed status.',
+  fields: (t) => ({
+    threadId: t.exposeID('threadId'),
+    run: t.field({ type: RunRef, resolve: (event) => event.run }),
+  }),
+});
+
+const ThreadUpdatedRef = builder.objectRef<EventOf<'ThreadUpdated'>>('ThreadUpdated').implement({
+  description: 'The thread itself changed: title, metadata, status.',
+  fields: (t) => ({
+    threadId: t.exposeID('threadId'),
+    thread: t.field({ type: ThreadRef, resolve: (event) => event.thread }),
+  }),
+});
+
+const ThreadEventUnion = builder.unionType('ThreadEvent', {
+  description: 'Something that happened in a thread. Events with a `seq` name the thread position they concern.',
+  types: [MessageAddedRef, MessageDeltaRef, MessageCompletedRef, RunStatusChangedRef, ThreadUpdatedRef],
+  // The wire's `type` is the GraphQL type name, by construction of the names above.
+  resolveType: (event) => event.type,
+});
+
+builder.subscriptionField('threadEvents', (t) =>
+  t.withAuth({ authenticated: true }).field({
+    type: ThreadEventUnion,
+    description: "Everything that happens in one of the viewer's threads. NOT_FOUND for another user's thread.",
+    args: {
+      threadId: t.arg.id({ required: true }),
+      afterSeq: t.arg.int({ required: false, description: AFTER_SEQ_DESCRIPTION }),
+    },
+    subscribe: (_root, args, ctx) => subscribeToThread(ctx, parseThreadId(args.threadId), args.afterSeq, () => true),
+    resolve: (item: TailItem) => eventOf(item),
+  }),
+);

@@ -1,0 +1,159 @@
+import type { Server } from 'node:http';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { CloseCode, type Context, type ServerOptions } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { createExecutionContext, type ContextSeed, type ExecutionContext } from '../context/execution-context.js';
+import { ids } from '../ids/generate-ids.js';
+import { realtimeSockets } from '../observability/metrics.js';
+import { createUserQuota } from '../realtime/user-quota.js';
+import { createErrorMasker } from './error-masking.js';
+import { authenticate, type createGraphqlHandler } from './graphql-handler.js';
+
+/**
+ * Close codes this server sends, beyond graphql-ws's own protocol codes (4400 bad message,
+ * 4401 subscribe before ack, 4408 no init in time, 4409 duplicate ID, 4429 second init).
+ */
+export const SocketCloseCode = {
+  /** Missing, malformed, expired or forged token; the reason says which. */
+  Forbidden: CloseCode.Forbidden,
+  /** The user already holds the configured number of connections to this instance. */
+  TooManyConnections: 4008,
+  /** The server is shutting down. */
+  GoingAway: 1001,
+} as const;
+
+export interface WebsocketServerOptions {
+  /** The HTTP server yoga listens on; sockets upgrade on the same path, /graphql. */
+  server: Server;
+  /** The yoga instance: its parse, validate (query limits), masking and execution, shared with HTTP. */
+  yoga: ReturnType<typeof createGraphqlHandler>;
+  /** What every execution context is made from; `realtime` is the subscription registry. */
+  seed: Omit<ContextSeed, 'auth' | 'connectionId'>;
+  jwtSecret: string;
+  log: Logger;
+  /** Ping interval and pong deadline, ms; 0 disables. Default from config: 12000. */
+  keepAliveMs: number;
+  /** Open connections per user. Default from config: 20. */
+  maxConnectionsPerUser: number;
+  /** Closes reveal error messages only outside production. */
+  isProd: boolean;
+}
+
+/** Per socket: the connection's execution context, made once when its token checked out. */
+type SocketState = { connection?: ExecutionContext };
+type SocketContext = Context<Record<string, unknown> | undefined, Extra & Partial<SocketState>>;
+
+/**
+ * graphql-ws (`graphql-transport-ws`) on yoga's HTTP server: a thin adapter. The token is checked
+ * once in onConnect; each subscribe gets a child execution context, and its parse/validate
+ * errors are answered for that operation alone, so one bad operation cannot close a socket
+ * that carries others (graphql-ws would close with 4500).
+ */
+export function createWebsocketServer(options: WebsocketServerOptions) {
+  const { yoga, seed, log } = options;
+  const maskError = createErrorMasker(log);
+  const connections = createUserQuota(options.maxConnectionsPerUser);
+  const wss = new WebSocketServer({ server: options.server, path: yoga.graphqlEndpoint, maxPayload: 1_048_576 + 6 * seed.limits.maxMessageBytes });
+  wss.on('connection', (socket) => {
+    realtimeSockets.inc();
+    socket.once('close', () => realtimeSockets.dec());
+  });
+
+  async function onConnect(ctx: SocketContext): Promise<boolean> {
+    const { socket } = ctx.extra;
+    const authorization = ctx.connectionParams?.authorization;
+    const auth = await authenticate(typeof authorization === 'string' ? authorization : null, options.jwtSecret);
+    // The socket may have gone while the token was checked: then nothing may be acquired.
+    if (socket.readyState !== socket.OPEN) return false;
+    if ('failure' in auth) return refuse(ctx, SocketCloseCode.Forbidden, `Forbidden: ${auth.failure}`);
+    if (!connections.tryAcquire(auth.userId)) {
+      return refuse(ctx, SocketCloseCode.TooManyConnections, `Too many connections: at most ${connections.limit} per user`);
+    }
+    ctx.extra.connection = createExecutionContext({ ...seed, auth, connectionId: ids.connectionId() });
+    return true;
+  }
+
+  /** Closes with our code and reason; returning false then makes graphql-ws's own close a no-op. */
+  function refuse(ctx: SocketContext, code: number, reason: string): false {
+    ctx.extra.socket.close(code, reason.slice(0, 123));
+    return false;
+  }
+
+  async function onSubscribe(ctx: SocketContext, _id: string, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }) {
+    try {
+      const connection = ctx.extra.connection as ExecutionContext;
+      const operation = createExecutionContext({
+        ...seed,
+        auth: { userId: connection.userId as string },
+        connectionId: connection.connectionId,
+      });
+      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(operation);
+      const document = parse(payload.query);
+      const errors = validate(schema, document);
+      if (errors.length > 0) return errors.map(masked);
+      const args: ExecutionArgs & { rootValue: Executors } = {
+        schema,
+        document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+        contextValue: await contextFactory(),
+        rootValue: { execute, subscribe },
+      };
+      return args;
+    } catch (error) {
+      return [masked(error)];
+    }
+  }
+
+  /** As over HTTP, minus yoga's `http` extension, which means nothing on a socket. */
+  function masked(error: unknown): GraphQLError {
+    const shown = maskError(error);
+    if (!(shown instanceof GraphQLError)) return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL' } });
+    const { http: _http, ...extensions } = shown.extensions;
+    return new GraphQLError(shown.message, { nodes: shown.nodes, source: shown.source, positions: shown.positions, extensions });
+  }
+
+  // Its dispose() is not used: close() below also waits for the sockets, and terminates stragglers.
+  useServer<Record<string, unknown> | undefined, SocketState>(
+    {
+      isProd: options.isProd,
+      execute: (args) => (args.rootValue as Executors).execute(args),
+      subscribe: (args) => (args.rootValue as Executors).subscribe(args),
+      onConnect,
+      onSubscribe,
+      onClose: (ctx) => {
+        const userId = ctx.extra.connection?.userId;
+        if (userId) connections.release(userId);
+        delete ctx.extra.connection;
+      },
+    },
+    wss,
+    options.keepAliveMs,
+  );
+
+  return {
+    /** Open sockets, whether or not they finished connection_init. */
+    get sockets(): number {
+      return wss.clients.size;
+    },
+
+    /**
+     * Closes every socket with 1001 (each closing ends its subscriptions), terminates those that
+     * have not finished closing after `graceMs`, and resolves once all are gone.
+     */
+    async close(graceMs = 1_000): Promise<void> {
+      const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
+      for (const socket of wss.clients) socket.close(SocketCloseCode.GoingAway, 'Server shutting down');
+      const straggling = setTimeout(() => wss.clients.forEach((socket) => socket.terminate()), graceMs);
+      await closed;
+      clearTimeout(straggling);
+    },
+  };
+}
+
+/** Yoga's enveloped execute and subscribe, handed through rootValue as in yoga's graphql-ws recipe. */
+type Executors = { execute: NonNullable<ServerOptions['execute']>; subscribe: NonNullable<ServerOptions['subscribe']> };
+
+export type WebsocketServer = ReturnType<typeof createWebsocketServer>;

@@ -1,0 +1,114 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { tokenFor } from './test-app.js';
+
+export type GraphqlWsErrors = Array<{ message: string; extensions?: { code?: string } }>;
+
+export interface SocketClient {
+  client: Client;
+  /** The raw socket once connected, for abrupt endings. */
+  socket(): WebSocket;
+  /** Resolves with the close code the first time the socket closes. */
+  closed: Promise<{ code: number; reason: string }>;
+  /** Resolves once the server acknowledged connection_init. */
+  acknowledged: Promise<void>;
+}
+
+/** The graphql-ws endpoint of an app started by startTestApp (same path as HTTP). */
+export function wsUrlOf(httpUrl: string): string {
+  return httpUrl.replace(/^http/, 'ws');
+}
+
+/**
+ * A real graphql-ws client over a real socket, connected eagerly (so a refused token shows as a
+ * close code), never retrying (a refusal must stay visible).
+ */
+export async function connectAs(url: string, auth: { userId: string } | { authorization: string | null }): Promise<SocketClient> {
+  const authorization = 'userId' in auth ? `Bearer ${await tokenFor(auth.userId)}` : auth.authorization;
+  let raw: WebSocket | undefined;
+  let onClosed!: (event: { code: number; reason: string }) => void;
+  let onAck!: () => void;
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => (onClosed = resolve));
+  const acknowledged = new Promise<void>((resolve) => (onAck = resolve));
+  const client = createClient({
+    url: wsUrlOf(url),
+    webSocketImpl: WebSocket,
+    connectionParams: authorization === null ? {} : { authorization },
+    lazy: false,
+    retryAttempts: 0,
+    onNonLazyError: () => undefined,
+    on: {
+      connected: (socket) => {
+        raw = socket as WebSocket;
+        onAck();
+      },
+      closed: (event) => {
+        const { code, reason } = event as { code: number; reason: string };
+        onClosed({ code, reason: String(reason) });
+      },
+    },
+  });
+  return {
+    client,
+    socket: () => {
+      if (!raw) throw new Error('not connected yet');
+      return raw;
+    },
+    closed,
+    acknowledged,
+  };
+}
+
+export interface Collected<T = any> {
+  /** `data` of every `next` without errors, in order. */
+  events: T[];
+  /** Errors of `next` payloads and of `error` messages. */
+  errors: GraphqlWsErrors;
+  /** Resolves when the server completed or errored the operation. */
+  done: Promise<void>;
+  /** Completes the operation from the client. */
+  stop(): void;
+  /** Resolves once `count` events arrived. */
+  received(count: number, timeoutMs?: number): Promise<T[]>;
+}
+
+/** Subscribes and collects what arrives. */
+export function collect<T = any>(client: Client, query: string, variables: Record<string, unknown> = {}): Collected<T> {
+  const events: T[] = [];
+  const errors: GraphqlWsErrors = [];
+  const waiters: Array<() => void> = [];
+  const wake = () => waiters.splice(0).forEach((waiter) => waiter());
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const stop = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (result) => {
+        if (result.errors) errors.push(...(result.errors as GraphqlWsErrors));
+        else events.push(result.data as T);
+        wake();
+      },
+      error: (error) => {
+        errors.push(...(Array.isArray(error) ? (error as GraphqlWsErrors) : [{ message: String((error as Error)?.message ?? error) }]));
+        finish();
+        wake();
+      },
+      complete: () => {
+        finish();
+        wake();
+      },
+    },
+  );
+  async function received(count: number, timeoutMs = 10_000): Promise<T[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (events.length < count) {
+      if (Date.now() > deadline) throw new Error(`got ${events.length} of ${count} events; errors ${JSON.stringify(errors)}`);
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+    return events.slice(0, count);
+  }
+  return { events, errors, done, stop, received };
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { archivedMessageRow, runTransitionRow, splitRecords } from '../../../src/archive/archiver.js';
+import type { MessageRecord, RunRecord } from '../../../src/storage/stream-records.js';
+
+const THREAD = 'thread_session_1757372478799_528_584ef8a5';
+const RUN = `${THREAD}_run_1757372479002_9c1d22aa`;
+
+const message: MessageRecord = {
+  id: 'msg_1757372479100_1_0123abcd',
+  threadId: THREAD,
+  ownerId: 'user-1',
+  runId: RUN,
+  role: 'ASSISTANT',
+  content: 'héllo 👋',
+  metadata: { a: 1 },
+  seq: 3,
+  clientMessageId: null,
+  createdAt: '2026-11-22T04:00:00.123Z',
+  status: 'COMPLETED',
+};
+
+const run: RunRecord = {
+  id: RUN,
+  threadId: THREAD,
+  ownerId: 'user-1',
+  status: 'IN_PROGRESS',
+  metadata: { model: 'x' },
+  error: null,
+  createdAt: '2026-11-22T04:00:00.000Z',
+  startedAt: '2026-11-22T04:00:01.000Z',
+  completedAt: null,
+  at: '2026-11-22T04:00:01.000Z',
+};
+
+describe('archive rows', () => {
+  it('keeps a message’s shape and size in UTF-8 bytes, not its content', () => {
+    const row = archivedMessageRow(message, new Date('2026-11-22T05:00:00Z'));
+    expect(row).toEqual({
+      message_id: message.id,
+      thread_id: THREAD,
+      owner_id: 'user-1',
+      run_id: RUN,
+      role: 'ASSISTANT',
+      status: 'COMPLETED',
+      seq: 3,
+      content_bytes: Buffer.byteLength('héllo 👋'),
+      created_at: '2026-11-22 04:00:00.123',
+      archived_at: '2026-11-22 05:00:00.000',
+    });
+    expect(row.content_bytes).toBe(11);
+    expect(JSON.stringify(row)).not.toContain('héllo');
+  });
+
+  it('maps a run transition, keeping absent times null', () => {
+    expect(runTransitionRow(run)).toEqual({
+      run_id: RUN,
+      thread_id: THREAD,
+      owner_id: 'user-1',
+      status: 'IN_PROGRESS',
+      error: null,
+      created_at: '2026-11-22 04:00:00.000',
+      started_at: '2026-11-22 04:00:01.000',
+      completed_at: null,
+      at: '2026-11-22 04:00:01.000',
+    });
+  });
+
+  it('splits a batch into message rows (new or completed) and run rows, keeping stream order', () => {
+    const second = { ...message, id: 'msg_1757372479101_2_0123abcd', seq: 4, status: 'IN_PROGRESS' as const };
+    const { messages, runs } = splitRecords([
+      { id: '1-0', record: { type: 'message', record: message } },
+      { id: '2-0', record: { type: 'run', record: run } },
+      { id: '3-0', record: { type: 'message', record: second } },
+      { id: '4-0', record: { type: 'messageCompleted', record: { ...second, status: 'COMPLETED' } } },
+    ]);
+    expect(messages.map((m) => [m.seq, m.status])).toEqual([
+      [3, 'COMPLETED'],
+      [4, 'IN_PROGRESS'],
+      [4, 'COMPLETED'],
+    ]);
+    expect(runs).toEqual([run]);
+  });
+});
