@@ -1,0 +1,136 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Message } from '../../src/domain/message.js';
+import type { Run } from '../../src/domain/run.js';
+import type { Thread } from '../../src/domain/thread.js';
+import { ownerRows } from '../support/owner-rows.js';
+import { seed } from '../support/seed.js';
+import { newUserId, startTestApp, TEST_JWT_SECRET, tokenFor, type GraphqlResponse, type TestApp } from '../support/test-app.js';
+
+const key = (secret: string) => new TextEncoder().encode(secret);
+const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** Every root field, with arguments that would succeed for the owner of `thread`, `run` and `message`. */
+function everyOperation(thread: Thread, run: Run, message: Message): Array<[string, string, Record<string, unknown>?]> {
+  const t = { id: thread.id };
+  return [
+    ['viewer', '{ viewer { id } }'],
+    ['thread', 'query($id: ID!) { thread(id: $id) { id title } }', t],
+    ['threads', '{ threads(first: 5) { edges { node { id } } } }'],
+    ['activeThread', '{ activeThread { id } }'],
+    ['run', 'query($id: ID!) { run(id: $id) { id } }', { id: run.id }],
+    ['message', 'query($id: ID!) { message(id: $id) { id content } }', { id: message.id }],
+    ['node', 'query($id: ID!) { node(id: $id) { id } }', t],
+    ['analytics', '{ analytics(from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z") { __typename } }'],
+    ['createThread', 'mutation { createThread(input: { title: "intruder" }) { id } }'],
+    ['getOrCreateActiveThread', 'mutation { getOrCreateActiveThread { id } }'],
+    ['updateThread', 'mutation($id: ID!) { updateThread(input: { id: $id, title: "hijacked" }) { id } }', t],
+    ['archiveThread', 'mutation($id: ID!) { archiveThread(id: $id) { id } }', t],
+    ['archiveThreads', 'mutation($ids: [ID!]!) { archiveThreads(ids: $ids) { id } }', { ids: [thread.id] }],
+    ['generateThreadTitle', 'mutation($id: ID!) { generateThreadTitle(id: $id) { id } }', t],
+    ['startRun', 'mutation($id: ID!) { startRun(input: { threadId: $id }) { id } }', t],
+    ['updateRunStatus', 'mutation($id: ID!) { updateRunStatus(input: { id: $id, status: IN_PROGRESS }) { id } }', { id: run.id }],
+    ['sendMessage', 'mutation($id: ID!) { sendMessage(input: { threadId: $id, content: "sneaky" }) { id } }', t],
+    ['startMessage', 'mutation($id: ID!) { startMessage(input: { threadId: $id }) { id } }', t],
+    ['appendMessageDelta', 'mutation($id: ID!) { appendMessageDelta(input: { id: $id, delta: "sneaky" }) { id } }', { id: message.id }],
+    ['completeMessage', 'mutation($id: ID!) { completeMessage(id: $id) { id } }', { id: message.id }],
+  ];
+}
+
+describe('authentication', () => {
+  let app: TestApp;
+  let owner: string;
+  let thread: Thread;
+  let run: Run;
+  let message: Message;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    owner = newUserId('owner');
+    thread = await seed(app.db).thread(owner, { title: 'private' });
+    [message] = (await seed(app.db).messages(thread.id, ['hello'])) as [Message];
+    run = await seed(app.db).run(thread.id);
+  });
+  afterAll(() => app.stop());
+
+  async function post(authorization: string | undefined, query: string, variables?: Record<string, unknown>): Promise<GraphqlResponse> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (authorization !== undefined) headers.authorization = authorization;
+    const response = await fetch(app.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    return { status: response.status, ...((await response.json()) as object) };
+  }
+
+  /** Headers that must never authenticate; each is built for the owner, so a bypass would act as them. */
+  async function badHeaders(): Promise<Array<[string, string | undefined, RegExp]>> {
+    const valid = await tokenFor(owner);
+    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(owner).setExpirationTime('1h').sign(key('some-other-secret-of-at-least-32-chars'));
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(owner)
+      .setIssuedAt(nowSeconds() - 7200)
+      .setExpirationTime(nowSeconds() - 3600)
+      .sign(key(TEST_JWT_SECRET));
+    const unsigned = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: owner, exp: nowSeconds() + 3600 })}.`;
+    const hs512 = await new SignJWT({}).setProtectedHeader({ alg: 'HS512' }).setSubject(owner).setExpirationTime('1h').sign(key(TEST_JWT_SECRET));
+    const noSubject = await new SignJWT({ user: owner }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(key(TEST_JWT_SECRET));
+    const [header, payload, signature] = valid.split('.') as [string, string, string];
+    const tamperedPayload = `${header}.${base64url({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: newUserId() })}.${signature}`;
+    return [
+      ['missing header', undefined, /Missing Authorization header/],
+      ['empty header', '', /Missing Authorization header/],
+      ['not a Bearer scheme', `Basic ${Buffer.from(`${owner}:pw`).toString('base64')}`, /Malformed Authorization header/],
+      ['Bearer without a token', 'Bearer', /Malformed Authorization header/],
+      ['token without a scheme', valid, /Malformed Authorization header/],
+      ['two tokens', `Bearer ${valid} ${valid}`, /Malformed Authorization header/],
+      ['garbage token', 'Bearer not.a.jwt', /Invalid token/],
+      ['signed with another secret', `Bearer ${forged}`, /Invalid token/],
+      ['tampered payload', `Bearer ${tamperedPayload}`, /Invalid token/],
+      ['expired', `Bearer ${expired}`, /Token expired/],
+      ['alg none', `Bearer ${unsigned}`, /Invalid token/],
+      ['alg HS512 with the right secret', `Bearer ${hs512}`, /Invalid token/],
+      ['no subject', `Bearer ${noSubject}`, /no usable subject/],
+    ];
+  }
+
+  it('covers every root query and mutation field the server exposes', async () => {
+    const { data } = await post(`Bearer ${await tokenFor(owner)}`, '{ query: __type(name: "Query") { fields { name } } mutation: __type(name: "Mutation") { fields { name } } }');
+    const exposed = [...data.query.fields, ...data.mutation.fields].map((field: { name: string }) => field.name).sort();
+    const covered = everyOperation(thread, run, message).map(([field]) => field).sort();
+    // A new root field must be added to everyOperation, so that it is proven to refuse anonymous callers too.
+    expect(covered).toEqual(exposed);
+  });
+
+  it('accepts a valid Bearer token (so the refusals below are about the token)', async () => {
+    const response = await post(`Bearer ${await tokenFor(owner)}`, '{ viewer { id } }');
+    expect(response.errors).toBeUndefined();
+    expect(response.data).toEqual({ viewer: { id: owner } });
+  });
+
+  it('refuses every query and mutation with UNAUTHENTICATED for each bad header, changing nothing', async () => {
+    const before = await ownerRows(app.db, owner);
+    for (const [label, authorization, reason] of await badHeaders()) {
+      for (const [field, query, variables] of everyOperation(thread, run, message)) {
+        const response = await post(authorization, query, variables);
+        const context = `${label} / ${field}: ${JSON.stringify(response)}`;
+        expect(response.errors?.length, context).toBeGreaterThan(0);
+        for (const error of response.errors ?? []) {
+          expect(error.extensions?.code, context).toBe('UNAUTHENTICATED');
+          expect(error.message, context).toMatch(reason);
+        }
+        // Nothing is returned: no field carries data for a caller without valid credentials.
+        expect(Object.values(response.data ?? {}).every((value) => value === null), context).toBe(true);
+      }
+    }
+    expect(await ownerRows(app.db, owner)).toEqual(before);
+    // No mutation created anything for anyone it could have been attributed to either.
+    const created = await app.db.selectFrom('threads').select('id').where('title', '=', 'intruder').execute();
+    expect(created).toEqual([]);
+  });
+
+  it('the gql helper without a user sends no header and is refused', async () => {
+    const response = await app.gql(null, 'mutation { createThread { id } }');
+    expect(response.data).toBeNull();
+    expect(response.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+  });
+});

@@ -1,0 +1,76 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { threadChannel } from '../../src/storage/redis-keys.js';
+import type { ThreadId } from '../../src/ids/id-types.js';
+import { expectData } from '../support/expect-graphql.js';
+import { seed } from '../support/seed.js';
+import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
+import { collect, connectAs } from '../support/ws-client.js';
+
+const MESSAGE_ADDED = 'subscription($threadId: ID!, $afterSeq: Int) { messageAdded(threadId: $threadId, afterSeq: $afterSeq) { seq content } }';
+const RUN_UPDATED = 'subscription($runId: ID!) { runUpdated(runId: $runId) { id status } }';
+const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { seq } }';
+
+describe('two server instances sharing Postgres and Redis', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let admin: Redis;
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startTestApp(), startTestApp()]);
+    admin = new Redis(inject('redisUrl'));
+  });
+  afterAll(async () => {
+    admin.disconnect();
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  const subscribersOf = async (threadId: string) =>
+    ((await admin.call('PUBSUB', 'NUMSUB', threadChannel(threadId as ThreadId))) as [string, number])[1];
+
+  it('delivers to a subscriber on A what is sent through B, with one Redis channel per instance', async () => {
+    const owner = newUserId();
+    const thread = await seed(a.db).thread(owner);
+    const onA = await connectAs(a.url, { userId: owner });
+    const onB = await connectAs(b.url, { userId: owner });
+    const subsOnA = [0, 1, 2].map(() => collect(onA.client, MESSAGE_ADDED, { threadId: thread.id, afterSeq: 0 }));
+    const subOnB = collect(onB.client, MESSAGE_ADDED, { threadId: thread.id, afterSeq: 0 });
+    await vi.waitFor(() => {
+      expect(a.realtime.subscriptions).toBe(3);
+      expect(b.realtime.subscriptions).toBe(1);
+    });
+    await vi.waitFor(async () => expect(await subscribersOf(thread.id)).toBe(2));
+
+    for (const content of ['via B', 'via B again']) expectData(await b.gql(owner, SEND, { input: { threadId: thread.id, content } }));
+    expectData(await a.gql(owner, SEND, { input: { threadId: thread.id, content: 'via A' } }));
+    const expected = [
+      { seq: 1, content: 'via B' },
+      { seq: 2, content: 'via B again' },
+      { seq: 3, content: 'via A' },
+    ];
+    for (const sub of [...subsOnA, subOnB]) expect((await sub.received(3)).map((e) => e.messageAdded)).toEqual(expected);
+
+    // A leaves the channel only when its last local subscriber goes.
+    subsOnA[0]!.stop();
+    subsOnA[1]!.stop();
+    await vi.waitFor(() => expect(a.realtime.subscriptions).toBe(1));
+    expect(await subscribersOf(thread.id)).toBe(2);
+    subsOnA[2]!.stop();
+    subOnB.stop();
+    await vi.waitFor(async () => expect(await subscribersOf(thread.id)).toBe(0));
+    expect([a.realtime.channels, b.realtime.channels]).toEqual([0, 0]);
+    await Promise.all([onA.client.dispose(), onB.client.dispose()]);
+  });
+
+  it('routes run updates made through B to a runUpdated subscriber on A', async () => {
+    const owner = newUserId();
+    const thread = await seed(a.db).thread(owner);
+    const run = await seed(a.db).run(thread.id);
+    const { client } = await connectAs(a.url, { userId: owner });
+    const sub = collect(client, RUN_UPDATED, { runId: run.id });
+    await vi.waitFor(async () => expect(await subscribersOf(thread.id)).toBe(1));
+    expectData(await b.gql(owner, 'mutation($input: UpdateRunStatusInput!) { updateRunStatus(input: $input) { id } }', { input: { id: run.id, status: 'IN_PROGRESS' } }));
+    expect((await sub.received(1))[0].runUpdated).toEqual({ id: run.id, status: 'IN_PROGRESS' });
+    sub.stop();
+    await client.dispose();
+  });
+});

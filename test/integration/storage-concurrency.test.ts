@@ -1,0 +1,109 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Thread } from '../../src/domain/thread.js';
+import { insertMessageRecords } from '../../src/repositories/message-records-repository.js';
+import { CONSUMER_GROUPS, DEAD_LETTER_STREAM, PERSISTENCE_STREAM } from '../../src/storage/redis-keys.js';
+import { parseStreamFields, type MessageRecord } from '../../src/storage/stream-records.js';
+import { seed } from '../support/seed.js';
+import { expectExactlyStored, sendAll, waitFor, waitForStoredCount, type AckedMessage } from '../support/stored-messages.js';
+import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
+
+// 50 concurrent senders on 10 threads through the real server, with its in-process persister.
+// Redis database 11 is this file's own, so its stream holds only these messages.
+const REDIS_DB = 11;
+const THREADS = 10;
+const PER_THREAD = 100;
+const SENDERS = 50;
+
+describe('storage: concurrent senders', () => {
+  let app: TestApp;
+  let redis: Redis;
+  let user: string;
+  let threads: Thread[];
+  let acked: AckedMessage[];
+
+  beforeAll(async () => {
+    app = await startTestApp({ env: { REDIS_URL: `${inject('redisUrl')}/${REDIS_DB}` } });
+    redis = new Redis(`${inject('redisUrl')}/${REDIS_DB}`);
+    user = newUserId();
+    threads = [];
+    for (let i = 0; i < THREADS; i++) threads.push(await seed(app.db).thread(user));
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await app.stop();
+  });
+
+  const threadIds = () => threads.map((thread) => thread.id);
+
+  /** Postgres rows of the threads and the threads themselves, for before/after comparisons. */
+  async function snapshot() {
+    const messages = await app.db.selectFrom('messages').selectAll().where('thread_id', 'in', threadIds()).orderBy('id').execute();
+    const threadRows = await app.db.selectFrom('threads').selectAll().where('id', 'in', threadIds()).orderBy('id').execute();
+    return { messages, threads: threadRows };
+  }
+
+  async function backlogOfPersister(): Promise<number> {
+    const groups = (await redis.xinfo('GROUPS', PERSISTENCE_STREAM)) as unknown[][];
+    const group = groups.map((fields) => new Map(fields.flatMap((v, i, a) => (i % 2 ? [] : [[String(v), a[i + 1]]])))).find((g) => g.get('name') === CONSUMER_GROUPS.postgres);
+    return Number(group?.get('pending') ?? 0) + Number(group?.get('lag') ?? 0);
+  }
+
+  it(`${SENDERS} senders, ${THREADS * PER_THREAD} messages on ${THREADS} threads: each thread acks seqs 1..${PER_THREAD}, and Postgres ends with exactly the acked messages`, async () => {
+    // Interleaved across threads; one in ten waits for Postgres; one in ten is retried with its clientMessageId.
+    const inputs: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < PER_THREAD; i++) {
+      for (const [t, thread] of threads.entries()) {
+        const content = `thread ${t} message ${i}`;
+        const input = { threadId: thread.id, content, durability: i % 10 === 3 ? 'DURABLE' : 'FAST', clientMessageId: i % 10 === 7 ? `key-${i}` : null };
+        inputs.push(input);
+        if (input.clientMessageId) inputs.push({ ...input, content: `${content} (retry)` });
+      }
+    }
+    const started = Date.now();
+    const result = await sendAll(app.gql, user, inputs, SENDERS);
+    expect(result.refused).toEqual([]);
+    const elapsed = Date.now() - started;
+
+    // A retry answers with the message of its first send: one message per key.
+    const byId = new Map<string, AckedMessage>();
+    for (const message of result.acked) {
+      const earlier = byId.get(message.id);
+      if (earlier) expect(message).toEqual(earlier);
+      byId.set(message.id, message);
+    }
+    acked = [...byId.values()];
+    expect(acked).toHaveLength(THREADS * PER_THREAD);
+    for (const thread of threads) {
+      const seqs = acked.filter((m) => m.threadId === thread.id).map((m) => m.seq).sort((a, b) => a - b);
+      expect(seqs).toEqual(Array.from({ length: PER_THREAD }, (_, i) => i + 1));
+    }
+
+    await waitForStoredCount(app.db, threadIds(), acked.length);
+    await expectExactlyStored(app.db, acked);
+    expect(await redis.xlen(DEAD_LETTER_STREAM)).toBe(0);
+    console.info(`${inputs.length} sends by ${SENDERS} senders in ${elapsed} ms`);
+  });
+
+  it('a redelivered batch changes nothing: the same records written twice more, and the same entries re-queued', async () => {
+    expect(acked, 'needs the previous test').toHaveLength(THREADS * PER_THREAD);
+    await waitFor('the persister to catch up', async () => (await backlogOfPersister()) === 0);
+    const before = await snapshot();
+    const entries = await redis.xrange(PERSISTENCE_STREAM, '-', '+');
+    const records = entries.map(([, fields]) => parseStreamFields(fields)).flatMap((entry) => (entry.type === 'message' ? [entry.record as MessageRecord] : []));
+    expect(records).toHaveLength(acked.length);
+
+    // As a worker that died between commit and XACK would: the whole batch again, twice.
+    await insertMessageRecords(app.db, records);
+    await insertMessageRecords(app.db, records.slice(0, 500));
+    expect(await snapshot()).toEqual(before);
+
+    // Through the persister itself: every entry delivered a second time.
+    const requeued = await Promise.all(entries.slice(0, 400).map(([, fields]) => redis.xadd(PERSISTENCE_STREAM, '*', ...fields)));
+    expect(requeued).toHaveLength(400);
+    await waitFor('the redelivered entries to be consumed', async () => (await backlogOfPersister()) === 0);
+    expect(await snapshot()).toEqual(before);
+    expect(await redis.xlen(DEAD_LETTER_STREAM)).toBe(0);
+    await expectExactlyStored(app.db, acked);
+  });
+});
