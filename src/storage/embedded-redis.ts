@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
 
@@ -33,6 +34,10 @@ export function findRedisServer(): string | undefined {
 export async function startEmbeddedRedis(binary: string, options: EmbeddedRedisOptions): Promise<RunningRedis> {
   const directory = path.resolve(options.directory);
   await mkdir(directory, { recursive: true });
+  // Otherwise a leftover server on the port would be adopted silently, and never stopped.
+  if (await isListening(options.port)) {
+    throw new Error(`Port ${options.port} is already in use (a leftover redis-server?); stop it or set EMBEDDED_REDIS_PORT`);
+  }
   const child = spawn(
     binary,
     [
@@ -60,19 +65,21 @@ export async function startEmbeddedRedis(binary: string, options: EmbeddedRedisO
   };
 }
 
+function isListening(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
 async function waitUntilListening(child: ChildProcess, port: number, output: string[]): Promise<void> {
-  const { createConnection } = await import('node:net');
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${output.join('').slice(-500)}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' }, () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
+    if (await isListening(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   child.kill('SIGKILL');

@@ -32,6 +32,7 @@ describe('loadConfig defaults', () => {
       hotTier: { windowSize: 200, ttlSeconds: 7 * 86_400 },
       workers: { inProcess: true, batchSize: 500, blockMs: 20, claimIdleMs: 30_000, archiveBatchSize: 5_000 },
       clickhouse: { kind: 'embedded', path: '.threadline/clickhouse' },
+      realtime: { keepAliveMs: 12_000, maxConnectionsPerUser: 20, maxSubscriptionsPerUser: 200, maxReplayMessages: 1_000, maxQueuedEvents: 1_000 },
       logLevel: 'info',
     } satisfies Config);
   });
