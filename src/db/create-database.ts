@@ -21,6 +21,11 @@ export function createDatabase(options: DatabaseOptions): Kysely<Database> {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
+  // A client whose server went away (Postgres crashed or restarted) emits 'error': through the
+  // pool while idle, on itself while checked out. Unlistened, either would kill the process; the
+  // query in flight fails on its own, and the pool drops the client and connects afresh.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     ...(options.onQuery ? { log: options.onQuery } : {}),

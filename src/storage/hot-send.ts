@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { InvalidInputError } from '../errors/domain-errors.js';
-import { findMessageByClientId } from '../repositories/messages-repository.js';
+import { findMessageByClientId, findMessagesByIds } from '../repositories/messages-repository.js';
 import { findRunsByIds, runNotFound } from '../repositories/runs-repository.js';
 import { findThreadsByIds, threadNotFound } from '../repositories/threads-repository.js';
 import { insertMessageRecords } from '../repositories/message-records-repository.js';
 import { durabilityOf, type Durability, type HotTier } from './hot-tier.js';
+import { violatedUniqueConstraint } from './postgres-errors.js';
 import type { SendMessageInput } from './send-message-input.js';
 import type { Message } from '../domain/message.js';
 
@@ -78,9 +79,15 @@ export async function sendThroughHotTier(hot: HotTier, db: Kysely<Database>, inp
 
 async function settle(db: Kysely<Database>, input: SendMessageInput, message: StoredMessage): Promise<HotSendResult> {
   if (input.durability !== 'DURABLE' || message.durability !== 'HOT') return { ok: true, message };
-  const written = await fromPostgres(() =>
-    insertMessageRecords(db, [{ ...message, ownerId: input.ownerId, createdAt: message.createdAt.toISOString() }]),
-  );
+  const written = await fromPostgres(async () => {
+    try {
+      await insertMessageRecords(db, [{ ...message, ownerId: input.ownerId, createdAt: message.createdAt.toISOString() }]);
+    } catch (error) {
+      // The persister may be inserting the same record from the stream at this very moment; the
+      // loser of that race can fail on the (thread, seq) key rather than skip on the ID. Stored is stored.
+      if (!violatedUniqueConstraint(error) || (await findMessagesByIds(db, input.ownerId, [message.id])).length === 0) throw error;
+    }
+  });
   return written.ok ? { ok: true, message: { ...message, durability: 'DURABLE' } } : written;
 }
 

@@ -8,6 +8,8 @@ import { CONSUMER_GROUPS, PERSISTENCE_STREAM } from './redis-keys.js';
 export interface RecoveryOptions {
   /** Longest wait for the persister to drain the stream, ms. Default 15000. */
   drainTimeoutMs?: number;
+  /** Runs once the backlog is drained, before the counters are read: the caller stops writes to Postgres that bypass Redis. */
+  beforeReseed?: () => Promise<void>;
 }
 
 /**
@@ -17,6 +19,7 @@ export interface RecoveryOptions {
  */
 export async function recoverHotState(hot: HotTier, db: Kysely<Database>, log: Logger, options: RecoveryOptions = {}): Promise<void> {
   await waitForPersisterDrain(hot, options.drainTimeoutMs ?? 15_000);
+  await options.beforeReseed?.();
   const stale = await listStaleHotStates(db);
   for (const { threadId, lastSeq } of stale) await hot.reseedThread(threadId, lastSeq);
   await clearStaleHotStates(db, stale);
@@ -33,7 +36,7 @@ async function waitForPersisterDrain(hot: HotTier, timeoutMs: number): Promise<v
   }
 }
 
-/** Entries not yet read plus entries read but not acked, for the Postgres consumer group. */
+/** Entries not yet read plus entries read but not acked, for the Postgres consumer group (a lower bound, 0 only when drained). */
 export async function persisterBacklog(hot: HotTier): Promise<number> {
   const groups = (await hot.redis.call('XINFO', 'GROUPS', PERSISTENCE_STREAM).catch((error) => {
     if (String(error).includes('no such key')) return [];
@@ -43,8 +46,13 @@ export async function persisterBacklog(hot: HotTier): Promise<number> {
     const fields = new Map<string, unknown>();
     for (let i = 0; i + 1 < group.length; i += 2) fields.set(String(group[i]), group[i + 1]);
     if (fields.get('name') !== CONSUMER_GROUPS.postgres) continue;
-    // `lag` is null when Redis cannot tell (after deletions); then fall back to "pending only".
-    return Number(fields.get('pending') ?? 0) + Number(fields.get('lag') ?? 0);
+    const pending = Number(fields.get('pending') ?? 0);
+    const lag = fields.get('lag');
+    if (lag !== null && lag !== undefined) return pending + Number(lag);
+    // Redis cannot tell the lag after deletions, and after an AOF replay (a restart) until the
+    // group catches up: then look past the last delivered entry (counting at most one).
+    const undelivered = await hot.redis.xrange(PERSISTENCE_STREAM, `(${String(fields.get('last-delivered-id'))}`, '+', 'COUNT', 1);
+    return pending + undelivered.length;
   }
   // No group yet: nothing has been consumed, so everything in the stream is backlog.
   return Number(await hot.redis.xlen(PERSISTENCE_STREAM));

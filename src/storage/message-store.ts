@@ -2,7 +2,7 @@ import CircuitBreaker from 'opossum';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
-import type { UnitOfWork } from '../db/unit-of-work.js';
+import { UnitOfWork } from '../db/unit-of-work.js';
 import { DomainError } from '../errors/domain-errors.js';
 import type { ThreadId } from '../ids/id-types.js';
 import { messageWrites, redisCircuit } from '../observability/metrics.js';
@@ -30,8 +30,6 @@ export interface MessageStoreOptions {
   /** Null when no Redis is configured or installed: every write takes the Postgres path. */
   hot: HotTier | null;
   log: Logger;
-  /** A hot write slower than this counts as a Redis failure, ms. Default 1000. */
-  hotTimeoutMs?: number;
   /** How often to probe Redis while the circuit is open, ms. Default 500. */
   probeIntervalMs?: number;
 }
@@ -47,6 +45,10 @@ export function createMessageStore(options: MessageStoreOptions) {
   const drafts = hot ? createMessageDrafts(hot) : null;
   let recovering: Promise<void> | undefined;
   let stopped = false;
+  /** Postgres-path writes made while the circuit is open, until they commit: recovery waits for them. */
+  const fallbackWrites = new Set<Promise<unknown>>();
+  /** Set while recovery re-seeds the Redis counters: sends wait for it rather than write behind its back. */
+  let reseeding: { done: Promise<void>; finish(): void } | undefined;
 
   breaker?.on('open', () => {
     redisCircuit.set(1);
@@ -65,13 +67,44 @@ export function createMessageStore(options: MessageStoreOptions) {
         await new Promise((resolve) => setTimeout(resolve, options.probeIntervalMs ?? 500));
         try {
           await hot.redis.ping();
-          await recoverHotState(hot, db, log);
+          await recoverHotState(hot, db, log, { beforeReseed: pauseFallbackWrites });
           breaker.close();
         } catch (error) {
           log.debug({ err: error }, 'Redis not recovered yet');
+        } finally {
+          reseeding?.finish();
+          reseeding = undefined;
         }
       }
     })().finally(() => (recovering = undefined));
+  }
+
+  /**
+   * A Postgres-path write committing after the re-seed would take a seq the resumed fast path
+   * hands out again: from here until the circuit closes, new sends wait, and the ones in flight
+   * are let finish before the counters are read from Postgres.
+   */
+  async function pauseFallbackWrites(): Promise<void> {
+    let finish = () => {};
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    reseeding = { done, finish };
+    await Promise.allSettled([...fallbackWrites]);
+  }
+
+  /** The synchronous path, in a transaction of its own so that recovery can tell when it has committed. */
+  function writeThroughPostgres(input: SendMessageInput): Promise<Message> {
+    const own = new UnitOfWork(db);
+    const write = sendThroughPostgres(own, input, { markStale: true }).then(
+      async (message) => (await own.commit(), message),
+      async (error: unknown) => {
+        await own.rollback().catch(() => {});
+        throw error;
+      },
+    );
+    fallbackWrites.add(write);
+    const forget = () => void fallbackWrites.delete(write);
+    write.then(forget, forget);
+    return write;
   }
 
   return {
@@ -83,18 +116,24 @@ export function createMessageStore(options: MessageStoreOptions) {
     async send(input: SendMessageInput, uow: UnitOfWork): Promise<StoredMessage> {
       assertStorableText(input.content, input.metadata, input.clientMessageId);
       if (!breaker) return { ...(await sendThroughPostgres(uow, input, { markStale: false })), durability: 'DURABLE' };
-      const result = (await breaker.fire(input).catch(() => null)) as HotSendResult | null;
-      if (result) {
-        if (!result.ok) throw result.error;
-        messageWrites.inc({ path: 'hot' });
-        return result.message;
+      for (;;) {
+        while (reseeding) await reseeding.done;
+        const outcome = await breaker.fire(input).then((result) => result as HotSendResult, (error: unknown) => error);
+        if (isHotSendResult(outcome)) {
+          if (!outcome.ok) throw outcome.error;
+          messageWrites.inc({ path: 'hot' });
+          return outcome.message;
+        }
+        // Refused because the circuit was open, and it has closed since: the fast path is back.
+        if ((outcome as { code?: string } | null)?.code === 'EOPENBREAKER' && !breaker.opened && !stopped) continue;
+        // Redis failed or the circuit is open. Any hot counter may now be behind Postgres, so the
+        // circuit must stay open until recovery has re-seeded them.
+        if (!breaker.opened) breaker.open();
+        if (reseeding) continue;
+        const message = await writeThroughPostgres(input);
+        messageWrites.inc({ path: 'postgres' });
+        return { ...message, durability: 'DURABLE' };
       }
-      // Redis failed or the circuit is open. Any hot counter may now be behind Postgres, so the
-      // circuit must stay open until recovery has re-seeded them.
-      if (!breaker.opened) breaker.open();
-      const message = await sendThroughPostgres(uow, input, { markStale: true });
-      messageWrites.inc({ path: 'postgres' });
-      return { ...message, durability: 'DURABLE' };
     },
 
     /** Appends a chunk to a streaming message; subscribers get it at once as a MessageDelta. */
@@ -195,9 +234,16 @@ export function createMessageStore(options: MessageStoreOptions) {
   }
 }
 
+function isHotSendResult(value: unknown): value is HotSendResult {
+  return typeof value === 'object' && value !== null && 'ok' in value;
+}
+
 function createBreaker(hot: HotTier, options: MessageStoreOptions) {
   return new CircuitBreaker((input: SendMessageInput) => sendThroughHotTier(hot, options.db, input), {
-    timeout: options.hotTimeoutMs ?? 1_000,
+    // No timeout of the breaker's own: a hot send also waits on Postgres (a cold thread's lookup,
+    // a DURABLE commit), and a slow Postgres is no reason to open the Redis circuit. A hung Redis
+    // fails each command after the connection's command timeout (createRedisClient, 1 s).
+    timeout: false,
     errorThresholdPercentage: 50,
     volumeThreshold: 1,
     // Our probe closes the circuit after recovery; the breaker must not half-open on its own.

@@ -2,10 +2,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Thread } from '../../src/domain/thread.js';
 import { insertMessageRecords } from '../../src/repositories/message-records-repository.js';
-import { CONSUMER_GROUPS, DEAD_LETTER_STREAM, PERSISTENCE_STREAM } from '../../src/storage/redis-keys.js';
+import { CONSUMER_GROUPS, PERSISTENCE_STREAM } from '../../src/storage/redis-keys.js';
 import { parseStreamFields, type MessageRecord } from '../../src/storage/stream-records.js';
 import { seed } from '../support/seed.js';
-import { expectExactlyStored, sendAll, waitFor, waitForStoredCount, type AckedMessage } from '../support/stored-messages.js';
+import { deadLettersOf, expectExactlyStored, sendAll, waitFor, waitForStoredCount, type AckedMessage } from '../support/stored-messages.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
 
 // 50 concurrent senders on 10 threads through the real server, with its in-process persister.
@@ -81,7 +81,7 @@ describe('storage: concurrent senders', () => {
 
     await waitForStoredCount(app.db, threadIds(), acked.length);
     await expectExactlyStored(app.db, acked);
-    expect(await redis.xlen(DEAD_LETTER_STREAM)).toBe(0);
+    expect(await deadLettersOf(redis, CONSUMER_GROUPS.postgres)).toEqual([]);
     console.info(`${inputs.length} sends by ${SENDERS} senders in ${elapsed} ms`);
   });
 
@@ -103,7 +103,7 @@ describe('storage: concurrent senders', () => {
     expect(requeued).toHaveLength(400);
     await waitFor('the redelivered entries to be consumed', async () => (await backlogOfPersister()) === 0);
     expect(await snapshot()).toEqual(before);
-    expect(await redis.xlen(DEAD_LETTER_STREAM)).toBe(0);
+    expect(await deadLettersOf(redis, CONSUMER_GROUPS.postgres)).toEqual([]);
     await expectExactlyStored(app.db, acked);
   });
 });

@@ -39,17 +39,21 @@ describe('storage faults: Postgres down or slow while sending', () => {
     return { threads, acked };
   }
 
-  /** Holds `lock` on `table` for `ms` in a transaction of its own: Postgres up, but every statement touching the table waits. */
-  async function holdLock(table: string, lock: string, ms: number): Promise<() => Promise<void>> {
+  /**
+   * Holds `lock` on `table` in a transaction of its own, Postgres being up, so every statement
+   * touching the table waits; resolves once the lock is released after `ms`.
+   */
+  async function holdLock(table: string, lock: string, ms: number): Promise<{ released: Promise<void> }> {
     const client = new Client({ connectionString: postgres.url });
+    client.on('error', () => {}); // the crash test kills its server
     await client.connect();
     await client.query('begin');
     await client.query(`lock table ${table} in ${lock} mode`);
     const released = new Promise<void>((resolve) => setTimeout(resolve, ms)).then(async () => {
-      await client.query('commit');
-      await client.end();
+      await client.query('commit').catch(() => {});
+      await client.end().catch(() => {});
     });
-    return () => released;
+    return { released };
   }
 
   it(`a crash of Postgres while ${MESSAGES} messages are sent: all are acked from Redis, and after the restart all land, gap-free`, async () => {
@@ -74,9 +78,9 @@ describe('storage faults: Postgres down or slow while sending', () => {
   it('a slow Postgres on the first send to a cold thread does not open the Redis circuit', async () => {
     const user = newUserId();
     const thread = await seed(app.db).thread(user);
-    const release = await holdLock('threads', 'access exclusive', 1_500);
+    const { released } = await holdLock('threads', 'access exclusive', 1_500);
     const response = await app.gql(user, SEND_MESSAGE, { input: { threadId: thread.id, content: 'waits for the thread lookup' } });
-    await release();
+    await released;
     expect(expectData(response).sendMessage).toMatchObject({ seq: 1, durability: 'HOT' });
     expect((await ready()).body).toMatchObject({ status: 'ready', writePath: 'redis' });
     await waitForStoredCount(app.db, [thread.id], 1);
@@ -85,9 +89,9 @@ describe('storage faults: Postgres down or slow while sending', () => {
   it('a DURABLE send waiting on a slow Postgres commit does not open the Redis circuit, and is stored once', async () => {
     const user = newUserId();
     const { threads, acked } = await hotThreads(user, 1);
-    const release = await holdLock('messages', 'exclusive', 1_500);
+    const { released } = await holdLock('messages', 'exclusive', 1_500);
     const response = await app.gql(user, SEND_MESSAGE, { input: { threadId: threads[0]!.id, content: 'wait for the commit', durability: 'DURABLE' } });
-    await release();
+    await released;
     const durable = expectData(response).sendMessage as AckedMessage;
     expect(durable).toMatchObject({ seq: 2, durability: 'DURABLE' });
     expect((await ready()).body).toMatchObject({ status: 'ready', writePath: 'redis' });
@@ -95,5 +99,23 @@ describe('storage faults: Postgres down or slow while sending', () => {
     expect(next).toMatchObject({ seq: 3, durability: 'HOT' });
     await waitForStoredCount(app.db, [threads[0]!.id], 3);
     await expectExactlyStored(app.db, [...acked, durable, next]);
+  });
+
+  it('a crash while a DURABLE send waits on Postgres fails that request, not the server; a retry with its clientMessageId finds the message', async () => {
+    const user = newUserId();
+    const { threads, acked } = await hotThreads(user, 1);
+    const input = { threadId: threads[0]!.id, content: 'caught in the crash', durability: 'DURABLE', clientMessageId: 'crash-1' };
+    await holdLock('messages', 'exclusive', 3_000);
+    const pending = app.gql(user, SEND_MESSAGE, { input });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await postgres.crash();
+    const response = await pending;
+    expect(response.errors?.[0]?.extensions?.code).toBe('INTERNAL');
+    // Redis had it queued before Postgres was asked: once Postgres is back, it lands, once.
+    await postgres.start();
+    const retry = expectData(await app.gql(user, SEND_MESSAGE, { input })).sendMessage as AckedMessage;
+    expect(retry).toMatchObject({ seq: 2, clientMessageId: 'crash-1' });
+    await waitForStoredCount(app.db, [threads[0]!.id], 2, 30_000);
+    await expectExactlyStored(app.db, [...acked, retry]);
   });
 });

@@ -73,13 +73,11 @@ describe('storage faults: Redis down while sending', () => {
     const acked = [...before, ...during, ...after];
     await waitForStoredCount(app.db, threads.map((thread) => thread.id), acked.length, 30_000);
     const moved = await expectExactlyStored(app.db, acked, { sameSeqs: false });
-    if (process.env.DEBUG_FAULTS) {
-      const rows = await app.db.selectFrom('messages').select(['id', 'thread_id', 'seq', 'content']).where('thread_id', '=', threads[0]!.id).orderBy('seq').execute();
-      const ackedById = new Map(acked.map((m) => [m.id, m]));
-      console.log(rows.map((r) => `${r.seq}<-${ackedById.get(r.id)?.seq}/${ackedById.get(r.id)?.durability} ${r.content}`).join('\n'));
-    }
-    // Acks from before the outage that Postgres-path writes overtook are re-sequenced, never lost.
-    expect(after.filter((message) => moved.includes(message)), 'acks after recovery keep their seq').toEqual([]);
+    console.info(`${acked.length} acked (${during.filter((m) => m.durability === 'DURABLE').length} through Postgres), ${moved.length} re-sequenced`);
+    // Redis acks not yet persisted when Redis went away may find their seq taken by a Postgres-path
+    // write (Postgres cannot know Redis's counter then): they are re-sequenced at the end, never lost.
+    // Postgres-path acks, and every ack after recovery, keep their seq.
+    expect(moved.filter((message) => message.durability !== 'HOT' || after.includes(message)), 'only hot acks from before recovery move').toEqual([]);
     return moved;
   }
 

@@ -6,10 +6,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { UnitOfWork } from '../../src/db/unit-of-work.js';
 import type { Thread } from '../../src/domain/thread.js';
 import { ids } from '../../src/ids/generate-ids.js';
-import { CONSUMER_GROUPS, DEAD_LETTER_STREAM, PERSISTENCE_STREAM } from '../../src/storage/redis-keys.js';
+import { CONSUMER_GROUPS, PERSISTENCE_STREAM } from '../../src/storage/redis-keys.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-services.js';
 import { seed } from '../support/seed.js';
-import { expectExactlyStored, waitFor, waitForStoredCount, type AckedMessage } from '../support/stored-messages.js';
+import { deadLettersOf, expectExactlyStored, waitFor, waitForStoredCount, type AckedMessage } from '../support/stored-messages.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
 import { startTestPersister } from '../support/test-persister.js';
 
@@ -156,7 +156,9 @@ describe('storage faults: the persister worker', () => {
   it('poison entries go to the dead-letter stream with their error and block nothing behind them', async () => {
     const user = newUserId();
     const threads = await threadsOf(user, 2);
-    const deadBefore = await redis.xlen(DEAD_LETTER_STREAM);
+    // The archiver's group reads the same stream and dead-letters the same entries: look at the persister's.
+    const deadLetters = () => deadLettersOf(redis, CONSUMER_GROUPS.postgres);
+    const deadBefore = (await deadLetters()).length;
     const before = await sendMessages(user, threads, 20);
     const validShape = { ...before[0]!, id: ids.messageId(), threadId: ids.threadId('gone'), ownerId: user, seq: 1, createdAt: new Date().toISOString() };
     const poison = [
@@ -174,17 +176,13 @@ describe('storage faults: the persister worker', () => {
     try {
       await waitForStoredCount(app.db, threads.map((thread) => thread.id), 40);
       await expectExactlyStored(app.db, [...before, ...after]);
-      await waitFor('the poison to be dead-lettered', async () => (await redis.xlen(DEAD_LETTER_STREAM)) === deadBefore + poison.length);
+      await waitFor('the poison to be dead-lettered', async () => (await deadLetters()).length === deadBefore + poison.length);
     } finally {
       await persister.stop();
     }
-    const dead = (await redis.xrange(DEAD_LETTER_STREAM, '-', '+')).slice(deadBefore).map(([, fields]) => {
-      const map = new Map<string, string>();
-      for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
-      return map;
-    });
+    const dead = (await deadLetters()).slice(deadBefore);
     expect(dead.map((entry) => entry.get('entry'))).toEqual(poisonIds);
-    expect(dead.every((entry) => entry.get('group') === CONSUMER_GROUPS.postgres && (entry.get('error') ?? '').length > 0)).toBe(true);
+    expect(dead.every((entry) => (entry.get('error') ?? '').length > 0)).toBe(true);
     expect(dead[3]!.get('data')).toContain(validShape.id);
     expect(await pendingOf('poison-persister')).toBe(0);
   });

@@ -1,6 +1,8 @@
+import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { expect } from 'vitest';
 import type { Database } from '../../src/db/database.js';
+import { DEAD_LETTER_STREAM } from '../../src/storage/redis-keys.js';
 import type { GraphqlResponse } from './test-app.js';
 
 /** What the storage tests ask back from sendMessage. */
@@ -116,4 +118,16 @@ export async function expectExactlyStored(db: Kysely<Database>, acked: readonly 
   const moved = acked.filter((message) => byId.get(message.id)?.seq !== message.seq);
   if (sameSeqs) expect(moved.map((m) => [m.id, m.seq, byId.get(m.id)?.seq]), 'stored at another seq than acked').toEqual([]);
   return moved;
+}
+
+/** The dead-letter entries one consumer group wrote (the archiver's group reads the same stream), as field maps. */
+export async function deadLettersOf(redis: Redis, group: string): Promise<Array<Map<string, string>>> {
+  const entries = await redis.xrange(DEAD_LETTER_STREAM, '-', '+');
+  return entries
+    .map(([, fields]) => {
+      const map = new Map<string, string>();
+      for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
+      return map;
+    })
+    .filter((entry) => entry.get('group') === group);
 }

@@ -14,9 +14,20 @@ export interface SocketClient {
   acknowledged: Promise<void>;
 }
 
-/** The graphql-ws endpoint of an app started by startTestApp (same path as HTTP). */
+/**
+ * The graphql-ws endpoint of an app started by startTestApp (same path as HTTP). By address:
+ * resolving "localhost" takes a libuv pool thread per connection, which queues under load.
+ */
 export function wsUrlOf(httpUrl: string): string {
-  return httpUrl.replace(/^http/, 'ws');
+  return httpUrl.replace(/^http/, 'ws').replace('//localhost:', '//127.0.0.1:');
+}
+
+const tokens = new Map<string, Promise<string>>();
+/** Signing is async WebCrypto work on the same pool; a user's token is signed once. */
+function cachedTokenFor(userId: string): Promise<string> {
+  let token = tokens.get(userId);
+  if (!token) tokens.set(userId, (token = tokenFor(userId)));
+  return token;
 }
 
 /**
@@ -24,7 +35,7 @@ export function wsUrlOf(httpUrl: string): string {
  * close code), never retrying (a refusal must stay visible).
  */
 export async function connectAs(url: string, auth: { userId: string } | { authorization: string | null }): Promise<SocketClient> {
-  const authorization = 'userId' in auth ? `Bearer ${await tokenFor(auth.userId)}` : auth.authorization;
+  const authorization = 'userId' in auth ? `Bearer ${await cachedTokenFor(auth.userId)}` : auth.authorization;
   let raw: WebSocket | undefined;
   let onClosed!: (event: { code: number; reason: string }) => void;
   let onAck!: () => void;
