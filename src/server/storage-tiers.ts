@@ -12,6 +12,7 @@ import { createMessageStore, type MessageStore } from '../storage/message-store.
 import { openRedis } from '../storage/open-redis.js';
 import { createPersister } from '../storage/persister.js';
 import { createRedisClient } from '../storage/redis-client.js';
+import { startStreamTrimming } from '../storage/stream-trim.js';
 import { createArchiver } from '../archive/archiver.js';
 import { openArchive, type OpenArchive } from '../archive/open-archive.js';
 
@@ -61,6 +62,8 @@ export async function openStorageTiers(config: Config, log: Logger, onQuery?: (e
     });
     persister.start();
     closers.unshift(() => persister.stop());
+    const trimming = startStreamTrimming(redis, log);
+    closers.unshift(async () => trimming.stop());
   }
 
   let stopping = false;

@@ -1,3 +1,4 @@
+import { luaScript } from './lua-script.js';
 import { CHANNEL_PREFIX } from './redis-keys.js';
 
 /**
@@ -13,7 +14,7 @@ import { CHANNEL_PREFIX } from './redis-keys.js';
  * Reply: {status, ...}: COLD | NOT_FOUND | ARCHIVED | CHECK_CLIENT_ID | CHECK_RUN
  *        | DUPLICATE json persisted archived | OK json persisted archived
  */
-export const SEND_MESSAGE = `
+export const SEND_MESSAGE = luaScript(`
 local meta = redis.call('HMGET', KEYS[1], 'owner', 'status', 'persisted', 'archived', 'coldClientIds')
 if not meta[1] then return {'COLD'} end
 if meta[1] ~= ARGV[1] then return {'NOT_FOUND'} end
@@ -42,39 +43,39 @@ if ARGV[9] == '1' then
   redis.call('EXPIRE', KEYS[6], ARGV[8])
 end
 return {'OK', json, meta[3], meta[4]}
-`;
+`);
 
 /**
  * Seeds a thread's hot state from Postgres, unless another instance already did.
  * KEYS: meta  ARGV: owner, status, lastSeq, ttlSeconds
  */
-export const INIT_THREAD = `
+export const INIT_THREAD = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local cold = '0'
 if tonumber(ARGV[3]) > 0 then cold = '1' end
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'status', ARGV[2], 'seq', ARGV[3], 'persisted', ARGV[3], 'archived', '0', 'coldClientIds', cold)
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1
-`;
+`);
 
 /**
  * Re-seeds a thread whose messages were written to Postgres while Redis was unreachable:
  * the counter continues from Postgres and the window, no longer contiguous, starts empty.
  * KEYS: meta, window  ARGV: lastSeq
  */
-export const RESEED_THREAD = `
+export const RESEED_THREAD = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'persisted', ARGV[1], 'coldClientIds', '1')
 redis.call('DEL', KEYS[2])
 return 1
-`;
+`);
 
 /**
  * Appends a chunk to a streaming message and publishes it, in one step.
  * KEYS: draft, draftContent  ARGV: ownerId, messageId, delta, maxBytes
  * Reply: NO_DRAFT | NOT_FOUND | TOO_LARGE | OK record content
  */
-export const APPEND_DELTA = `
+export const APPEND_DELTA = luaScript(`
 local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel', 'seq', 'record')
 if not draft[1] then return {'NO_DRAFT'} end
 if draft[1] ~= ARGV[1] then return {'NOT_FOUND'} end
@@ -86,15 +87,15 @@ redis.call('PUBLISH', draft[2], cjson.encode({type = 'MessageDelta', threadId = 
   seq = tonumber(draft[3]), index = index, delta = ARGV[3]}))
 redis.call('EXPIRE', KEYS[2], redis.call('TTL', KEYS[1]))
 return {'OK', draft[4], redis.call('GET', KEYS[2])}
-`;
+`);
 
 /** KEYS: draft, draftContent  ARGV: ownerId  Reply: NO_DRAFT | NOT_FOUND | OK record content */
-export const READ_DRAFT = `
+export const READ_DRAFT = luaScript(`
 local draft = redis.call('HMGET', KEYS[1], 'owner', 'record')
 if not draft[1] then return {'NO_DRAFT'} end
 if draft[1] ~= ARGV[1] then return {'NOT_FOUND'} end
 return {'OK', draft[2], redis.call('GET', KEYS[2]) or ''}
-`;
+`);
 
 /**
  * Completes a streaming message: replaces its window entry, queues its final form for Postgres,
@@ -102,7 +103,7 @@ return {'OK', draft[2], redis.call('GET', KEYS[2]) or ''}
  * caller read the draft, so no chunk is lost.
  * KEYS: draft, draftContent, window, stream  ARGV: ownerId, seq, finalRecordJson, expectedContentLength
  */
-export const FINISH_DRAFT = `
+export const FINISH_DRAFT = luaScript(`
 local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel')
 if not draft[1] then return {'NO_DRAFT'} end
 if draft[1] ~= ARGV[1] then return {'NOT_FOUND'} end
@@ -116,11 +117,11 @@ redis.call('XADD', KEYS[4], '*', 'type', 'messageCompleted', 'data', ARGV[3])
 redis.call('PUBLISH', draft[2], '{"type":"MessageCompleted","seq":' .. ARGV[2] .. ',"message":' .. ARGV[3] .. '}')
 redis.call('DEL', KEYS[1], KEYS[2])
 return {'OK'}
-`;
+`);
 
 /** Updates a cached field only where hot state exists. KEYS: meta  ARGV: field, value */
-export const SET_IF_HOT = `
+export const SET_IF_HOT = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
-`;
+`);

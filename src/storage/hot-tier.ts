@@ -50,21 +50,24 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
 
     async append(record: Omit<MessageRecord, 'seq'>, checkedInPostgres: { clientId?: boolean } = {}): Promise<AppendOutcome> {
       const keys = threadKeys(record.threadId as ThreadId);
-      const reply = (await redis.eval(
-        SEND_MESSAGE,
-        7,
-        keys.meta, keys.window, keys.clientIds, keys.runs, PERSISTENCE_STREAM, draftKeys(record.id as MessageId).draft,
-        unpersistedMessageKey(record.id as MessageId),
-        record.ownerId,
-        JSON.stringify(record),
-        record.clientMessageId ?? '',
-        record.runId ?? '',
-        threadChannel(record.threadId as ThreadId),
-        String(options.windowSize),
-        checkedInPostgres.clientId ? '1' : '0',
-        ttl,
-        record.status === 'IN_PROGRESS' ? '1' : '0',
-        record.threadId,
+      const reply = (await SEND_MESSAGE(
+        redis,
+        [
+          keys.meta, keys.window, keys.clientIds, keys.runs, PERSISTENCE_STREAM,
+          draftKeys(record.id as MessageId).draft, unpersistedMessageKey(record.id as MessageId),
+        ],
+        [
+          record.ownerId,
+          JSON.stringify(record),
+          record.clientMessageId ?? '',
+          record.runId ?? '',
+          threadChannel(record.threadId as ThreadId),
+          String(options.windowSize),
+          checkedInPostgres.clientId ? '1' : '0',
+          ttl,
+          record.status === 'IN_PROGRESS' ? '1' : '0',
+          record.threadId,
+        ],
       )) as [string, string?, string?, string?];
       const [status, json, persisted, archived] = reply;
       if (status === 'OK' || status === 'DUPLICATE') {
@@ -75,16 +78,16 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
 
     /** Caches what the fast path needs to know about a thread, from its Postgres row. */
     async seedThread(thread: Thread): Promise<void> {
-      await redis.eval(INIT_THREAD, 1, threadKeys(thread.id).meta, thread.ownerId, thread.status, String(thread.lastSeq), ttl);
+      await INIT_THREAD(redis, [threadKeys(thread.id).meta], [thread.ownerId, thread.status, String(thread.lastSeq), ttl]);
     },
 
     async reseedThread(threadId: ThreadId, lastSeq: number): Promise<void> {
       const keys = threadKeys(threadId);
-      await redis.eval(RESEED_THREAD, 2, keys.meta, keys.window, String(lastSeq));
+      await RESEED_THREAD(redis, [keys.meta, keys.window], [String(lastSeq)]);
     },
 
     async setThreadStatus(threadId: ThreadId, status: ThreadStatus): Promise<void> {
-      await redis.eval(SET_IF_HOT, 1, threadKeys(threadId).meta, 'status', status);
+      await SET_IF_HOT(redis, [threadKeys(threadId).meta], ['status', status]);
     },
 
     /** Records that a run exists, so messages naming it need no Postgres check. */

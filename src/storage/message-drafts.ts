@@ -26,7 +26,7 @@ export function createMessageDrafts(hot: HotTier) {
   return {
     async appendDelta(ownerId: string, messageId: MessageId, delta: string, maxBytes: number): Promise<DraftOutcome> {
       const keys = draftKeys(messageId);
-      const [status, record, content] = (await redis.eval(APPEND_DELTA, 2, keys.draft, keys.content, ownerId, messageId, delta, String(maxBytes))) as string[];
+      const [status, record, content] = (await APPEND_DELTA(redis, [keys.draft, keys.content], [ownerId, messageId, delta, String(maxBytes)])) as string[];
       if (status !== 'OK') return { status: status as 'NO_DRAFT' };
       return { status: 'OK', message: messageFrom(record as string, content ?? '', 'IN_PROGRESS') };
     },
@@ -34,14 +34,15 @@ export function createMessageDrafts(hot: HotTier) {
     async complete(ownerId: string, messageId: MessageId): Promise<DraftOutcome> {
       const keys = draftKeys(messageId);
       for (let attempt = 0; attempt < MAX_FINISH_ATTEMPTS; attempt++) {
-        const [status, recordJson, content = ''] = (await redis.eval(READ_DRAFT, 2, keys.draft, keys.content, ownerId)) as string[];
+        const [status, recordJson, content = ''] = (await READ_DRAFT(redis, [keys.draft, keys.content], [ownerId])) as string[];
         if (status !== 'OK') return { status: status as 'NO_DRAFT' };
         const record = { ...(JSON.parse(recordJson as string) as MessageRecord), content, status: 'COMPLETED' as const };
         const finalJson = JSON.stringify(record);
         const thread = threadKeys(messageOfRecord(record).threadId);
-        const [finished] = (await redis.eval(
-          FINISH_DRAFT, 4, keys.draft, keys.content, thread.window, PERSISTENCE_STREAM,
-          ownerId, String(record.seq), finalJson, String(Buffer.byteLength(content)),
+        const [finished] = (await FINISH_DRAFT(
+          redis,
+          [keys.draft, keys.content, thread.window, PERSISTENCE_STREAM],
+          [ownerId, String(record.seq), finalJson, String(Buffer.byteLength(content))],
         )) as string[];
         if (finished === 'OK') return { status: 'OK', message: messageOfRecord(record) };
         if (finished !== 'RETRY') return { status: finished as 'NO_DRAFT' };

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ThreadId } from '../ids/id-types.js';
+import { luaScript } from './lua-script.js';
 import { threadKeys } from './redis-keys.js';
 
 /**
@@ -9,14 +10,14 @@ import { threadKeys } from './redis-keys.js';
  */
 export type Watermark = 'persisted' | 'archived';
 
-const ADVANCE = `
+const ADVANCE = luaScript(`
 local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')
 if current >= 0 and tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
-return 0`;
+return 0`);
 
 export async function advanceWatermarks(redis: Redis, watermark: Watermark, maxSeqByThread: Map<ThreadId, number>): Promise<void> {
   await Promise.all(
-    [...maxSeqByThread].map(([threadId, seq]) => redis.eval(ADVANCE, 1, threadKeys(threadId).meta, watermark, String(seq))),
+    [...maxSeqByThread].map(([threadId, seq]) => ADVANCE(redis, [threadKeys(threadId).meta], [watermark, String(seq)])),
   );
 }
 

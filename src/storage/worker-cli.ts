@@ -7,6 +7,7 @@ import { openPostgres } from '../db/open-postgres.js';
 import { createLogger } from '../logger.js';
 import { createPersister } from './persister.js';
 import { createRedisClient } from './redis-client.js';
+import { startStreamTrimming } from './stream-trim.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel).child({ process: 'worker' });
@@ -29,11 +30,13 @@ const persister = createPersister({
   claimIdleMs: config.workers.claimIdleMs,
 });
 persister.start();
+const trimming = startStreamTrimming(redis, log);
 log.info('persister worker started');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
     log.info({ signal }, 'worker stopping');
+    trimming.stop();
     await persister.stop();
     redis.disconnect();
     await db.destroy();
