@@ -5,7 +5,8 @@ import { MESSAGE_ID_REGEX } from '../../ids/id-formats.js';
 import { parseMessageId } from '../../ids/parse-ids.js';
 import { builder } from '../builder.js';
 import { RunRef } from './run.js';
-import { nullWhenNotFound, ThreadRef } from './thread.js';
+import { ThreadRef } from './thread.js';
+import { loadOrNull, nullWhenNotFound } from '../nullable-lookup.js';
 
 export const MessageRoleEnum = builder.enumType('MessageRole', { values: MESSAGE_ROLES });
 const MessageStatusEnum = builder.enumType('MessageStatus', { values: MESSAGE_STATUSES });
@@ -58,9 +59,6 @@ builder.queryField('message', (t) =>
     nullable: true,
     description: "A message in one of the viewer's threads; null when absent or another user's.",
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, ctx) => {
-      const [message] = nullWhenNotFound(await ctx.loaders.messageById.loadMany([parseMessageId(args.id)]));
-      return message ?? null;
-    },
+    resolve: (_root, args, ctx) => loadOrNull(ctx.loaders.messageById, parseMessageId(args.id)),
   }),
 );

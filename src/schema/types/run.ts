@@ -7,7 +7,8 @@ import { builder } from '../builder.js';
 import { parseSeqCursor, seqCursor } from '../pagination/cursors.js';
 import { resolvePage } from '../pagination/resolve-page.js';
 import { MessageConnection, MessageRef } from './message.js';
-import { nullWhenNotFound, ThreadRef } from './thread.js';
+import { ThreadRef } from './thread.js';
+import { loadOrNull, nullWhenNotFound } from '../nullable-lookup.js';
 
 export const RunStatusEnum = builder.enumType('RunStatus', { values: RUN_STATUSES });
 
@@ -49,9 +50,6 @@ builder.queryField('run', (t) =>
     nullable: true,
     description: "A run in one of the viewer's threads; null when absent or another user's.",
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, ctx) => {
-      const [run] = nullWhenNotFound(await ctx.loaders.runById.loadMany([parseRunId(args.id)]));
-      return run ?? null;
-    },
+    resolve: (_root, args, ctx) => loadOrNull(ctx.loaders.runById, parseRunId(args.id)),
   }),
 );

@@ -5,9 +5,9 @@ import type { Thread } from '../../domain/thread.js';
 import { MAX_TITLE_LENGTH, THREAD_STATUSES } from '../../domain/thread.js';
 import { THREAD_ID_REGEX } from '../../ids/id-formats.js';
 import { parseThreadId } from '../../ids/parse-ids.js';
-import { NotFoundError } from '../../errors/domain-errors.js';
 import { findActiveThread, listThreadsByOwner } from '../../repositories/threads-repository.js';
 import { builder } from '../builder.js';
+import { loadOrNull, nullWhenNotFound } from '../nullable-lookup.js';
 import { parseSeqCursor, parseTimeCursor, seqCursor, timeCursor } from '../pagination/cursors.js';
 import { resolvePage } from '../pagination/resolve-page.js';
 import { MessageConnection, MessageRef } from './message.js';
@@ -58,14 +58,6 @@ builder.node(ThreadRef, {
   }),
 });
 
-/** Loader results for nullable lookups: absent (or not the viewer's) becomes null, other failures throw. */
-export function nullWhenNotFound<T>(results: Array<T | Error>): Array<T | null> {
-  return results.map((result) => {
-    if (result instanceof NotFoundError) return null;
-    if (result instanceof Error) throw result;
-    return result;
-  });
-}
 
 builder.queryFields((t) => ({
   thread: t.withAuth({ authenticated: true }).field({
@@ -73,10 +65,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: "One of the viewer's threads; null when absent or another user's.",
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, ctx) => {
-      const [thread] = nullWhenNotFound(await ctx.loaders.threadById.loadMany([parseThreadId(args.id)]));
-      return thread ?? null;
-    },
+    resolve: (_root, args, ctx) => loadOrNull(ctx.loaders.threadById, parseThreadId(args.id)),
   }),
   threads: t.withAuth({ authenticated: true }).connection(
     {
