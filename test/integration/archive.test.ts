@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -19,6 +18,7 @@ import { ids } from '../../src/ids/generate-ids.js';
 import type { RunId, ThreadId } from '../../src/ids/id-types.js';
 import { CONSUMER_GROUPS, DEAD_LETTER_STREAM, PERSISTENCE_STREAM, threadKeys } from '../../src/storage/redis-keys.js';
 import { streamFieldsOf, type StreamRecord } from '../../src/storage/stream-records.js';
+import { freePort } from '../support/free-port.js';
 
 // Real services only: a redis-server spawned here, and embedded ClickHouse (chDB). chDB binds one
 // data path per process, so the path is keyed by the worker's pid.
@@ -478,14 +478,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

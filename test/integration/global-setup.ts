@@ -1,5 +1,4 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -8,6 +7,7 @@ import { createDatabase } from '../../src/db/create-database.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { findRedisServer, startEmbeddedRedis } from '../../src/storage/embedded-redis.js';
+import { freePort } from '../support/free-port.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -66,14 +66,3 @@ async function startTestRedis(log: pino.Logger) {
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

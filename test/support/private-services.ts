@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +8,7 @@ import { createDatabase } from '../../src/db/create-database.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { findRedisServer, startEmbeddedRedis, type RunningRedis } from '../../src/storage/embedded-redis.js';
+import { freePort } from './free-port.js';
 
 /**
  * A Postgres and a redis-server of a test file's own, in temporary directories on free ports,
@@ -19,17 +19,6 @@ import { findRedisServer, startEmbeddedRedis, type RunningRedis } from '../../sr
 const run = promisify(execFile);
 const log = pino({ level: 'silent' });
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface PrivatePostgres {
   url: string;
