@@ -4,6 +4,7 @@ import { isolationKey } from '../context/isolation-key.js';
 import { clientError } from '../errors/error-codes.js';
 import type { ThreadId } from '../ids/id-types.js';
 import { realtimeSubscriptions } from '../observability/metrics.js';
+import { createReadGate } from './read-gate.js';
 import { createThreadChannels } from './thread-channels.js';
 import type { ThreadEvent } from './thread-events.js';
 import { createUserQuota } from './user-quota.js';
@@ -35,6 +36,8 @@ export interface SubscriptionRegistryOptions {
   maxReplayMessages: number;
   /** Events queued for one slow subscriber before it is ended. Default from config: 1000. */
   maxQueuedEvents: number;
+  /** Subscription setups and catch-ups reading storage at once. Default: half the Postgres pool. */
+  maxConcurrentReads?: number;
 }
 
 /**
@@ -91,6 +94,9 @@ export function createSubscriptionRegistry(options: SubscriptionRegistryOptions)
 
   return {
     limits: { maxReplayMessages: options.maxReplayMessages, maxQueuedEvents: options.maxQueuedEvents },
+
+    /** Runs a setup's or a catch-up's storage reads when a place is free (read-gate.ts). */
+    read: createReadGate(options.maxConcurrentReads ?? 5),
 
     /** Hands an event to the local subscribers of its thread (Redis messages arrive here). */
     deliver,

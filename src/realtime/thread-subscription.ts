@@ -28,19 +28,22 @@ export async function subscribeToThread(
   accepts: (event: ThreadEvent) => boolean,
 ): Promise<AsyncIterableIterator<TailItem>> {
   const registry = registryOf(ctx);
-  const thread = await ctx.loaders.threadById.load(threadId);
+  if (afterSeq != null && afterSeq < 0) throw new InvalidInputError(`afterSeq must be 0 or more, not ${afterSeq}`);
   const maxReplay = registry.limits.maxReplayMessages;
   const source = messageReplaySource(ctx, threadId, maxReplay);
-  if (afterSeq != null) {
-    if (afterSeq < 0) throw new InvalidInputError(`afterSeq must be 0 or more, not ${afterSeq}`);
+  const from = await registry.read(async () => {
+    const thread = await ctx.loaders.threadById.load(threadId);
+    if (afterSeq == null) {
+      // "From now" means from before registering: whatever is sent once the subscription
+      // counts as registered is delivered, even before Redis confirmed the channel.
+      return source.latestSeq();
+    }
     // lastSeq in Postgres trails the hot tier, so this only catches what is surely too far back;
     // the replay itself enforces the bound exactly.
     const behind = thread.lastSeq - afterSeq;
     if (behind > maxReplay) throw replayUnavailable(afterSeq, `${behind} messages came after it and at most ${maxReplay} are replayed`, maxReplay);
-  }
-  // Without afterSeq, "from now" means from before registering: whatever is sent once the
-  // subscription counts as registered is delivered, even before Redis confirmed the channel.
-  const from = afterSeq ?? (await source.latestSeq());
+    return afterSeq;
+  });
   return openThreadTail({ ctx, registry, threadId, afterSeq: from, accepts, source });
 }
 
@@ -52,8 +55,10 @@ export async function subscribeToThread(
 export async function subscribeToRun(ctx: AuthenticatedContext, runId: RunId): Promise<AsyncIterableIterator<TailItem>> {
   const registry = registryOf(ctx);
   const threadId = threadIdOf(runId);
-  await ctx.loaders.threadById.load(threadId);
-  const run = await ctx.loaders.runById.load(runId);
+  const run = await registry.read(async () => {
+    await ctx.loaders.threadById.load(threadId);
+    return ctx.loaders.runById.load(runId);
+  });
   let delivered = fingerprint(run);
   const accepts = (event: ThreadEvent) => {
     if (event.type !== 'RunStatusChanged' || event.run.id !== runId) return false;

@@ -35,6 +35,17 @@ export interface ThreadTailOptions {
   source: TailSource;
 }
 
+/**
+ * One item per live event for all its subscribers: the payload object is what lets the server
+ * execute an event once for a whole audience (server/shared-subscription-results.ts).
+ */
+const liveItems = new WeakMap<ThreadEvent, TailItem>();
+function liveItemOf(event: ThreadEvent): TailItem {
+  let item = liveItems.get(event);
+  if (!item) liveItems.set(event, (item = { event }));
+  return item;
+}
+
 /** The event of an item, or its error thrown, for the subscription field's resolver. */
 export function eventOf(item: TailItem): ThreadEvent {
   if ('error' in item) throw item.error;
@@ -94,7 +105,7 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
       }
       advance(event.seq);
     }
-    queue.push({ event });
+    queue.push(liveItemOf(event));
   }
 
   function advance(seq: number): void {
@@ -120,7 +131,8 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
           throw clientError('REPLAY_UNAVAILABLE', `Message seq ${lastSeq + 1} was announced but cannot be read; resubscribe with afterSeq ${lastSeq}`);
         }
         if (gapStreak > 1) await new Promise((resolve) => setTimeout(resolve, GAP_RETRY_PAUSE_MS * (gapStreak - 1)));
-        for (const event of await source.missedSince(lastSeq)) {
+        const missed = await registry.read(() => source.missedSince(lastSeq));
+        for (const event of missed) {
           if (!accepts(event)) continue;
           if (event.type === 'MessageAdded') {
             if (event.seq <= lastSeq) continue;

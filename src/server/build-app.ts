@@ -47,7 +47,9 @@ export function buildApp(config: Config, options: AppOptions = {}) {
     const graphql = createGraphqlHandler({ db, log, jwtSecret, limits: config.limits, messageStore, archive: tiers.archive.queries });
     // Its own connection: SUBSCRIBE puts a Redis connection in subscriber mode.
     const subscriber = await tiers.newRedisConnection(`threadline-events-${process.pid}`);
-    const realtime = createSubscriptionRegistry({ redis: subscriber, log, ...config.realtime });
+    // Subscription storms read through half the pool at most, leaving the rest to requests.
+    const maxConcurrentReads = Math.max(1, Math.floor(config.postgres.poolSize / 2));
+    const realtime = createSubscriptionRegistry({ redis: subscriber, log, ...config.realtime, maxConcurrentReads });
     const websockets = createWebsocketServer({
       server,
       yoga: graphql,

@@ -72,23 +72,15 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
       return refuse(ctx, SocketCloseCode.TooManyConnections, `Too many connections: at most ${connections.limit} per user`);
     }
     ctx.extra.connection = createExecutionContext({ ...seed, auth, connectionId: ids.connectionId() });
+    ctx.extra.connection.log.debug('socket connected');
     return true;
-  }
-
-  /** Closes with our code and reason; returning false then makes graphql-ws's own close a no-op. */
-  function refuse(ctx: SocketContext, code: number, reason: string): false {
-    ctx.extra.socket.close(code, reason.slice(0, 123));
-    return false;
   }
 
   async function onSubscribe(ctx: SocketContext, _id: string, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }) {
     try {
-      const connection = ctx.extra.connection as ExecutionContext;
-      const operation = createExecutionContext({
-        ...seed,
-        auth: { userId: connection.userId as string },
-        connectionId: connection.connectionId,
-      });
+      // A child of the connection's context: same user and connection, its own request ID, unit of work and loaders.
+      const connection = ctx.extra.connection as ExecutionContext & { userId: string };
+      const operation = createExecutionContext({ ...seed, auth: { userId: connection.userId }, connectionId: connection.connectionId });
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(operation);
       const document = parse(payload.query);
       const errors = validate(schema, document);
@@ -107,13 +99,7 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
     }
   }
 
-  /** As over HTTP, minus yoga's `http` extension, which means nothing on a socket. */
-  function masked(error: unknown): GraphQLError {
-    const shown = maskError(error);
-    if (!(shown instanceof GraphQLError)) return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL' } });
-    const { http: _http, ...extensions } = shown.extensions;
-    return new GraphQLError(shown.message, { nodes: shown.nodes, source: shown.source, positions: shown.positions, extensions });
-  }
+  const masked = (error: unknown) => socketError(maskError(error));
 
   // Its dispose() is not used: close() below also waits for the sockets, and terminates stragglers.
   useServer<Record<string, unknown> | undefined, SocketState>(
@@ -123,9 +109,10 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
       subscribe: (args) => (args.rootValue as Executors).subscribe(args),
       onConnect,
       onSubscribe,
-      onClose: (ctx) => {
-        const userId = ctx.extra.connection?.userId;
-        if (userId) connections.release(userId);
+      onClose: (ctx, code) => {
+        const connection = ctx.extra.connection;
+        if (connection?.userId) connections.release(connection.userId);
+        connection?.log.debug({ code }, 'socket closed');
         delete ctx.extra.connection;
       },
     },
@@ -151,6 +138,19 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
       clearTimeout(straggling);
     },
   };
+}
+
+/** Closes with our code and reason; returning false then makes graphql-ws's own close a no-op. */
+function refuse(ctx: SocketContext, code: number, reason: string): false {
+  ctx.extra.socket.close(code, reason.slice(0, 123));
+  return false;
+}
+
+/** A masked error as over HTTP, minus yoga's `http` extension, which means nothing on a socket. */
+function socketError(shown: Error): GraphQLError {
+  if (!(shown instanceof GraphQLError)) return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL' } });
+  const { http: _http, ...extensions } = shown.extensions;
+  return new GraphQLError(shown.message, { nodes: shown.nodes, source: shown.source, positions: shown.positions, extensions });
 }
 
 /** Yoga's enveloped execute and subscribe, handed through rootValue as in yoga's graphql-ws recipe. */

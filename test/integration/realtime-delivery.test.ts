@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectData } from '../support/expect-graphql.js';
 import { seed } from '../support/seed.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
-import { collect, connectAs, type SocketClient } from '../support/ws-client.js';
+import { collect, connectAs, UnresponsiveWebSocket, type SocketClient } from '../support/ws-client.js';
 
 const MESSAGE_ADDED = 'subscription($threadId: ID!, $afterSeq: Int) { messageAdded(threadId: $threadId, afterSeq: $afterSeq) { id threadId seq content role durability } }';
 const THREAD_EVENTS = `subscription($threadId: ID!, $afterSeq: Int) { threadEvents(threadId: $threadId, afterSeq: $afterSeq) {
@@ -52,6 +52,22 @@ describe('realtime delivery over graphql-ws', () => {
     ]);
     sub.stop();
     await vi.waitFor(() => expect(app.realtime.subscriptions).toBe(before));
+  });
+
+  it('gives subscribers of one thread with different documents or variables each their own selection', async () => {
+    const owner = newUserId();
+    const thread = await seed(app.db).thread(owner);
+    const { client } = await connect({ userId: owner });
+    const before = app.realtime.subscriptions;
+    const bySeq = collect(client, 'subscription($t: ID!) { messageAdded(threadId: $t) { seq } }', { t: thread.id });
+    const byContent = collect(client, 'subscription($t: ID!) { messageAdded(threadId: $t) { content } }', { t: thread.id });
+    const withThread = collect(client, 'subscription($t: ID!, $a: Int) { messageAdded(threadId: $t, afterSeq: $a) { seq thread { id } } }', { t: thread.id, a: 0 });
+    await registered(before, 3);
+    await send(owner, thread.id, 'shared');
+    expect(await bySeq.received(1)).toEqual([{ messageAdded: { seq: 1 } }]);
+    expect(await byContent.received(1)).toEqual([{ messageAdded: { content: 'shared' } }]);
+    expect(await withThread.received(1)).toEqual([{ messageAdded: { seq: 1, thread: { id: thread.id } } }]);
+    [bySeq, byContent, withThread].forEach((sub) => sub.stop());
   });
 
   it("refuses another user's thread with NOT_FOUND, registers nothing, and never delivers to them", async () => {
@@ -241,5 +257,29 @@ describe('realtime per-user limits', () => {
     [...subs, admitted].forEach((sub) => sub.stop());
     await client.dispose();
     await vi.waitFor(() => expect(app.realtime.subscriptions).toBe(0));
+  });
+});
+
+describe('realtime keep-alive', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { WS_KEEPALIVE_MS: '150' } });
+  });
+  afterAll(() => app.stop());
+
+  it('drops a socket whose peer stopped answering pings, with its subscriptions, and keeps live ones', async () => {
+    const user = newUserId();
+    const thread = await seed(app.db).thread(user);
+    const silent = await connectAs(app.url, { userId: user }, { webSocketImpl: UnresponsiveWebSocket });
+    const live = await connectAs(app.url, { userId: user });
+    collect(silent.client, MESSAGE_ADDED, { threadId: thread.id });
+    const kept = collect(live.client, MESSAGE_ADDED, { threadId: thread.id });
+    await vi.waitFor(() => expect(app.realtime.subscriptions).toBe(2));
+    // Pinged at 150 ms, terminated when no pong came 150 ms later.
+    await vi.waitFor(() => expect([app.realtime.sockets, app.realtime.subscriptions]).toEqual([1, 1]), { timeout: 3_000 });
+    expect((await silent.closed).code).toBe(1006);
+    expectData(await app.gql(user, SEND, { input: { threadId: thread.id, content: 'still delivered' } }));
+    expect((await kept.received(1))[0].messageAdded.content).toBe('still delivered');
+    await live.client.dispose();
   });
 });

@@ -74,3 +74,25 @@ describe('two server instances sharing Postgres and Redis', () => {
     await client.dispose();
   });
 });
+
+describe('server shutdown', () => {
+  it('closes every socket with 1001, removes every registration and leaves every Redis channel', async () => {
+    const app = await startTestApp();
+    const admin = new Redis(inject('redisUrl'));
+    try {
+      const owner = newUserId();
+      const threads = [await seed(app.db).thread(owner), await seed(app.db).thread(owner)];
+      const sockets = [await connectAs(app.url, { userId: owner }), await connectAs(app.url, { userId: owner })];
+      const subs = sockets.flatMap(({ client }) => threads.map((thread) => collect(client, MESSAGE_ADDED, { threadId: thread.id })));
+      await vi.waitFor(() => expect(app.realtime.subscriptions).toBe(4));
+      await app.stop();
+      expect([app.realtime.subscriptions, app.realtime.channels, app.realtime.sockets]).toEqual([0, 0, 0]);
+      for (const { closed } of sockets) expect((await closed).code).toBe(1001);
+      await Promise.all(subs.map((sub) => sub.done));
+      const counts = (await admin.call('PUBSUB', 'NUMSUB', ...threads.map((t) => threadChannel(t.id)))) as Array<string | number>;
+      expect(counts.filter((_, i) => i % 2 === 1).map(Number)).toEqual([0, 0]);
+    } finally {
+      admin.disconnect();
+    }
+  });
+});

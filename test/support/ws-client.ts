@@ -34,7 +34,11 @@ function cachedTokenFor(userId: string): Promise<string> {
  * A real graphql-ws client over a real socket, connected eagerly (so a refused token shows as a
  * close code), never retrying (a refusal must stay visible).
  */
-export async function connectAs(url: string, auth: { userId: string } | { authorization: string | null }): Promise<SocketClient> {
+export async function connectAs(
+  url: string,
+  auth: { userId: string } | { authorization: string | null },
+  options: { webSocketImpl?: unknown } = {},
+): Promise<SocketClient> {
   const authorization = 'userId' in auth ? `Bearer ${await cachedTokenFor(auth.userId)}` : auth.authorization;
   let raw: WebSocket | undefined;
   let onClosed!: (event: { code: number; reason: string }) => void;
@@ -43,7 +47,7 @@ export async function connectAs(url: string, auth: { userId: string } | { author
   const acknowledged = new Promise<void>((resolve) => (onAck = resolve));
   const client = createClient({
     url: wsUrlOf(url),
-    webSocketImpl: WebSocket,
+    webSocketImpl: options.webSocketImpl ?? WebSocket,
     connectionParams: authorization === null ? {} : { authorization },
     lazy: false,
     retryAttempts: 0,
@@ -122,4 +126,11 @@ export function collect<T = any>(client: Client, query: string, variables: Recor
     return events.slice(0, count);
   }
   return { events, errors, done, stop, received };
+}
+
+/** A client socket that never answers pings, as a peer that vanished without closing would. */
+export class UnresponsiveWebSocket extends WebSocket {
+  constructor(address: string, protocols?: string | string[]) {
+    super(address, protocols, { autoPong: false });
+  }
 }
