@@ -1,0 +1,95 @@
+// The load generator, run as a child process of run.ts (forked with tsx) so that building
+// requests and parsing responses never competes with the servers' event loop. It takes one job
+// at a time over IPC, runs autocannon, and answers with its own exact (sub-millisecond)
+// latencies: autocannon's histogram rounds to whole milliseconds, too coarse for the hot path.
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { sendMessageBody } from './payload.js';
+import { quantile } from './stats.js';
+import type { LoadJob, LoadResult } from './load-protocol.js';
+
+const VIEWER_BODY = JSON.stringify({ query: '{ viewer { id } }' });
+
+function runJob(job: LoadJob): Promise<LoadResult> {
+  const { pathname, hostname, port } = new URL(job.url);
+  let sent = 0;
+  let lastResponseOk = false;
+  let graphqlErrors = 0;
+  let firstError: string | undefined;
+  const latencies: number[] = [];
+  const acks: Array<[string, number, number]> = [];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `http://${hostname}:${port}`,
+        connections: job.connections,
+        duration: job.durationSec,
+        ...(job.overallRate ? { overallRate: job.overallRate } : {}),
+        timeout: 10,
+        requests: [
+          {
+            method: 'POST',
+            path: pathname,
+            // Round robin over the threads: with far more threads than connections, two
+            // requests in flight never target one thread, so the naive path never waits on a lock.
+            setupRequest: (request) => {
+              const n = job.firstN + sent++;
+              const thread = job.threads[n % job.threads.length]!;
+              request.headers = { 'content-type': 'application/json', authorization: `Bearer ${thread.token}` };
+              request.body = job.operation === 'viewer' ? VIEWER_BODY : sendMessageBody(thread.threadId, n, job.contentBytes);
+              return request;
+            },
+            onResponse: (status, body) => {
+              lastResponseOk = status === 200 && !body.includes('"errors"') && body.includes('"data"');
+              if (!lastResponseOk) {
+                graphqlErrors++;
+                firstError ??= `${status} ${body.slice(0, 300)}`;
+              } else if (job.recordAcks && job.operation !== 'viewer') {
+                const message = JSON.parse(body).data.sendMessage;
+                acks.push([message.threadId, message.seq, performance.timeOrigin + performance.now()]);
+              }
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        resolve({
+          job: job.name,
+          durationSec: result.duration,
+          requests: latencies.length,
+          sent,
+          requestsPerSec: latencies.length / result.duration,
+          latencyMs: {
+            p50: quantile(latencies, 0.5),
+            p90: quantile(latencies, 0.9),
+            p99: quantile(latencies, 0.99),
+            max: quantile(latencies, 1),
+            mean: latencies.reduce((sum, value) => sum + value, 0) / (latencies.length || 1),
+          },
+          autocannon: { p50: result.latency.p50, p99: result.latency.p99, requestsAverage: result.requests.average },
+          errors: result.errors,
+          timeouts: result.timeouts,
+          non2xx: result.non2xx,
+          graphqlErrors,
+          firstError,
+          acks: job.recordAcks ? acks : undefined,
+        });
+      },
+    );
+    // Fires synchronously after onResponse for the same response, with its exact duration.
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+      if (lastResponseOk) latencies.push(responseTime);
+    });
+  });
+}
+
+process.on('message', (job: LoadJob) => {
+  runJob(job).then(
+    (result) => process.send?.({ ok: true, result }),
+    (error) => process.send?.({ ok: false, error: String(error?.stack ?? error) }),
+  );
+});
+// Never outlive the benchmark.
+process.on('disconnect', () => process.exit(0));
+process.send?.({ ready: true });
