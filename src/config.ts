@@ -40,12 +40,16 @@ const EnvironmentModel = z.object({
   PERSISTER_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   /** How long a persister read waits for entries, ms. Default 20. */
   PERSISTER_BLOCK_MS: z.coerce.number().int().min(1).max(60_000).default(20),
+  /** Least time between two short persister batches, ms: a trickle of messages becomes fewer, larger inserts. Default 20. */
+  PERSISTER_FLUSH_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(20),
   /** Pending entries idle this long are reclaimed from a dead worker, ms. Default 30000. */
   PERSISTER_CLAIM_IDLE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** ClickHouse server URL; unset uses embedded chDB under DATA_DIR. */
   CLICKHOUSE_URL: z.string().url().optional(),
   /** Rows per ClickHouse insert. Default 5000. */
   ARCHIVE_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5_000),
+  /** Least time between two short ClickHouse inserts, ms (ClickHouse wants few, large inserts). Default 1000. */
+  ARCHIVE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
   /** graphql-ws keep-alive: ping every socket this often and drop it when no pong comes back in as long, ms. Default 12000. */
   WS_KEEPALIVE_MS: z.coerce.number().int().min(0).max(600_000).default(12_000),
   /** Open graphql-ws connections per user, per server instance. Default 20. */
@@ -79,7 +83,9 @@ export interface Config {
     readonly batchSize: number;
     readonly blockMs: number;
     readonly claimIdleMs: number;
+    readonly flushIntervalMs: number;
     readonly archiveBatchSize: number;
+    readonly archiveFlushIntervalMs: number;
   };
   readonly clickhouse: { readonly kind: 'external'; readonly url: string } | { readonly kind: 'embedded'; readonly path: string };
   readonly realtime: {
@@ -126,7 +132,9 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       batchSize: env.PERSISTER_BATCH_SIZE,
       blockMs: env.PERSISTER_BLOCK_MS,
       claimIdleMs: env.PERSISTER_CLAIM_IDLE_MS,
+      flushIntervalMs: env.PERSISTER_FLUSH_INTERVAL_MS,
       archiveBatchSize: env.ARCHIVE_BATCH_SIZE,
+      archiveFlushIntervalMs: env.ARCHIVE_FLUSH_INTERVAL_MS,
     },
     clickhouse: env.CLICKHOUSE_URL
       ? { kind: 'external', url: env.CLICKHOUSE_URL }

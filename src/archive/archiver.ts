@@ -40,6 +40,7 @@ export function createArchiver(options: ArchiverOptions) {
     batchSize: config.workers.archiveBatchSize,
     blockMs: config.workers.blockMs,
     claimIdleMs: config.workers.claimIdleMs,
+    minBatchIntervalMs: config.workers.archiveFlushIntervalMs,
   });
 
   async function archiveBatch(entries: StreamEntry[]): Promise<void> {

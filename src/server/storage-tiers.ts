@@ -59,6 +59,7 @@ export async function openStorageTiers(config: Config, log: Logger, onQuery?: (e
       batchSize: config.workers.batchSize,
       blockMs: config.workers.blockMs,
       claimIdleMs: config.workers.claimIdleMs,
+      minBatchIntervalMs: config.workers.flushIntervalMs,
     });
     persister.start();
     closers.unshift(() => persister.stop());

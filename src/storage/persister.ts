@@ -22,6 +22,8 @@ export interface PersisterOptions {
   batchSize: number;
   blockMs: number;
   claimIdleMs: number;
+  /** See StreamConsumerOptions.minBatchIntervalMs. Default 0. */
+  minBatchIntervalMs?: number;
 }
 
 /**
@@ -40,6 +42,7 @@ export function createPersister(options: PersisterOptions) {
     batchSize: options.batchSize,
     blockMs: options.blockMs,
     claimIdleMs: options.claimIdleMs,
+    minBatchIntervalMs: options.minBatchIntervalMs,
     isTransient: isTransientPostgresError,
     log,
     handle: async (entries) => {

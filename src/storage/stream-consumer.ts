@@ -24,6 +24,13 @@ export interface StreamConsumerOptions {
   batchSize?: number;
   /** How long one read waits for entries, ms. Default 50. */
   blockMs?: number;
+  /**
+   * After a read that came back short of a full batch, wait until this long after that read
+   * began before the next one, so a trickle of entries becomes fewer, larger writes (what
+   * ClickHouse wants: few big inserts). A full batch means a backlog: the next read is at once.
+   * Default 0.
+   */
+  minBatchIntervalMs?: number;
   /** Entries pending this long with a dead consumer are reclaimed (XAUTOCLAIM), ms. Default 30000. */
   claimIdleMs?: number;
   /** Tries for one entry on its own before it is dead-lettered. Default 5. */
@@ -44,12 +51,28 @@ export function createStreamConsumer(options: StreamConsumerOptions) {
   const blockMs = options.blockMs ?? 50;
   const claimIdleMs = options.claimIdleMs ?? 30_000;
   const maxAttempts = options.maxAttempts ?? 5;
+  const minBatchIntervalMs = options.minBatchIntervalMs ?? 0;
   const isTransient = options.isTransient ?? (() => false);
   const { redis, stream, group, consumer, log } = options;
   let running = false;
   let loop: Promise<void> | undefined;
   let backoffMs = 0;
   let lastClaimAt = 0;
+  // Ends a pause early when stop() is called, so stopping never waits out an interval.
+  let wakeUp: (() => void) | undefined;
+
+  function pause(ms: number): Promise<void> {
+    if (ms <= 0 || !running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      wakeUp = done;
+      function done() {
+        clearTimeout(timer);
+        wakeUp = undefined;
+        resolve();
+      }
+    });
+  }
 
   async function ensureGroup(): Promise<void> {
     try {
@@ -125,18 +148,20 @@ export function createStreamConsumer(options: StreamConsumerOptions) {
     while (running) {
       try {
         if (!ownPendingDone) await ensureGroup();
+        const readAt = Date.now();
         // After a restart, first finish what this consumer had read but not acked.
         const raw = ownPendingDone ? [...(await reclaimStale()), ...(await readBatch('>'))] : await readBatch('0');
         if (!ownPendingDone && raw.length === 0) ownPendingDone = true;
         if (raw.length) await processBatch(raw);
         backoffMs = 0;
+        if (raw.length > 0 && raw.length < batchSize) await pause(minBatchIntervalMs - (Date.now() - readAt));
       } catch (error) {
         // What failed is still pending under this consumer's name: retry it first, at full speed,
         // instead of waiting for it to look abandoned to XAUTOCLAIM.
         ownPendingDone = false;
         backoffMs = Math.min(backoffMs ? backoffMs * 2 : (options.initialBackoffMs ?? 100), options.maxBackoffMs ?? 5_000);
         log.warn({ err: error, stream, group, retryInMs: backoffMs }, 'stream consumer failed; backing off');
-        await sleep(backoffMs);
+        await pause(backoffMs);
       }
     }
   }
@@ -150,6 +175,7 @@ export function createStreamConsumer(options: StreamConsumerOptions) {
     /** Finishes the batch in hand, then stops reading. */
     async stop(): Promise<void> {
       running = false;
+      wakeUp?.();
       await loop;
     },
   };

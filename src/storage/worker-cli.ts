@@ -28,6 +28,7 @@ const persister = createPersister({
   batchSize: config.workers.batchSize,
   blockMs: config.workers.blockMs,
   claimIdleMs: config.workers.claimIdleMs,
+  minBatchIntervalMs: config.workers.flushIntervalMs,
 });
 persister.start();
 const trimming = startStreamTrimming(redis, log);

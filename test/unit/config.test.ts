@@ -30,7 +30,7 @@ describe('loadConfig defaults', () => {
       limits: { maxMessageBytes: 65_536 },
       redis: { kind: 'embedded', port: 56379, appendFsync: 'everysec' },
       hotTier: { windowSize: 200, ttlSeconds: 7 * 86_400 },
-      workers: { inProcess: true, batchSize: 500, blockMs: 20, claimIdleMs: 30_000, archiveBatchSize: 5_000 },
+      workers: { inProcess: true, batchSize: 500, blockMs: 20, claimIdleMs: 30_000, flushIntervalMs: 20, archiveBatchSize: 5_000, archiveFlushIntervalMs: 1_000 },
       clickhouse: { kind: 'embedded', path: '.threadline/clickhouse' },
       realtime: { keepAliveMs: 12_000, maxConnectionsPerUser: 20, maxSubscriptionsPerUser: 200, maxReplayMessages: 1_000, maxQueuedEvents: 1_000 },
       logLevel: 'info',
@@ -93,10 +93,12 @@ describe('loadConfig values', () => {
       PERSISTER_BLOCK_MS: '5',
       PERSISTER_CLAIM_IDLE_MS: '1000',
       ARCHIVE_BATCH_SIZE: '42',
+      PERSISTER_FLUSH_INTERVAL_MS: '0',
+      ARCHIVE_FLUSH_INTERVAL_MS: '250',
     });
     expect(config.redis).toEqual({ kind: 'embedded', port: 6380, appendFsync: 'always' });
     expect(config.hotTier).toEqual({ windowSize: 50, ttlSeconds: 43_200 });
-    expect(config.workers).toEqual({ inProcess: false, batchSize: 100, blockMs: 5, claimIdleMs: 1000, archiveBatchSize: 42 });
+    expect(config.workers).toEqual({ inProcess: false, batchSize: 100, blockMs: 5, claimIdleMs: 1000, flushIntervalMs: 0, archiveBatchSize: 42, archiveFlushIntervalMs: 250 });
   });
 
   it('switches to an external Redis and ClickHouse when their URLs are set', () => {
@@ -158,6 +160,7 @@ describe('loadConfig rejections', () => {
     ['RUN_WORKERS_IN_PROCESS', 'yes'],
     ['HOT_STATE_TTL_DAYS', '0'],
     ['PERSISTER_CLAIM_IDLE_MS', '99'],
+    ['ARCHIVE_FLUSH_INTERVAL_MS', '-1'],
   ])('rejects %s=%j, naming it', (name, value) => {
     expect(namedIn(problemsOf({ [name]: value }))).toEqual([name]);
   });
