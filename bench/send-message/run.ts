@@ -20,7 +20,8 @@ import { measurePersisterThroughput } from './persister-throughput.js';
 import { writeReport } from './report.js';
 import { runAlternatingRounds, type Summary } from './rounds.js';
 import { seedBenchThreads, startBenchServer, type ArchiveMode, type BenchServer, type BenchThread, type PathName } from './servers.js';
-import { freePort, startBenchServices } from './services.js';
+import { freePort } from '../../test/support/free-port.js';
+import { startBenchServices } from './services.js';
 import { persisterBacklog, waitForDrain } from './stream-backlog.js';
 import { verifyStoredMessages } from './verify.js';
 

@@ -1,5 +1,4 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -7,6 +6,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { findRedisServer, startEmbeddedRedis } from '../../src/storage/embedded-redis.js';
+import { freePort } from '../../test/support/free-port.js';
 
 export interface BenchServices {
   /** The temporary directory everything lives in (servers use it as DATA_DIR). */
@@ -83,16 +83,4 @@ async function readSettings(databaseUrl: string, redisUrl: string) {
     redisClient.disconnect();
   }
   return { postgres, redis };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
