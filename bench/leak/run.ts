@@ -9,7 +9,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { machineInfo } from '../send-message/machine.js';
+import { machineInfo } from '../shared/machine.js';
 
 const { values: args } = parseArgs({
   options: {

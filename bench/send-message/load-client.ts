@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { sendMessageBody } from './payload.js';
-import { quantile } from './stats.js';
+import { quantile } from '../shared/stats.js';
 import type { LoadJob, LoadResult } from './load-protocol.js';
 
 const VIEWER_BODY = JSON.stringify({ query: '{ viewer { id } }' });

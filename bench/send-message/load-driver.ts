@@ -1,8 +1,7 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { forkTsxChild } from '../shared/child-process.js';
 import type { LoadJob, LoadResult } from './load-protocol.js';
 
-type Reply = { ready: true } | { ok: true; result: LoadResult } | { ok: false; error: string };
+type Reply = { ok: true; result: LoadResult } | { ok: false; error: string };
 
 export interface LoadDriver {
   pid: number;
@@ -14,50 +13,16 @@ export interface LoadDriver {
 
 /** Forks the load client (load-client.ts under tsx) and waits until it is ready. */
 export async function startLoadDriver(): Promise<LoadDriver> {
-  const child = fork(fileURLToPath(new URL('./load-client.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  await nextReply(child, 30_000);
+  const child = await forkTsxChild<Reply>(new URL('./load-client.ts', import.meta.url), 'load client');
   return {
-    pid: child.pid as number,
+    pid: child.pid,
     async run(job) {
       child.send(job);
-      const reply = await nextReply(child, (job.durationSec + 30) * 1000);
+      const reply = await child.nextReply((job.durationSec + 30) * 1000);
       if ('ready' in reply) throw new Error('load client answered out of turn');
       if (!reply.ok) throw new Error(`load client failed: ${reply.error}`);
       return reply.result;
     },
-    stop: () => stopChild(child),
+    stop: child.stop,
   };
-}
-
-function nextReply(child: ChildProcess, timeoutMs: number): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => finish(() => reject(new Error(`load client silent for ${timeoutMs} ms`))), timeoutMs);
-    const onMessage = (message: Reply) => finish(() => resolve(message));
-    const onExit = (code: number | null, signal: string | null) =>
-      finish(() => reject(new Error(`load client exited (code ${code}, signal ${signal})`)));
-    function finish(settle: () => void) {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      settle();
-    }
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    if (child.connected) child.disconnect();
-    child.kill('SIGTERM');
-  });
 }

@@ -36,7 +36,7 @@ export interface LoadResult {
   graphqlErrors: number;
   firstError?: string;
   /** CPU used during the run (filled in by run.ts): by the bench's processes, by the rest of the machine, stolen. */
-  cpu?: ReturnType<typeof import('./cpu-meter.js').cpuBetween>;
+  cpu?: ReturnType<typeof import('../shared/cpu-meter.js').cpuBetween>;
   /** The server process's event-loop delay during the run (filled in by run.ts), ms. */
   eventLoopDelayMs?: { p50: number; p99: number; max: number };
   /** CPU time per successful request by component (ms), from `cpu`. */

@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { LoadDriver } from './load-driver.js';
 import type { LoadJob, LoadResult } from './load-protocol.js';
 import type { BenchServer, BenchThread } from './servers.js';
-import { histogramQuantile, quantile } from './stats.js';
+import { histogramQuantile, quantile } from '../shared/stats.js';
 
 const LAG_METRIC = 'threadline_persist_lag_seconds';
 

@@ -12,7 +12,7 @@ import type { MessageRecord } from '../../src/storage/stream-records.js';
 import { streamFieldsOf } from '../../src/storage/stream-records.js';
 import { messageContent } from './payload.js';
 import { seedBenchThreads } from './servers.js';
-import { median } from './stats.js';
+import { median } from '../shared/stats.js';
 import { persisterBacklog } from './stream-backlog.js';
 
 export interface PersisterSettings {

@@ -1,13 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RoundsResult } from './rounds.js';
-import { round } from './stats.js';
+import { round } from '../shared/stats.js';
 
 const CPU_PARTS = ['serverMain', 'serverThreads', 'redis', 'postgres', 'loadClient'];
 
 /** Everything the run measured; written as JSON and summarised as Markdown tables. */
 export interface BenchReport {
-  machine: ReturnType<typeof import('./machine.js').machineInfo>;
+  machine: ReturnType<typeof import('../shared/machine.js').machineInfo>;
   services: { postgres: Record<string, string>; redis: Record<string, string> };
   settings: Record<string, unknown> & { connections: number[]; threads: number; contentBytes: number; rounds: number; durationSec: number; warmupSec: number; archive: string };
   sendMessage: RoundsResult;

@@ -1,7 +1,7 @@
 import type { LoadResult } from './load-protocol.js';
 import type { PathName } from './servers.js';
-import { waitForQuietMachine } from './cpu-meter.js';
-import { median } from './stats.js';
+import { waitForQuietMachine } from '../shared/cpu-meter.js';
+import { median } from '../shared/stats.js';
 
 export type Summary = Omit<LoadResult, 'acks' | 'firstError'>;
 
