@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { ConnectionId, MessageId, RequestId, RunId, ThreadId } from './id-types.js';
 import { ORIGIN_PATTERN } from './id-formats.js';
 import { InvalidIdError } from '../errors/domain-errors.js';
@@ -6,7 +6,7 @@ import { InvalidIdError } from '../errors/domain-errors.js';
 export interface IdGeneratorDeps {
   /** Milliseconds since the epoch. Default: `Date.now`. */
   now?: () => number;
-  /** Eight lowercase hex characters. Default: 4 bytes from `crypto.randomBytes`. */
+  /** Eight lowercase hex characters. Default: 4 bytes from `crypto.randomFillSync`, drawn 4 KiB at a time. */
   randomHex8?: () => string;
 }
 
@@ -19,7 +19,7 @@ const ORIGIN_REGEX = new RegExp(`^${ORIGIN_PATTERN}$`);
  */
 export function createIdGenerator(deps: IdGeneratorDeps = {}) {
   const now = deps.now ?? Date.now;
-  const randomHex8 = deps.randomHex8 ?? (() => randomBytes(4).toString('hex'));
+  const randomHex8 = deps.randomHex8 ?? pooledRandomHex8();
   let threadCounter = 0;
   let messageCounter = 0;
   let edgeCounter = 0;
@@ -66,6 +66,24 @@ export function createIdGenerator(deps: IdGeneratorDeps = {}) {
 }
 
 export type IdGenerator = ReturnType<typeof createIdGenerator>;
+
+/**
+ * Four random bytes a call, from a pool refilled 4 KiB at a time: every request mints an ID, and
+ * one call to the system's random source per 1,024 IDs costs far less than one per ID. The same
+ * CSPRNG either way, and no byte is handed out twice.
+ */
+function pooledRandomHex8(): () => string {
+  const pool = Buffer.alloc(4096);
+  let offset = pool.length;
+  return () => {
+    if (offset === pool.length) {
+      randomFillSync(pool);
+      offset = 0;
+    }
+    offset += 4;
+    return pool.toString('hex', offset - 4, offset);
+  };
+}
 
 /** The process-wide generator: one set of counters per process, as the formats require. */
 export const ids: IdGenerator = createIdGenerator();
