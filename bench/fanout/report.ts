@@ -53,7 +53,7 @@ function summary(report: FanoutReport & { targets: NonNullable<FanoutReport['tar
   return [
     '# Real-time fan-out',
     '',
-    `Measured ${machine.date} on ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}. Medians of ${settings.runs} runs;`,
+    `Measured ${machine.date} on ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, ${machine.runtime}. Medians of ${settings.runs} runs;`,
     'the server (buildApp: graphql-ws, subscription registry, Redis pub/sub) and a bare `ws` broadcast of the same frames',
     'run in one process, subscribers and senders in a child process, on loopback. Full figures: `fanout.json`.',
     '',

@@ -1,4 +1,4 @@
-import { forkTsxChild } from '../shared/child-process.js';
+import { forkChild, siblingModule } from '../shared/child-process.js';
 import type { Command, Reply } from './protocol.js';
 
 export interface SubscriberDriver {
@@ -8,9 +8,9 @@ export interface SubscriberDriver {
   stop(): Promise<void>;
 }
 
-/** Forks subscriber-process.ts under tsx and waits until it is ready. */
+/** Forks subscriber-process and waits until it is ready. */
 export async function startSubscriberDriver(maxMinutes: number): Promise<SubscriberDriver> {
-  const child = await forkTsxChild<Reply>(new URL('./subscriber-process.ts', import.meta.url), 'subscriber process', {
+  const child = await forkChild<Reply>(siblingModule(import.meta.url, 'subscriber-process'), 'subscriber process', {
     args: [String(maxMinutes)],
     nodeOptions: ['--max-old-space-size=4096'],
   });

@@ -1,4 +1,4 @@
-// The load generator, run as a child process of run.ts (forked with tsx) so that building
+// The load generator, run as a child process of run.ts so that building
 // requests and parsing responses never competes with the servers' event loop. It takes one job
 // at a time over IPC, runs autocannon, and answers with its own exact (sub-millisecond)
 // latencies: autocannon's histogram rounds to whole milliseconds, too coarse for the hot path.

@@ -1,4 +1,4 @@
-import { forkTsxChild } from '../shared/child-process.js';
+import { forkChild, siblingModule } from '../shared/child-process.js';
 import type { LoadJob, LoadResult } from './load-protocol.js';
 
 type Reply = { ok: true; result: LoadResult } | { ok: false; error: string };
@@ -11,9 +11,9 @@ export interface LoadDriver {
   stop(): Promise<void>;
 }
 
-/** Forks the load client (load-client.ts under tsx) and waits until it is ready. */
+/** Forks the load client (load-client) and waits until it is ready. */
 export async function startLoadDriver(): Promise<LoadDriver> {
-  const child = await forkTsxChild<Reply>(new URL('./load-client.ts', import.meta.url), 'load client');
+  const child = await forkChild<Reply>(siblingModule(import.meta.url, 'load-client'), 'load client');
   return {
     pid: child.pid,
     async run(job) {

@@ -48,7 +48,7 @@ export function renderMarkdown(report: BenchReport): string {
   const contended = report.sendMessage.rounds.filter((r) => r.contended).length;
   return `# bench/send-message
 
-${m.date.slice(0, 10)} · ${m.cores} cores (${m.cpuModel}) · Node ${m.node} · Postgres ${pg.server_version} · Redis ${services.redis.redis_version} · fsync ${m.fsyncMs} ms (8 KiB + fdatasync) · commit ${m.code?.commit.slice(0, 7) ?? '?'}${m.code?.uncommittedSrcFiles.length ? ` + ${m.code.uncommittedSrcFiles.length} uncommitted src files` : ''}
+${m.date.slice(0, 10)} · ${m.cores} cores (${m.cpuModel}) · Node ${m.node} · Postgres ${pg.server_version} · Redis ${services.redis.redis_version} · fsync ${m.fsyncMs} ms (8 KiB + fdatasync) · commit ${m.code?.commit.slice(0, 7) ?? '?'}${m.code?.uncommittedSrcFiles.length ? ` + ${m.code.uncommittedSrcFiles.length} uncommitted src files` : ''} · ${m.runtime}
 
 Postgres at its defaults: synchronous_commit=${pg.synchronous_commit}, fsync=${pg.fsync}, wal_sync_method=${pg.wal_sync_method}, shared_buffers=${pg.shared_buffers}, commit_delay=${pg.commit_delay}.
 Redis: appendonly=${services.redis.appendonly}, appendfsync=${services.redis.appendfsync}. Both servers: buildApp, pool 10; FAST runs the persister${s.archive === 'embedded' ? ' and the archiver (embedded chDB)' : ' (archiver off: ClickHouse unreachable)'} in process.

@@ -212,7 +212,7 @@ async function main(): Promise<void> {
   const written = await writeReport(path.resolve(String(args.out)), String(args.name), {
     machine,
     services: serviceSettings,
-    settings: { ...settings, loadClient: 'autocannon 9 (programmatic) in a child process forked with tsx' },
+    settings: { ...settings, loadClient: 'autocannon 9 (programmatic) in a child process' },
     sendMessage,
     persister,
     saturation: { runs: saturationRuns, requestsPerSec: saturation },

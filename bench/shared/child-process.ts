@@ -1,11 +1,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
- * A bench's load lives in a child process (a TypeScript file run under tsx) so that it does not
- * share the measured server's event loop. Parent and child speak over IPC: the child says
+ * A bench's load lives in a child process so that it does not share the measured server's event
+ * loop. Benches run compiled (dist/, npm run build) or as TypeScript under tsx; the child runs
+ * the same way as its parent. Parent and child speak over IPC: the child says
  * `{ ready: true }` once, then answers every command with one reply.
  */
-export interface TsxChild<Reply> {
+export interface BenchChild<Reply> {
   pid: number;
   /** The next message from the child; rejects after `timeoutMs` of silence or when the child exits. */
   nextReply(timeoutMs: number): Promise<Reply | { ready: true }>;
@@ -14,13 +17,19 @@ export interface TsxChild<Reply> {
   stop(): Promise<void>;
 }
 
-/** Forks `file` under tsx and waits (30 s at most) for its `ready`. `label` names it in errors. */
-export async function forkTsxChild<Reply>(file: URL, label: string, options: { args?: string[]; nodeOptions?: string[] } = {}): Promise<TsxChild<Reply>> {
+/** The module `name` beside `parentUrl` (a caller's import.meta.url), with the caller's own extension. */
+export function siblingModule(parentUrl: string, name: string): URL {
+  return new URL(`./${name}${path.extname(fileURLToPath(parentUrl))}`, parentUrl);
+}
+
+/** Forks `file` (under tsx when it is TypeScript) and waits (30 s at most) for its `ready`. `label` names it in errors. */
+export async function forkChild<Reply>(file: URL, label: string, options: { args?: string[]; nodeOptions?: string[] } = {}): Promise<BenchChild<Reply>> {
+  const typescript = file.pathname.endsWith('.ts');
   const child = fork(file, options.args ?? [], {
-    execArgv: ['--import', 'tsx', ...(options.nodeOptions ?? [])],
+    execArgv: [...(typescript ? ['--import', 'tsx'] : []), ...(options.nodeOptions ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const handle: TsxChild<Reply> = {
+  const handle: BenchChild<Reply> = {
     pid: child.pid as number,
     nextReply: (timeoutMs) => nextReply(child, label, timeoutMs),
     send: (message) => child.send(message as object),

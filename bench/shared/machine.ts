@@ -17,6 +17,8 @@ export function machineInfo() {
     fsyncMs: fsyncLatencyMs(os.tmpdir()),
     loadAverageAtStart: os.loadavg().map((value) => Math.round(value * 100) / 100),
     code: codeVersion(),
+    // tsx transforms with esbuild's keepNames, which costs CPU and memory per closure: say which ran.
+    runtime: import.meta.url.endsWith('.js') ? 'compiled JavaScript (dist/, npm run build)' : 'TypeScript under tsx',
   };
 }
 

@@ -73,6 +73,9 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
     }
     ctx.extra.connection = createExecutionContext({ ...seed, auth, connectionId: ids.connectionId() });
     ctx.extra.connection.log.debug('socket connected');
+    // The upgrade request (headers, stream state) is not read after this point; graphql-ws would
+    // keep it for the socket's whole life, a few KB per idle socket.
+    (ctx.extra as { request?: unknown }).request = undefined;
     return true;
   }
 
