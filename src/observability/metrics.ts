@@ -59,6 +59,12 @@ export const realtimeChannels = new Gauge({
   registers: [metricsRegistry],
 });
 
+export const realtimeSharedFrames = new Counter({
+  name: 'threadline_realtime_shared_frames_total',
+  help: 'Subscription events written straight to a socket as a frame rendered once per audience (the rest go through graphql-ws one by one).',
+  registers: [metricsRegistry],
+});
+
 export const realtimeResyncs = new Counter({
   name: 'threadline_realtime_resyncs_total',
   help: 'Subscription catch-ups by cause: reconnect (Redis came back) or gap (a live seq skipped ahead).',

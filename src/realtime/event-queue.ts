@@ -5,6 +5,11 @@ export interface EventQueueOptions<T> {
   overflow: () => T;
   /** Runs exactly once, however the queue ends: drained after `end()`, `return()`, `throw()`. */
   onClose: () => void;
+  /**
+   * Offered a value while the consumer waits on an empty queue (all before it is delivered):
+   * true when it delivered the value itself, around the iterator (socket-frames.ts).
+   */
+  sendDirect?: (value: T) => boolean;
 }
 
 export interface EventQueue<T> {
@@ -64,6 +69,7 @@ export function createEventQueue<T>(options: EventQueueOptions<T>): EventQueue<T
     push(value) {
       if (closed || ending) return;
       if (waiting) {
+        if (options.sendDirect?.(value)) return;
         const consumer = waiting;
         waiting = undefined;
         return consumer({ done: false, value });

@@ -4,6 +4,7 @@ import { clientError } from '../errors/error-codes.js';
 import type { ThreadId } from '../ids/id-types.js';
 import { realtimeResyncs } from '../observability/metrics.js';
 import { createEventQueue } from './event-queue.js';
+import { sendDirect } from './socket-frames.js';
 import type { SubscriptionRegistry } from './subscription-registry.js';
 import type { ThreadEvent } from './thread-events.js';
 
@@ -79,6 +80,7 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
       ),
     }),
     onClose: () => registration.remove(),
+    sendDirect: (item) => 'event' in item && sendDirect(options.ctx, item),
   });
   const registration = registry.register(options.ctx, options.threadId, {
     deliver: (event) => {

@@ -24,6 +24,9 @@ export const builder = new SchemaBuilder<{
   scopeAuth: {
     authScopes: (ctx) => ({ authenticated: ctx.userId !== null }),
     unauthorizedError: (_parent, ctx) => clientError('UNAUTHENTICATED', ctx.authFailure ?? 'Authentication required'),
+    // A subscription is authorized once, when it starts: its socket's user cannot change, and a
+    // check per event made every event's result asynchronous (no shared, pre-rendered frame).
+    authorizeOnSubscribe: true,
   },
   relay: {
     // A node's GraphQL ID is its canonical ID itself; the ID's shape tells its type.

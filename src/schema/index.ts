@@ -1,5 +1,6 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
+import { resolveNodeIdsSynchronously } from './synchronous-node-ids.js';
 import './types/scalars.js';
 import './types/viewer.js';
 import './types/thread.js';
@@ -14,7 +15,7 @@ import './types/message-added.js';
 import './types/thread-event.js';
 import './types/run-updated.js';
 
-export const schema: GraphQLSchema = builder.toSchema();
+export const schema: GraphQLSchema = resolveNodeIdsSynchronously(builder.toSchema());
 
 /** The SDL checked in as schema.graphql; sorted so the file diffs cleanly. */
 export function printSchemaSdl(): string {

@@ -1,6 +1,7 @@
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { ExecutionContext } from '../context/execution-context.js';
+import { socketFramesOf } from '../realtime/socket-frames.js';
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
@@ -11,12 +12,15 @@ type Result = ExecutionResult | Promise<ExecutionResult>;
  * (thread-tail.ts), and its result is computed once per (payload, user, document, operation,
  * variables) and shared. The user is part of the key, so no result ever crosses users. Fields
  * read through loaders see the first subscriber's request cache, which for one user is the same
- * data. Masking and the other plugins still run per subscriber, on the shared result.
+ * data. Masking and the other plugins still run per subscriber, on the shared result, except
+ * for frames written straight to a socket (realtime/socket-frames.ts): those carry only results
+ * without errors, which per-result hooks (error masking is the only one here) leave unchanged.
  */
 export function useSharedSubscriptionResults(): Plugin<ExecutionContext> {
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 0;
   const results = new WeakMap<object, Map<string, Result>>();
+  const renderings = new WeakMap<object, Map<string, string>>();
 
   function audienceOf(args: ExecutionArgs): string {
     let documentId = documentIds.get(args.document);
@@ -34,10 +38,30 @@ export function useSharedSubscriptionResults(): Plugin<ExecutionContext> {
     return result;
   }
 
+  /**
+   * The JSON of a result, once per (payload, audience), for frames written straight to sockets
+   * (realtime/socket-frames.ts). Undefined for a result with errors (those go the usual way, to
+   * be masked per subscriber) and for one still resolving: a frame is written synchronously.
+   */
+  function renderingFor(payload: object, audience: string, args: ExecutionArgs): string | undefined {
+    let byAudience = renderings.get(payload);
+    const cached = byAudience?.get(audience);
+    if (cached !== undefined) return cached;
+    const result = resultFor(payload, audience, args);
+    if (isPromiseLike(result) || result.errors) return undefined;
+    const json = JSON.stringify(result);
+    if (!byAudience) renderings.set(payload, (byAudience = new Map()));
+    byAudience.set(audience, json);
+    return json;
+  }
+
   async function subscribe(args: ExecutionArgs) {
+    const audience = audienceOf(args);
+    // Before the source stream opens: its first live event may already be written directly.
+    const frames = socketFramesOf(args.contextValue as object);
+    if (frames) frames.render = (payload) => renderingFor(payload, audience, args);
     const stream = await createSourceEventStream(args);
     if (!isAsyncIterable(stream)) return stream;
-    const audience = audienceOf(args);
     return mapAsyncIterable(stream, (payload) => resultFor(payload, audience, args));
   }
 
@@ -46,6 +70,10 @@ export function useSharedSubscriptionResults(): Plugin<ExecutionContext> {
       setSubscribeFn(subscribe as never);
     },
   };
+}
+
+function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown }).then === 'function';
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws';
 import { createExecutionContext, type ContextSeed, type ExecutionContext } from '../context/execution-context.js';
 import { ids } from '../ids/generate-ids.js';
 import { realtimeSockets } from '../observability/metrics.js';
+import { attachSocketFrames } from '../realtime/socket-frames.js';
 import { createUserQuota } from '../realtime/user-quota.js';
 import { createErrorMasker } from './error-masking.js';
 import { authenticate, type createGraphqlHandler } from './graphql-handler.js';
@@ -79,7 +80,7 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
     return true;
   }
 
-  async function onSubscribe(ctx: SocketContext, _id: string, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }) {
+  async function onSubscribe(ctx: SocketContext, id: string, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }) {
     try {
       // A child of the connection's context: same user and connection, its own request ID, unit of work and loaders.
       const connection = ctx.extra.connection as ExecutionContext & { userId: string };
@@ -88,12 +89,14 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
       const document = parse(payload.query);
       const errors = validate(schema, document);
       if (errors.length > 0) return errors.map(masked);
+      const contextValue = await contextFactory();
+      attachSocketFrames(contextValue, { socket: ctx.extra.socket, operationId: id });
       const args: ExecutionArgs & { rootValue: Executors } = {
         schema,
         document,
         operationName: payload.operationName,
         variableValues: payload.variables,
-        contextValue: await contextFactory(),
+        contextValue,
         rootValue: { execute, subscribe },
       };
       return args;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { realtimeSharedFrames } from '../../src/observability/metrics.js';
 import { expectData } from '../support/expect-graphql.js';
 import { seed } from '../support/seed.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
@@ -32,6 +33,7 @@ describe('realtime delivery over graphql-ws', () => {
   }
   const send = async (user: string, threadId: string, content: string) =>
     expectData(await app.gql(user, SEND, { input: { threadId, content } })).sendMessage as { id: string; seq: number };
+  const sharedFrames = async () => (await realtimeSharedFrames.get()).values[0]?.value ?? 0;
   /** Waits until the app holds `count` more subscriptions than `before`. */
   const registered = (before: number, count = 1) => vi.waitFor(() => expect(app.realtime.subscriptions).toBe(before + count));
 
@@ -68,6 +70,30 @@ describe('realtime delivery over graphql-ws', () => {
     expect(await byContent.received(1)).toEqual([{ messageAdded: { content: 'shared' } }]);
     expect(await withThread.received(1)).toEqual([{ messageAdded: { seq: 1, thread: { id: thread.id } } }]);
     [bySeq, byContent, withThread].forEach((sub) => sub.stop());
+  });
+
+  it('writes events as one frame rendered per audience, and the usual way when the selection reads storage', async () => {
+    const owner = newUserId();
+    const thread = await seed(app.db).thread(owner, { title: 'Framed' });
+    const { client } = await connect({ userId: owner });
+    const before = app.realtime.subscriptions;
+    const document = 'subscription($t: ID!) { messageAdded(threadId: $t) { id seq content createdAt durability } }';
+    const first = collect(client, document, { t: thread.id });
+    const second = collect(client, document, { t: thread.id });
+    // thread { title } goes through a DataLoader: its result is a promise, so it cannot be pre-rendered.
+    const withTitle = collect(client, 'subscription($t: ID!) { messageAdded(threadId: $t) { seq thread { title } } }', { t: thread.id });
+    await registered(before, 3);
+    const framesBefore = await sharedFrames();
+    const sent = [await send(owner, thread.id, 'one'), await send(owner, thread.id, 'two')];
+
+    const expected = sent.map(({ id, seq }, i) => ({
+      messageAdded: { id, seq, content: ['one', 'two'][i], createdAt: expect.any(String), durability: 'HOT' },
+    }));
+    expect(await first.received(2)).toEqual(expected);
+    expect(await second.received(2)).toEqual(expected);
+    expect(await withTitle.received(2)).toEqual([1, 2].map((seq) => ({ messageAdded: { seq, thread: { title: 'Framed' } } })));
+    expect((await sharedFrames()) - framesBefore).toBe(4);
+    [first, second, withTitle].forEach((sub) => sub.stop());
   });
 
   it("refuses another user's thread with NOT_FOUND, registers nothing, and never delivers to them", async () => {
