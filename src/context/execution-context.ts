@@ -1,4 +1,6 @@
+import type { GraphQLError } from 'graphql';
 import type { Kysely } from 'kysely';
+import { clientError } from '../errors/error-codes.js';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { UnitOfWork } from '../db/unit-of-work.js';
@@ -37,6 +39,17 @@ export interface ExecutionContext {
 }
 
 export type AuthenticatedContext = ExecutionContext & { userId: string };
+
+/** UNAUTHENTICATED, saying why the caller has no user (missing, malformed, expired or bad token). */
+export function unauthenticated(ctx: ExecutionContext): GraphQLError {
+  return clientError('UNAUTHENTICATED', ctx.authFailure ?? 'Authentication required');
+}
+
+/** The caller's context narrowed to one with a user, or UNAUTHENTICATED. */
+export function requireAuthenticated(ctx: ExecutionContext): AuthenticatedContext {
+  if (ctx.userId === null) throw unauthenticated(ctx);
+  return ctx as AuthenticatedContext;
+}
 
 export interface ContextSeed {
   db: Kysely<Database>;

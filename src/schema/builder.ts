@@ -2,8 +2,7 @@ import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
-import type { AuthenticatedContext, ExecutionContext } from '../context/execution-context.js';
-import { clientError } from '../errors/error-codes.js';
+import { unauthenticated, type AuthenticatedContext, type ExecutionContext } from '../context/execution-context.js';
 import { parseNodeId } from '../ids/parse-ids.js';
 
 const TYPE_OF_KIND = { thread: 'Thread', run: 'Run', message: 'Message' } as const;
@@ -23,10 +22,7 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: (ctx) => ({ authenticated: ctx.userId !== null }),
-    unauthorizedError: (_parent, ctx) => clientError('UNAUTHENTICATED', ctx.authFailure ?? 'Authentication required'),
-    // A subscription is authorized once, when it starts: its socket's user cannot change, and a
-    // check per event made every event's result asynchronous (no shared, pre-rendered frame).
-    authorizeOnSubscribe: true,
+    unauthorizedError: (_parent, ctx) => unauthenticated(ctx),
   },
   relay: {
     // A node's GraphQL ID is its canonical ID itself; the ID's shape tells its type.

@@ -107,6 +107,17 @@ describe('authentication', () => {
     expect(response.data).toEqual({ viewer: { id: owner } });
   });
 
+  it('refuses every subscription field to an anonymous caller with UNAUTHENTICATED, before looking at its arguments', async () => {
+    for (const query of [
+      'subscription { messageAdded(threadId: "not-an-id") { id } }',
+      'subscription { threadEvents(threadId: "not-an-id") { __typename } }',
+      'subscription { runUpdated(runId: "not-an-id") { id } }',
+    ]) {
+      const response = await post(undefined, query);
+      expect(response.errors?.map((error: { extensions?: { code?: string } }) => error.extensions?.code), query).toEqual(['UNAUTHENTICATED']);
+    }
+  });
+
   it('refuses every query and mutation with UNAUTHENTICATED for each bad header, changing nothing', async () => {
     const before = await ownerRows(app.db, owner);
     for (const [label, authorization, reason] of await badHeaders()) {

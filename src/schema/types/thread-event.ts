@@ -1,3 +1,4 @@
+import { requireAuthenticated } from '../../context/execution-context.js';
 import { parseThreadId } from '../../ids/parse-ids.js';
 import type { ThreadEvent } from '../../realtime/thread-events.js';
 import { subscribeToThread } from '../../realtime/thread-subscription.js';
@@ -63,14 +64,16 @@ const ThreadEventUnion = builder.unionType('ThreadEvent', {
 });
 
 builder.subscriptionField('threadEvents', (t) =>
-  t.withAuth({ authenticated: true }).field({
+  // Not withAuth: scope-auth would check every event (making each result async) or keep a scope
+  // cache per subscription; subscribeToThread/subscribeToRun authenticate once, at subscribe.
+  t.field({
     type: ThreadEventUnion,
     description: "Everything that happens in one of the viewer's threads. NOT_FOUND for another user's thread.",
     args: {
       threadId: t.arg.id({ required: true }),
       afterSeq: t.arg.int({ required: false, description: AFTER_SEQ_DESCRIPTION }),
     },
-    subscribe: (_root, args, ctx) => subscribeToThread(ctx, parseThreadId(args.threadId), args.afterSeq, () => true),
+    subscribe: (_root, args, ctx) => subscribeToThread(requireAuthenticated(ctx), parseThreadId(args.threadId), args.afterSeq, () => true),
     resolve: (item: TailItem) => eventOf(item),
   }),
 );
