@@ -1,12 +1,19 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { threadChannel } from '../../src/storage/redis-keys.js';
 import type { ThreadId } from '../../src/ids/id-types.js';
 import { expectData } from '../support/expect-graphql.js';
 import { seed } from '../support/seed.js';
-import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
+import { freePort } from '../support/free-port.js';
+import { newUserId, startTestApp, TEST_JWT_SECRET, tokenFor, type TestApp } from '../support/test-app.js';
 import { collect, connectAs } from '../support/ws-client.js';
 
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MESSAGE_ADDED = 'subscription($threadId: ID!, $afterSeq: Int) { messageAdded(threadId: $threadId, afterSeq: $afterSeq) { seq content } }';
 const RUN_UPDATED = 'subscription($runId: ID!) { runUpdated(runId: $runId) { id status } }';
 const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { seq } }';
@@ -94,5 +101,87 @@ describe('server shutdown', () => {
     } finally {
       admin.disconnect();
     }
+  });
+});
+
+describe('two server processes sharing Postgres and Redis', () => {
+  let app: TestApp;
+  let other: ChildProcess;
+  let otherUrl: string;
+  let admin: Redis;
+  const dataDir = path.join(os.tmpdir(), `threadline-second-process-${process.pid}`);
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    admin = new Redis(inject('redisUrl'));
+    const port = await freePort();
+    otherUrl = `http://127.0.0.1:${port}/graphql`;
+    // src/main.ts, as `npm run dev` runs it: a second OS process with its own registry and Redis connections.
+    other = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: REPO,
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        DATABASE_URL: inject('databaseUrl'),
+        REDIS_URL: inject('redisUrl'),
+        JWT_SECRET: TEST_JWT_SECRET,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        // Its persister and archiver are not what this test is about: the in-process app drains the stream.
+        RUN_WORKERS_IN_PROCESS: 'false',
+        CLICKHOUSE_URL: `http://127.0.0.1:${await freePort()}`,
+        LOG_LEVEL: 'fatal',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    await vi.waitFor(async () => expect((await fetch(otherUrl.replace(/graphql$/, 'ready')).catch(() => null))?.status).toBe(200), {
+      timeout: 60_000,
+      interval: 200,
+    });
+  }, 90_000);
+  afterAll(async () => {
+    if (other && other.exitCode === null && other.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        other.once('exit', () => resolve());
+        other.kill('SIGTERM');
+      });
+    }
+    admin?.disconnect();
+    await app?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function sendThrough(url: string, userId: string, threadId: string, content: string): Promise<void> {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenFor(userId)}` },
+      body: JSON.stringify({ query: SEND, variables: { input: { threadId, content } } }),
+    });
+    expectData({ status: response.status, ...((await response.json()) as object) });
+  }
+
+  it('delivers to a subscriber of each process what is sent through the other, in seq order', async () => {
+    const owner = newUserId();
+    const thread = await seed(app.db).thread(owner);
+    const here = await connectAs(app.url, { userId: owner });
+    const there = await connectAs(otherUrl, { userId: owner });
+    const subHere = collect(here.client, MESSAGE_ADDED, { threadId: thread.id, afterSeq: 0 });
+    const subThere = collect(there.client, MESSAGE_ADDED, { threadId: thread.id, afterSeq: 0 });
+    // Both processes have subscribed to the thread's Redis channel: each holds its subscription.
+    const channelSubscribers = async () => ((await admin.call('PUBSUB', 'NUMSUB', threadChannel(thread.id as ThreadId))) as [string, number])[1];
+    await vi.waitFor(async () => expect(await channelSubscribers()).toBe(2));
+
+    await sendThrough(otherUrl, owner, thread.id, 'through the other process');
+    await sendThrough(app.url, owner, thread.id, 'through this one');
+    const expected = [
+      { seq: 1, content: 'through the other process' },
+      { seq: 2, content: 'through this one' },
+    ];
+    expect((await subHere.received(2)).map((e) => e.messageAdded)).toEqual(expected);
+    expect((await subThere.received(2)).map((e) => e.messageAdded)).toEqual(expected);
+    subHere.stop();
+    subThere.stop();
+    await Promise.all([here.client.dispose(), there.client.dispose()]);
   });
 });
