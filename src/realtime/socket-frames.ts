@@ -13,8 +13,8 @@ import { realtimeSharedFrames } from '../observability/metrics.js';
  */
 export interface SocketFrames {
   socket: WebSocket;
-  /** graphql-ws's ID of the subscribe operation. */
-  operationId: string;
+  /** A `next` frame up to its payload, with graphql-ws's ID of the subscribe operation: made once, not per event. */
+  framePrefix: string;
   /** The result's JSON for this subscriber's audience, or undefined when it must go the usual way. Set by shared-subscription-results. */
   render?: (payload: object) => string | undefined;
 }
@@ -25,7 +25,8 @@ const MAX_BUFFERED_BYTES = 256 * 1024;
 const FRAMES = Symbol('socketFrames');
 
 /** Marks an operation's context as served over this socket, under this operation ID. */
-export function attachSocketFrames(context: object, frames: SocketFrames): void {
+export function attachSocketFrames(context: object, socket: WebSocket, operationId: string): void {
+  const frames: SocketFrames = { socket, framePrefix: `{"id":${JSON.stringify(operationId)},"type":"next","payload":` };
   (context as { [FRAMES]?: SocketFrames })[FRAMES] = frames;
 }
 
@@ -41,7 +42,7 @@ export function sendDirect(context: object, payload: object): boolean {
   if (socket.readyState !== socket.OPEN || socket.bufferedAmount > MAX_BUFFERED_BYTES) return false;
   const json = frames.render(payload);
   if (json === undefined) return false;
-  socket.send(`{"id":${JSON.stringify(frames.operationId)},"type":"next","payload":${json}}`);
+  socket.send(`${frames.framePrefix}${json}}`);
   realtimeSharedFrames.inc();
   return true;
 }

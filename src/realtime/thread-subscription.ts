@@ -1,8 +1,8 @@
-import type { AuthenticatedContext } from '../context/execution-context.js';
+import { requireAuthenticated, type AuthenticatedContext, type ExecutionContext } from '../context/execution-context.js';
 import { InvalidInputError } from '../errors/domain-errors.js';
 import { clientError } from '../errors/error-codes.js';
 import type { RunId, ThreadId } from '../ids/id-types.js';
-import { threadIdOf } from '../ids/parse-ids.js';
+import { parseRunId, parseThreadId, threadIdOf } from '../ids/parse-ids.js';
 import type { SubscriptionRegistry } from './subscription-registry.js';
 import { messageReplaySource, replayUnavailable, runRefreshSource } from './tail-sources.js';
 import type { ThreadEvent } from './thread-events.js';
@@ -17,17 +17,29 @@ function registryOf(ctx: AuthenticatedContext): SubscriptionRegistry {
 }
 
 /**
+ * The subscription fields authenticate here, once, rather than with scope-auth's withAuth: that
+ * checks again on every event (making each result asynchronous, so it cannot be shared as one
+ * frame) or, with authorizeOnSubscribe, keeps a scope cache for the subscription's whole life.
+ * Authentication comes first, so an anonymous caller learns nothing about its arguments.
+ */
+function authenticatedSubscriber(ctx: ExecutionContext): { ctx: AuthenticatedContext; registry: SubscriptionRegistry } {
+  const authenticated = requireAuthenticated(ctx);
+  return { ctx: authenticated, registry: registryOf(authenticated) };
+}
+
+/**
  * Subscribes the caller to one of their threads' events, replaying from `afterSeq` when given.
- * The ID was parsed by the caller; ownership (NOT_FOUND for another user's or an absent thread),
+ * The thread ID (INVALID_ID), ownership (NOT_FOUND for another user's or an absent thread),
  * `afterSeq` and the per-user limit are checked here before anything is registered.
  */
 export async function subscribeToThread(
-  ctx: AuthenticatedContext,
-  threadId: ThreadId,
+  caller: ExecutionContext,
+  rawThreadId: string,
   afterSeq: number | null | undefined,
   accepts: (event: ThreadEvent) => boolean,
 ): Promise<AsyncIterableIterator<TailItem>> {
-  const registry = registryOf(ctx);
+  const { ctx, registry } = authenticatedSubscriber(caller);
+  const threadId = parseThreadId(rawThreadId);
   if (afterSeq != null && afterSeq < 0) throw new InvalidInputError(`afterSeq must be 0 or more, not ${afterSeq}`);
   const maxReplay = registry.limits.maxReplayMessages;
   const source = messageReplaySource(ctx, threadId, maxReplay);
@@ -52,8 +64,9 @@ export async function subscribeToThread(
  * change is delivered once: the filter drops a repeat of the status last delivered (a refresh
  * after a Redis reconnect repeats it when nothing changed).
  */
-export async function subscribeToRun(ctx: AuthenticatedContext, runId: RunId): Promise<AsyncIterableIterator<TailItem>> {
-  const registry = registryOf(ctx);
+export async function subscribeToRun(caller: ExecutionContext, rawRunId: string): Promise<AsyncIterableIterator<TailItem>> {
+  const { ctx, registry } = authenticatedSubscriber(caller);
+  const runId = parseRunId(rawRunId);
   const threadId = threadIdOf(runId);
   const run = await registry.read(async () => {
     await ctx.loaders.threadById.load(threadId);

@@ -90,7 +90,7 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
       const errors = validate(schema, document);
       if (errors.length > 0) return errors.map(masked);
       const contextValue = await contextFactory();
-      attachSocketFrames(contextValue, { socket: ctx.extra.socket, operationId: id });
+      attachSocketFrames(contextValue, ctx.extra.socket, id);
       const args: ExecutionArgs & { rootValue: Executors } = {
         schema,
         document,

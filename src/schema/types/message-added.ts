@@ -1,6 +1,4 @@
-import { requireAuthenticated } from '../../context/execution-context.js';
 import type { Message } from '../../domain/message.js';
-import { parseThreadId } from '../../ids/parse-ids.js';
 import { subscribeToThread } from '../../realtime/thread-subscription.js';
 import { eventOf, type TailItem } from '../../realtime/thread-tail.js';
 import type { Durability } from '../../storage/hot-tier.js';
@@ -17,8 +15,7 @@ export function asDelivered(message: Message & { durability?: Durability }): Mes
 }
 
 builder.subscriptionField('messageAdded', (t) =>
-  // Not withAuth: scope-auth would check every event (making each result async) or keep a scope
-  // cache per subscription; subscribeToThread/subscribeToRun authenticate once, at subscribe.
+  // Authenticated once, at subscribe, by subscribeToThread/subscribeToRun (not withAuth: see there).
   t.field({
     type: MessageRef,
     description: "Each message added to one of the viewer's threads, in seq order. NOT_FOUND for another user's thread.",
@@ -27,7 +24,7 @@ builder.subscriptionField('messageAdded', (t) =>
       afterSeq: t.arg.int({ required: false, description: AFTER_SEQ_DESCRIPTION }),
     },
     subscribe: (_root, args, ctx) =>
-      subscribeToThread(requireAuthenticated(ctx), parseThreadId(args.threadId), args.afterSeq, (event) => event.type === 'MessageAdded'),
+      subscribeToThread(ctx, args.threadId, args.afterSeq, (event) => event.type === 'MessageAdded'),
     resolve: (item: TailItem) => {
       const event = eventOf(item);
       if (event.type !== 'MessageAdded') throw new Error(`messageAdded received a ${event.type} event`);

@@ -1,5 +1,3 @@
-import { requireAuthenticated } from '../../context/execution-context.js';
-import { parseThreadId } from '../../ids/parse-ids.js';
 import type { ThreadEvent } from '../../realtime/thread-events.js';
 import { subscribeToThread } from '../../realtime/thread-subscription.js';
 import { eventOf, type TailItem } from '../../realtime/thread-tail.js';
@@ -64,8 +62,7 @@ const ThreadEventUnion = builder.unionType('ThreadEvent', {
 });
 
 builder.subscriptionField('threadEvents', (t) =>
-  // Not withAuth: scope-auth would check every event (making each result async) or keep a scope
-  // cache per subscription; subscribeToThread/subscribeToRun authenticate once, at subscribe.
+  // Authenticated once, at subscribe, by subscribeToThread/subscribeToRun (not withAuth: see there).
   t.field({
     type: ThreadEventUnion,
     description: "Everything that happens in one of the viewer's threads. NOT_FOUND for another user's thread.",
@@ -73,7 +70,7 @@ builder.subscriptionField('threadEvents', (t) =>
       threadId: t.arg.id({ required: true }),
       afterSeq: t.arg.int({ required: false, description: AFTER_SEQ_DESCRIPTION }),
     },
-    subscribe: (_root, args, ctx) => subscribeToThread(requireAuthenticated(ctx), parseThreadId(args.threadId), args.afterSeq, () => true),
+    subscribe: (_root, args, ctx) => subscribeToThread(ctx, args.threadId, args.afterSeq, () => true),
     resolve: (item: TailItem) => eventOf(item),
   }),
 );
