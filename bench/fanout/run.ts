@@ -6,6 +6,8 @@
 // 1. Latency: sendMessage → the last of 1,000 subscribers of one thread, one message at a time.
 // 2. Throughput: deliveries/s with 100 threads × 100 subscribers under closed-loop senders.
 // 3. Idle (run first): 20,000 subscribers held by the server process; memory per subscriber.
+// Latency and throughput are measured for each target of protocol.ts: the server read by the
+// same protocol-level client as the bare broadcast (judged), and by the graphql-ws library (shown).
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -16,7 +18,7 @@ import { startBenchServices } from '../shared/services.js';
 import { median, quantile, round } from '../shared/stats.js';
 import { startBareBroadcast, type BareBroadcast } from './bare-broadcast.js';
 import { seedFanoutThreads, startFanoutServer, type FanoutServer } from './fanout-server.js';
-import type { LatencyResult, SubscriberGroup, Target, ThroughputResult } from './protocol.js';
+import { servedByThreadline, TARGETS, type LatencyResult, type SubscriberGroup, type Target, type ThroughputResult } from './protocol.js';
 import { writeFanoutReport, type FanoutReport } from './report.js';
 import { startSubscriberDriver, type SubscriberDriver } from './subscriber-driver.js';
 
@@ -70,6 +72,9 @@ async function waitUntil(what: string, done: () => boolean, timeoutMs = 120_000)
 /** Runs a measurement on a quiet machine, again if others used the CPU meanwhile; returns it with its CPU use. */
 async function quietly<T>(measure: () => Promise<T>): Promise<{ result: T; cpu: ReturnType<typeof cpuBetween>; attempts: number; contended: boolean }> {
   for (let attempt = 1; ; attempt++) {
+    // Every target starts from a collected heap (the subscriber process collects its own at the
+    // start of each command): a run must not pay for the garbage of the phase before it.
+    collectGarbage();
     await waitForQuietMachine(settings.quiet.maxOtherCores, settings.quiet.maxWaitMs);
     const before = cpuSnapshot();
     const result = await measure();
@@ -122,10 +127,10 @@ interface Bench {
 
 /** Opens subscribers on a target and waits until the server side holds them all. */
 async function openSubscribers({ server, bare, driver }: Bench, target: Target, groups: SubscriberGroup[]): Promise<void> {
-  const wsUrl = target === 'graphql' ? server.wsUrl : bare.wsUrl;
+  const wsUrl = servedByThreadline(target) ? server.wsUrl : bare.wsUrl;
   await driver.run({ cmd: 'open', target, wsUrl, groups }, 300_000);
   const subscriptions = groups.reduce((sum, g) => sum + g.connections * g.subscriptionsPerConnection, 0);
-  if (target === 'graphql') await waitUntil('registrations', () => server.app.realtime.subscriptions === subscriptions);
+  if (servedByThreadline(target)) await waitUntil('registrations', () => server.app.realtime.subscriptions === subscriptions);
 }
 
 async function closeSubscribers({ server, bare, driver }: Bench): Promise<void> {
@@ -138,11 +143,12 @@ async function measureLatency(bench: Bench, thread: { threadId: string; token: s
   console.log(`latency: 1 thread × ${subscribers} subscribers, ${messages} messages per run`);
   const runs: Array<Record<Target, { p50Ms: number; p99Ms: number; maxMs: number; ackP50Ms: number; cpu: unknown; attempts: number; contended: boolean }>> = [];
   for (let run = 1; run <= settings.runs; run++) {
-    const order: Target[] = run % 2 ? ['graphql', 'bare'] : ['bare', 'graphql'];
+    // Each run starts with another target, so that no target always follows the same one.
+    const order = TARGETS.map((_, i) => TARGETS[(i + run - 1) % TARGETS.length]!);
     const figures = {} as (typeof runs)[number];
     for (const target of order) {
       await openSubscribers(bench, target, [{ ...thread, connections: subscribers, subscriptionsPerConnection: 1 }]);
-      const sendUrl = target === 'graphql' ? bench.server.url : bench.bare.sendUrl;
+      const sendUrl = servedByThreadline(target) ? bench.server.url : bench.bare.sendUrl;
       const job = { cmd: 'latency' as const, target, sendUrl, ...thread, expected: subscribers, pauseMs };
       await bench.driver.run<LatencyResult>({ ...job, messages: warmupMessages }, 120_000);
       const { result, cpu, attempts, contended } = await quietly(() => bench.driver.run<LatencyResult>({ ...job, messages }, 600_000));
@@ -155,14 +161,15 @@ async function measureLatency(bench: Bench, thread: { threadId: string; token: s
         attempts,
         contended,
       };
-      console.log(`  run ${run} ${target.padEnd(7)} p50 ${figures[target].p50Ms} ms  p99 ${figures[target].p99Ms} ms  (ack p50 ${figures[target].ackP50Ms} ms)`);
+      console.log(`  run ${run} ${target.padEnd(17)} p50 ${figures[target].p50Ms} ms  p99 ${figures[target].p99Ms} ms  (ack p50 ${figures[target].ackP50Ms} ms)`);
       await closeSubscribers(bench);
     }
     runs.push(figures);
   }
   const medianOf = (target: Target) => ({ p50Ms: median(runs.map((r) => r[target].p50Ms)), p99Ms: median(runs.map((r) => r[target].p99Ms)) });
-  const medians = { graphql: medianOf('graphql'), bare: medianOf('bare') };
-  return { runs, medians, ratios: { p50: round(medians.graphql.p50Ms / medians.bare.p50Ms), p99: round(medians.graphql.p99Ms / medians.bare.p99Ms) } };
+  const medians = { graphql: medianOf('graphql'), 'graphql-ws-client': medianOf('graphql-ws-client'), bare: medianOf('bare') };
+  const ratiosOf = (target: Target) => ({ p50: round(medians[target].p50Ms / medians.bare.p50Ms), p99: round(medians[target].p99Ms / medians.bare.p99Ms) });
+  return { runs, medians, ratios: ratiosOf('graphql'), libraryClientRatios: ratiosOf('graphql-ws-client') };
 }
 
 async function measureThroughput(bench: Bench, threads: Array<{ threadId: string; token: string }>) {
@@ -170,9 +177,9 @@ async function measureThroughput(bench: Bench, threads: Array<{ threadId: string
   console.log(`throughput: ${threads.length} threads × ${subscribersPerThread} subscribers, ${senders} senders, ${seconds} s per run`);
   const groups = threads.map((thread) => ({ ...thread, connections: subscribersPerThread, subscriptionsPerConnection: 1 }));
   const byTarget = {} as Record<Target, Array<{ deliveriesPerSec: number; messagesPerSec: number; missing: number; cpu: unknown; attempts: number; contended: boolean }>>;
-  for (const target of ['graphql', 'bare'] as const) {
+  for (const target of TARGETS) {
     await openSubscribers(bench, target, groups);
-    const sendUrl = target === 'graphql' ? bench.server.url : bench.bare.sendUrl;
+    const sendUrl = servedByThreadline(target) ? bench.server.url : bench.bare.sendUrl;
     const job = { cmd: 'throughput' as const, target, sendUrl, threads, concurrency: senders, expectedPerMessage: subscribersPerThread };
     await bench.driver.run<ThroughputResult>({ ...job, durationMs: 2_000 }, 120_000);
     byTarget[target] = [];
@@ -188,22 +195,19 @@ async function measureThroughput(bench: Bench, threads: Array<{ threadId: string
         contended,
       };
       byTarget[target].push(figures);
-      console.log(`  run ${run} ${target.padEnd(7)} ${figures.deliveriesPerSec} deliveries/s (${figures.messagesPerSec} messages/s, ${figures.missing} missing)`);
+      console.log(`  run ${run} ${target.padEnd(17)} ${figures.deliveriesPerSec} deliveries/s (${figures.messagesPerSec} messages/s, ${figures.missing} missing)`);
     }
     await closeSubscribers(bench);
   }
-  const medians = {
-    graphql: { deliveriesPerSec: median(byTarget.graphql.map((r) => r.deliveriesPerSec)) },
-    bare: { deliveriesPerSec: median(byTarget.bare.map((r) => r.deliveriesPerSec)) },
-  };
+  const medianOf = (target: Target) => ({ deliveriesPerSec: median(byTarget[target].map((r) => r.deliveriesPerSec)) });
+  const medians = { graphql: medianOf('graphql'), 'graphql-ws-client': medianOf('graphql-ws-client'), bare: medianOf('bare') };
   // Which side was the limit: the server's event loop, or the subscriber process.
   const coresOf = (target: Target, part: 'serverMain' | 'loadClient') =>
     median(byTarget[target].map((r) => (r.cpu as { parts?: Record<string, number> } | null)?.parts?.[part] ?? Number.NaN));
-  const cores = {
-    graphql: { serverMain: coresOf('graphql', 'serverMain'), subscriberProcess: coresOf('graphql', 'loadClient') },
-    bare: { serverMain: coresOf('bare', 'serverMain'), subscriberProcess: coresOf('bare', 'loadClient') },
-  };
-  return { runs: byTarget, medians, cores, ratio: round(medians.graphql.deliveriesPerSec / medians.bare.deliveriesPerSec) };
+  const coresFor = (target: Target) => ({ serverMain: coresOf(target, 'serverMain'), subscriberProcess: coresOf(target, 'loadClient') });
+  const cores = { graphql: coresFor('graphql'), 'graphql-ws-client': coresFor('graphql-ws-client'), bare: coresFor('bare') };
+  const ratioOf = (target: Target) => round(medians[target].deliveriesPerSec / medians.bare.deliveriesPerSec);
+  return { runs: byTarget, medians, cores, ratio: ratioOf('graphql'), libraryClientRatio: ratioOf('graphql-ws-client') };
 }
 
 async function measureIdle(bench: Bench, threads: Array<{ threadId: string; token: string }>) {
@@ -212,7 +216,8 @@ async function measureIdle(bench: Bench, threads: Array<{ threadId: string; toke
   const perThread = Math.ceil(connections / threads.length);
   const groups = threads.map((thread) => ({ ...thread, connections: perThread, subscriptionsPerConnection }));
   const base = memory();
-  await openSubscribers(bench, 'graphql', groups);
+  // Memory is the server's; held by library clients, as applications hold subscriptions.
+  await openSubscribers(bench, 'graphql-ws-client', groups);
   // Let keep-alive pings and the last setups settle before measuring what is merely held.
   await new Promise((resolve) => setTimeout(resolve, 5_000));
   const held = memory();

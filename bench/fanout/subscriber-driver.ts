@@ -12,7 +12,7 @@ export interface SubscriberDriver {
 export async function startSubscriberDriver(maxMinutes: number): Promise<SubscriberDriver> {
   const child = await forkChild<Reply>(siblingModule(import.meta.url, 'subscriber-process'), 'subscriber process', {
     args: [String(maxMinutes)],
-    nodeOptions: ['--max-old-space-size=4096'],
+    nodeOptions: ['--max-old-space-size=4096', '--expose-gc'],
   });
   return {
     pid: child.pid,

@@ -4,7 +4,18 @@
 import { performance } from 'node:perf_hooks';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { contentFor, SUBSCRIPTION, tagOf, type Command, type LatencyResult, type Reply, type SubscriberGroup, type Target, type ThroughputResult } from './protocol.js';
+import {
+  contentFor,
+  servedByThreadline,
+  SUBSCRIPTION,
+  tagOf,
+  type Command,
+  type LatencyResult,
+  type Reply,
+  type SubscriberGroup,
+  type Target,
+  type ThroughputResult,
+} from './protocol.js';
 
 const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { seq } }';
 const OPEN_WIDTH = 200;
@@ -12,8 +23,9 @@ const maxMinutes = Number(process.argv[2] ?? 30);
 setTimeout(() => process.exit(3), maxMinutes * 60_000).unref();
 process.on('disconnect', () => process.exit(0));
 
-const graphqlClients: Array<{ client: Client; threadId: string }> = [];
-const bareSockets: WebSocket[] = [];
+const libraryClients: Client[] = [];
+/** Sockets read by the protocol-level client: the server's (graphql) and the bare broadcast's. */
+const rawSockets: WebSocket[] = [];
 let subscriptionErrors = 0;
 /** Arrivals per tag, and who waits for a count. */
 const arrivals = new Map<string, number>();
@@ -47,7 +59,8 @@ function subscribe(client: Client, threadId: string): void {
   );
 }
 
-async function openGraphql(wsUrl: string, group: SubscriberGroup): Promise<void> {
+/** graphql-ws's own client, one per socket. */
+async function openLibraryClient(wsUrl: string, group: SubscriberGroup): Promise<void> {
   const client = await new Promise<Client>((resolve, reject) => {
     const made: Client = createClient({
       url: wsUrl,
@@ -60,34 +73,75 @@ async function openGraphql(wsUrl: string, group: SubscriberGroup): Promise<void>
     });
   });
   for (let i = 0; i < group.subscriptionsPerConnection; i++) subscribe(client, group.threadId);
-  graphqlClients.push({ client, threadId: group.threadId });
+  libraryClients.push(client);
+}
+
+async function openRawSocket(url: string, protocol?: string): Promise<WebSocket> {
+  const socket = new WebSocket(url, protocol);
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  rawSockets.push(socket);
+  return socket;
+}
+
+let operationIds = 0;
+
+/**
+ * graphql-transport-ws spoken directly (connection_init, subscribe, next, ping/pong), with the
+ * same per-frame work as the bare broadcast's reader: JSON.parse and a lookup.
+ */
+async function openProtocolClient(wsUrl: string, group: SubscriberGroup): Promise<void> {
+  const socket = await openRawSocket(wsUrl, 'graphql-transport-ws');
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${group.token}` } }));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('message', (data) => (JSON.parse(String(data)).type === 'connection_ack' ? resolve() : reject(new Error(`no connection_ack: ${data}`))));
+    socket.once('close', (code) => reject(new Error(`closed ${code}`)));
+  });
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data));
+    if (message.type === 'next') return message.payload.data ? arrived(message.payload.data.messageAdded.content) : (subscriptionErrors += 1);
+    if (message.type === 'ping') return socket.send('{"type":"pong"}');
+    if (message.type === 'error') subscriptionErrors += 1;
+  });
+  for (let i = 0; i < group.subscriptionsPerConnection; i++) {
+    const subscribe = { id: String(++operationIds), type: 'subscribe', payload: { query: SUBSCRIPTION, variables: { threadId: group.threadId } } };
+    socket.send(JSON.stringify(subscribe));
+  }
 }
 
 async function openBare(wsUrl: string, group: SubscriberGroup): Promise<void> {
-  const socket = new WebSocket(`${wsUrl}?thread=${encodeURIComponent(group.threadId)}`);
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const socket = await openRawSocket(`${wsUrl}?thread=${encodeURIComponent(group.threadId)}`);
   socket.on('message', (data) => arrived(JSON.parse(String(data)).payload.data.messageAdded.content));
-  bareSockets.push(socket);
 }
+
+const openers: Record<Target, (wsUrl: string, group: SubscriberGroup) => Promise<void>> = {
+  graphql: openProtocolClient,
+  'graphql-ws-client': openLibraryClient,
+  bare: openBare,
+};
 
 async function open(target: Target, wsUrl: string, groups: SubscriberGroup[]): Promise<{ sockets: number }> {
   const jobs = groups.flatMap((group) => Array.from({ length: group.connections }, () => group));
-  await inBatches(jobs, (group) => (target === 'graphql' ? openGraphql(wsUrl, group) : openBare(wsUrl, group)));
-  return { sockets: graphqlClients.length + bareSockets.length };
+  await inBatches(jobs, (group) => openers[target](wsUrl, group));
+  return { sockets: libraryClients.length + rawSockets.length };
 }
 
 async function send(target: Target, sendUrl: string, threadId: string, token: string, content: string): Promise<void> {
-  const body = target === 'graphql' ? { query: SEND, variables: { input: { threadId, content } } } : { threadId, content };
+  const graphql = servedByThreadline(target);
+  const body = graphql ? { query: SEND, variables: { input: { threadId, content } } } : { threadId, content };
   const response = await fetch(sendUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(target === 'graphql' ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { 'content-type': 'application/json', ...(graphql ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
   });
   const json = (await response.json()) as { errors?: unknown };
   if (!response.ok || json.errors) throw new Error(`send failed: ${response.status} ${JSON.stringify(json.errors)}`);
 }
 
+/** Started with --expose-gc (subscriber-driver.ts): each measurement starts from a collected heap. */
+const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+
 async function latency(command: Extract<Command, { cmd: 'latency' }>): Promise<LatencyResult> {
+  collectGarbage();
   const result: LatencyResult = { lastArrivalMs: [], ackMs: [] };
   for (let i = 0; i < command.messages; i++) {
     const tag = `L${Date.now()}-${i}`;
@@ -107,6 +161,7 @@ async function latency(command: Extract<Command, { cmd: 'latency' }>): Promise<L
 }
 
 async function throughput(command: Extract<Command, { cmd: 'throughput' }>): Promise<ThroughputResult> {
+  collectGarbage();
   arrivals.clear();
   let delivered = 0;
   let lastArrival = 0;
@@ -135,9 +190,9 @@ async function throughput(command: Extract<Command, { cmd: 'throughput' }>): Pro
 }
 
 async function close(): Promise<{ closed: number }> {
-  const closed = graphqlClients.length + bareSockets.length;
-  await Promise.all(graphqlClients.splice(0).map(({ client }) => client.dispose()));
-  for (const socket of bareSockets.splice(0)) socket.terminate();
+  const closed = libraryClients.length + rawSockets.length;
+  await Promise.all(libraryClients.splice(0).map((client) => client.dispose()));
+  for (const socket of rawSockets.splice(0)) socket.close();
   return { closed };
 }
 
@@ -145,9 +200,6 @@ async function handle(command: Command): Promise<unknown> {
   switch (command.cmd) {
     case 'open':
       return open(command.target, command.wsUrl, command.groups);
-    case 'subscribeMore':
-      for (const { client, threadId } of graphqlClients) subscribe(client, threadId);
-      return { subscriptions: graphqlClients.length };
     case 'latency':
       return latency(command);
     case 'throughput':

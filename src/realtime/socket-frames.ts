@@ -13,20 +13,29 @@ import { realtimeSharedFrames } from '../observability/metrics.js';
  */
 export interface SocketFrames {
   socket: WebSocket;
-  /** A `next` frame up to its payload, with graphql-ws's ID of the subscribe operation: made once, not per event. */
-  framePrefix: string;
-  /** The result's JSON for this subscriber's audience, or undefined when it must go the usual way. Set by shared-subscription-results. */
-  render?: (payload: object) => string | undefined;
+  /**
+   * A `next` frame up to its payload, with graphql-ws's ID of the subscribe operation, as bytes:
+   * made once per subscription, not per event.
+   */
+  framePrefix: Buffer;
+  /** The result's JSON bytes for this subscriber's audience, or undefined when it must go the usual way. Set by shared-subscription-results. */
+  render?: (payload: object) => Buffer | undefined;
 }
 
 /** A socket holding more unsent bytes than this gets its events the usual way, where the slow-subscriber bound applies. */
 const MAX_BUFFERED_BYTES = 256 * 1024;
 
 const FRAMES = Symbol('socketFrames');
+const FRAME_END = Buffer.from('}');
+/**
+ * Bytes go out as one text frame, as graphql-ws's own strings do. Bytes rather than a string:
+ * the shared JSON is encoded once per audience, not once per subscriber.
+ */
+const TEXT_FRAME = { binary: false } as const;
 
 /** Marks an operation's context as served over this socket, under this operation ID. */
 export function attachSocketFrames(context: object, socket: WebSocket, operationId: string): void {
-  const frames: SocketFrames = { socket, framePrefix: `{"id":${JSON.stringify(operationId)},"type":"next","payload":` };
+  const frames: SocketFrames = { socket, framePrefix: Buffer.from(`{"id":${JSON.stringify(operationId)},"type":"next","payload":`) };
   (context as { [FRAMES]?: SocketFrames })[FRAMES] = frames;
 }
 
@@ -34,15 +43,19 @@ export function socketFramesOf(context: object): SocketFrames | undefined {
   return (context as { [FRAMES]?: SocketFrames })[FRAMES];
 }
 
-/** Writes `payload`'s `next` frame straight to the socket; false when it must go the usual way. */
-export function sendDirect(context: object, payload: object): boolean {
-  const frames = socketFramesOf(context);
-  if (!frames?.render) return false;
+/**
+ * Writes `payload`'s `next` frame straight to the socket; false when it must go the usual way.
+ * Takes the frames looked up once per subscription (socketFramesOf), not the context: this runs
+ * per subscriber per event.
+ */
+export function sendDirect(frames: SocketFrames, payload: object): boolean {
+  if (!frames.render) return false;
   const { socket } = frames;
   if (socket.readyState !== socket.OPEN || socket.bufferedAmount > MAX_BUFFERED_BYTES) return false;
   const json = frames.render(payload);
   if (json === undefined) return false;
-  socket.send(`${frames.framePrefix}${json}}`);
+  const { framePrefix } = frames;
+  socket.send(Buffer.concat([framePrefix, json, FRAME_END], framePrefix.length + json.length + FRAME_END.length), TEXT_FRAME);
   realtimeSharedFrames.inc();
   return true;
 }

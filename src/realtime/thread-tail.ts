@@ -4,7 +4,7 @@ import { clientError } from '../errors/error-codes.js';
 import type { ThreadId } from '../ids/id-types.js';
 import { realtimeResyncs } from '../observability/metrics.js';
 import { createEventQueue } from './event-queue.js';
-import { sendDirect } from './socket-frames.js';
+import { sendDirect, socketFramesOf } from './socket-frames.js';
 import type { SubscriptionRegistry } from './subscription-registry.js';
 import type { ThreadEvent } from './thread-events.js';
 
@@ -71,6 +71,8 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
   /** Catch-ups caused by a gap since lastSeq last moved. */
   let gapStreak = 0;
 
+  // Over a graphql-ws socket, live events may go straight to it (socket-frames.ts).
+  const frames = socketFramesOf(options.ctx);
   const queue = createEventQueue<TailItem>({
     maxQueued: registry.limits.maxQueuedEvents,
     overflow: () => ({
@@ -80,7 +82,7 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
       ),
     }),
     onClose: () => registration.remove(),
-    sendDirect: (item) => 'event' in item && sendDirect(options.ctx, item),
+    sendDirect: frames && ((item) => 'event' in item && sendDirect(frames, item)),
   });
   const registration = registry.register(options.ctx, options.threadId, {
     deliver: (event) => {

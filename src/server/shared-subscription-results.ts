@@ -20,7 +20,7 @@ export function useSharedSubscriptionResults(): Plugin<ExecutionContext> {
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 0;
   const results = new WeakMap<object, Map<string, Result>>();
-  const renderings = new WeakMap<object, Map<string, string>>();
+  const renderings = new WeakMap<object, Map<string, Buffer>>();
 
   function audienceOf(args: ExecutionArgs): string {
     let documentId = documentIds.get(args.document);
@@ -39,17 +39,17 @@ export function useSharedSubscriptionResults(): Plugin<ExecutionContext> {
   }
 
   /**
-   * The JSON of a result, once per (payload, audience), for frames written straight to sockets
+   * The JSON bytes of a result, once per (payload, audience), for frames written straight to sockets
    * (realtime/socket-frames.ts). Undefined for a result with errors (those go the usual way, to
    * be masked per subscriber) and for one still resolving: a frame is written synchronously.
    */
-  function renderingFor(payload: object, audience: string, args: ExecutionArgs): string | undefined {
+  function renderingFor(payload: object, audience: string, args: ExecutionArgs): Buffer | undefined {
     let byAudience = renderings.get(payload);
     const cached = byAudience?.get(audience);
     if (cached !== undefined) return cached;
     const result = resultFor(payload, audience, args);
     if (isPromiseLike(result) || result.errors) return undefined;
-    const json = JSON.stringify(result);
+    const json = Buffer.from(JSON.stringify(result));
     if (!byAudience) renderings.set(payload, (byAudience = new Map()));
     byAudience.set(audience, json);
     return json;
