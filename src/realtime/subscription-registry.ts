@@ -36,8 +36,8 @@ export interface SubscriptionRegistryOptions {
   maxReplayMessages: number;
   /** Events queued for one slow subscriber before it is ended. Default from config: 1000. */
   maxQueuedEvents: number;
-  /** Subscription setups and catch-ups reading storage at once. Default: half the Postgres pool. */
-  maxConcurrentReads?: number;
+  /** Subscription setups and catch-ups reading storage at once (build-app passes half the Postgres pool). */
+  maxConcurrentReads: number;
 }
 
 /**
@@ -96,7 +96,7 @@ export function createSubscriptionRegistry(options: SubscriptionRegistryOptions)
     limits: { maxReplayMessages: options.maxReplayMessages, maxQueuedEvents: options.maxQueuedEvents },
 
     /** Runs a setup's or a catch-up's storage reads when a place is free (read-gate.ts). */
-    read: createReadGate(options.maxConcurrentReads ?? 5),
+    read: createReadGate(options.maxConcurrentReads),
 
     /** Hands an event to the local subscribers of its thread (Redis messages arrive here). */
     deliver,

@@ -20,6 +20,7 @@ function setup(options: { maxQueuedEvents?: number } = {}) {
     log,
     maxSubscriptionsPerUser: 10,
     maxReplayMessages: 100,
+    maxConcurrentReads: 5,
     maxQueuedEvents: options.maxQueuedEvents ?? 100,
   });
   const threadId = ids.threadId('test');
