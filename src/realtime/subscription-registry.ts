@@ -5,6 +5,7 @@ import { clientError } from '../errors/error-codes.js';
 import type { ThreadId } from '../ids/id-types.js';
 import { realtimeSubscriptions } from '../observability/metrics.js';
 import { createReadGate } from './read-gate.js';
+import { writingFramesTogether } from './socket-frames.js';
 import { createThreadChannels } from './thread-channels.js';
 import type { ThreadEvent } from './thread-events.js';
 import { createUserQuota } from './user-quota.js';
@@ -55,15 +56,17 @@ export function createSubscriptionRegistry(options: SubscriptionRegistryOptions)
   const channels = createThreadChannels({ redis: options.redis, log, onEvent: deliver, onResubscribed: resyncAll });
 
   function deliver(threadId: ThreadId, event: ThreadEvent): void {
-    for (const key of keysByThread.get(threadId) ?? []) {
-      for (const subscriber of byKey.get(key) ?? []) {
-        try {
-          subscriber.deliver(event);
-        } catch (error) {
-          log.error({ err: error, key }, 'subscriber failed on an event');
+    writingFramesTogether(() => {
+      for (const key of keysByThread.get(threadId) ?? []) {
+        for (const subscriber of byKey.get(key) ?? []) {
+          try {
+            subscriber.deliver(event);
+          } catch (error) {
+            log.error({ err: error, key }, 'subscriber failed on an event');
+          }
         }
       }
-    }
+    });
   }
 
   function resyncAll(): void {

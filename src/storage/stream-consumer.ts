@@ -152,7 +152,13 @@ export function createStreamConsumer(options: StreamConsumerOptions) {
         // After a restart, first finish what this consumer had read but not acked.
         const raw = ownPendingDone ? [...(await reclaimStale()), ...(await readBatch('>'))] : await readBatch('0');
         if (!ownPendingDone && raw.length === 0) ownPendingDone = true;
-        if (raw.length) await processBatch(raw);
+        if (raw.length) {
+          // Entries arrive in the same I/O wakeup as the events published with them. Going
+          // after that wakeup's other callbacks lets a server that runs its workers in-process
+          // fan those events out first: a background batch waits, real-time delivery does not.
+          await new Promise((resolve) => setImmediate(resolve));
+          await processBatch(raw);
+        }
         backoffMs = 0;
         if (raw.length > 0 && raw.length < batchSize) await pause(minBatchIntervalMs - (Date.now() - readAt));
       } catch (error) {
