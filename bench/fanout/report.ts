@@ -9,7 +9,7 @@ type PerTarget<T> = Record<Target, T>;
 export interface FanoutReport {
   machine: Record<string, unknown>;
   services: { postgres: Record<string, string>; redis: Record<string, string> };
-  settings: Record<string, unknown>;
+  settings: { runs: number; latency: { subscribers: number }; throughput: { threads: number; subscribersPerThread: number } };
   latency: {
     runs: unknown[];
     medians: PerTarget<{ p50Ms: number; p99Ms: number }>;
@@ -78,7 +78,7 @@ function summary(report: FanoutReport & { targets: NonNullable<FanoutReport['tar
     'The graphql-ws client library row is the same server read by 1,000 (or 10,000) library clients in',
     'one process: that process\'s own per-frame work is part of its figures.',
     '',
-    '## Latency: sendMessage → last of 1,000 subscribers of one thread',
+    `## Latency: sendMessage → last of ${settings.latency.subscribers.toLocaleString('en')} subscribers of one thread`,
     '',
     row(['', 'p50 ms', 'p99 ms', 'p50 ratio', 'p99 ratio']),
     row(['---', '---', '---', '---', '---']),
@@ -88,7 +88,7 @@ function summary(report: FanoutReport & { targets: NonNullable<FanoutReport['tar
     '',
     `Measurements taken while other processes used the CPU on every attempt: ${contendedRuns(latency.runs)}.`,
     '',
-    '## Throughput: 100 threads × 100 subscribers',
+    `## Throughput: ${settings.throughput.threads} threads × ${settings.throughput.subscribersPerThread} subscribers`,
     '',
     row(['', 'deliveries/s', 'ratio', 'server event loop (cores)', 'subscriber process (cores)']),
     row(['---', '---', '---', '---', '---']),

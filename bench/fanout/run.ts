@@ -69,6 +69,11 @@ async function waitUntil(what: string, done: () => boolean, timeoutMs = 120_000)
   }
 }
 
+/** One figure for each target of protocol.ts. */
+function perTarget<T>(figure: (target: Target) => T): Record<Target, T> {
+  return Object.fromEntries(TARGETS.map((target) => [target, figure(target)])) as Record<Target, T>;
+}
+
 /** Runs a measurement on a quiet machine, again if others used the CPU meanwhile; returns it with its CPU use. */
 async function quietly<T>(measure: () => Promise<T>): Promise<{ result: T; cpu: ReturnType<typeof cpuBetween>; attempts: number; contended: boolean }> {
   for (let attempt = 1; ; attempt++) {
@@ -167,7 +172,7 @@ async function measureLatency(bench: Bench, thread: { threadId: string; token: s
     runs.push(figures);
   }
   const medianOf = (target: Target) => ({ p50Ms: median(runs.map((r) => r[target].p50Ms)), p99Ms: median(runs.map((r) => r[target].p99Ms)) });
-  const medians = { graphql: medianOf('graphql'), 'graphql-ws-client': medianOf('graphql-ws-client'), bare: medianOf('bare') };
+  const medians = perTarget(medianOf);
   const ratiosOf = (target: Target) => ({ p50: round(medians[target].p50Ms / medians.bare.p50Ms), p99: round(medians[target].p99Ms / medians.bare.p99Ms) });
   return { runs, medians, ratios: ratiosOf('graphql'), libraryClientRatios: ratiosOf('graphql-ws-client') };
 }
@@ -200,12 +205,12 @@ async function measureThroughput(bench: Bench, threads: Array<{ threadId: string
     await closeSubscribers(bench);
   }
   const medianOf = (target: Target) => ({ deliveriesPerSec: median(byTarget[target].map((r) => r.deliveriesPerSec)) });
-  const medians = { graphql: medianOf('graphql'), 'graphql-ws-client': medianOf('graphql-ws-client'), bare: medianOf('bare') };
+  const medians = perTarget(medianOf);
   // Which side was the limit: the server's event loop, or the subscriber process.
   const coresOf = (target: Target, part: 'serverMain' | 'loadClient') =>
     median(byTarget[target].map((r) => (r.cpu as { parts?: Record<string, number> } | null)?.parts?.[part] ?? Number.NaN));
   const coresFor = (target: Target) => ({ serverMain: coresOf(target, 'serverMain'), subscriberProcess: coresOf(target, 'loadClient') });
-  const cores = { graphql: coresFor('graphql'), 'graphql-ws-client': coresFor('graphql-ws-client'), bare: coresFor('bare') };
+  const cores = perTarget(coresFor);
   const ratioOf = (target: Target) => round(medians[target].deliveriesPerSec / medians.bare.deliveriesPerSec);
   return { runs: byTarget, medians, cores, ratio: ratioOf('graphql'), libraryClientRatio: ratioOf('graphql-ws-client') };
 }

@@ -1,9 +1,9 @@
 import type { GraphQLError } from 'graphql';
 import type { Kysely } from 'kysely';
-import { clientError } from '../errors/error-codes.js';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { UnitOfWork } from '../db/unit-of-work.js';
+import { clientError } from '../errors/error-codes.js';
 import type { ConnectionId, RequestId } from '../ids/id-types.js';
 import { ids } from '../ids/generate-ids.js';
 import { createRequestLoaders, type RequestLoaders } from './request-loaders.js';

@@ -22,5 +22,3 @@ export function createReadGate(width: number) {
     }
   };
 }
-
-export type ReadGate = ReturnType<typeof createReadGate>;

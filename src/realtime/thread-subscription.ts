@@ -1,7 +1,6 @@
 import { requireAuthenticated, type AuthenticatedContext, type ExecutionContext } from '../context/execution-context.js';
 import { InvalidInputError } from '../errors/domain-errors.js';
 import { clientError } from '../errors/error-codes.js';
-import type { RunId, ThreadId } from '../ids/id-types.js';
 import { parseRunId, parseThreadId, threadIdOf } from '../ids/parse-ids.js';
 import type { SubscriptionRegistry } from './subscription-registry.js';
 import { messageReplaySource, replayUnavailable, runRefreshSource } from './tail-sources.js';

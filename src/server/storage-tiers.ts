@@ -10,7 +10,7 @@ import { openPostgres } from '../db/open-postgres.js';
 import { createHotTier } from '../storage/hot-tier.js';
 import { createMessageStore, type MessageStore } from '../storage/message-store.js';
 import { openRedis } from '../storage/open-redis.js';
-import { createPersister } from '../storage/persister.js';
+import { createPersister, persisterSettings } from '../storage/persister.js';
 import { createRedisClient } from '../storage/redis-client.js';
 import { startStreamTrimming } from '../storage/stream-trim.js';
 import { createArchiver } from '../archive/archiver.js';
@@ -56,10 +56,7 @@ export async function openStorageTiers(config: Config, log: Logger, onQuery?: (e
       db,
       log,
       consumer: `${os.hostname()}-${process.pid}`,
-      batchSize: config.workers.batchSize,
-      blockMs: config.workers.blockMs,
-      claimIdleMs: config.workers.claimIdleMs,
-      minBatchIntervalMs: config.workers.flushIntervalMs,
+      ...persisterSettings(config.workers),
     });
     persister.start();
     closers.unshift(() => persister.stop());

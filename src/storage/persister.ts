@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { ThreadId } from '../ids/id-types.js';
 import { insertMessageRecords } from '../repositories/message-records-repository.js';
@@ -24,6 +25,11 @@ export interface PersisterOptions {
   claimIdleMs: number;
   /** See StreamConsumerOptions.minBatchIntervalMs. Default 0. */
   minBatchIntervalMs?: number;
+}
+
+/** The persister's batching and claiming, as configured (PERSISTER_* settings): the same for an in-process and a standalone worker. */
+export function persisterSettings(workers: Config['workers']): Pick<PersisterOptions, 'batchSize' | 'blockMs' | 'claimIdleMs' | 'minBatchIntervalMs'> {
+  return { batchSize: workers.batchSize, blockMs: workers.blockMs, claimIdleMs: workers.claimIdleMs, minBatchIntervalMs: workers.flushIntervalMs };
 }
 
 /**

@@ -5,7 +5,7 @@ import { loadConfig } from '../config.js';
 import { createDatabase } from '../db/create-database.js';
 import { openPostgres } from '../db/open-postgres.js';
 import { createLogger } from '../logger.js';
-import { createPersister } from './persister.js';
+import { createPersister, persisterSettings } from './persister.js';
 import { createRedisClient } from './redis-client.js';
 import { startStreamTrimming } from './stream-trim.js';
 
@@ -25,10 +25,7 @@ const persister = createPersister({
   log,
   // A name given on the command line lets a restarted worker take back its own pending entries at once.
   consumer: process.argv[2] ?? `${os.hostname()}-worker-${process.pid}`,
-  batchSize: config.workers.batchSize,
-  blockMs: config.workers.blockMs,
-  claimIdleMs: config.workers.claimIdleMs,
-  minBatchIntervalMs: config.workers.flushIntervalMs,
+  ...persisterSettings(config.workers),
 });
 persister.start();
 const trimming = startStreamTrimming(redis, log);

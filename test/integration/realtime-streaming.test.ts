@@ -28,9 +28,7 @@ describe('streaming messages over threadEvents', () => {
       await app.gql(owner, 'mutation($input: StartMessageInput!) { startMessage(input: $input) { id seq status } }', { input: { threadId: thread.id } }),
     ).startMessage;
     const chunks = ['Hel', 'lo, ', 'wör', 'ld ', '👋', '!'];
-    const sentAt: number[] = [];
     for (const delta of chunks) {
-      sentAt.push(performance.now());
       expectData(await app.gql(owner, 'mutation($input: AppendMessageDeltaInput!) { appendMessageDelta(input: $input) { id } }', { input: { id: started.id, delta } }));
     }
     const completed = expectData(await app.gql(owner, 'mutation($id: ID!) { completeMessage(id: $id) { content status } }', { id: started.id })).completeMessage;
@@ -51,7 +49,6 @@ describe('streaming messages over threadEvents', () => {
     const owner = newUserId();
     const thread = await seed(app.db).thread(owner);
     const { client } = await connectAs(app.url, { userId: owner });
-    const arrivals: number[] = [];
     const sub = collect(client, THREAD_EVENTS, { threadId: thread.id, afterSeq: 0 });
     const started = expectData(await app.gql(owner, 'mutation($input: StartMessageInput!) { startMessage(input: $input) { id } }', { input: { threadId: thread.id } })).startMessage;
     await sub.received(1);
@@ -60,7 +57,6 @@ describe('streaming messages over threadEvents', () => {
       expectData(await app.gql(owner, 'mutation($input: AppendMessageDeltaInput!) { appendMessageDelta(input: $input) { id } }', { input: { id: started.id, delta: `t${i} ` } }));
       const acked = performance.now();
       await sub.received(2 + i);
-      arrivals.push(performance.now());
       lags.push(performance.now() - acked);
     }
     lags.sort((a, b) => a - b);
