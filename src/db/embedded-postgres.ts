@@ -51,11 +51,20 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     options.log.info({ directory }, 'initialising embedded Postgres cluster');
     await server.initialise();
   }
-  await server.start();
+  const connectionString = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
+  // The package rejects with nothing at all when Postgres will not start, typically because
+  // another process (a running server) already holds this directory or port.
+  await server.start().catch((cause: unknown) => {
+    throw new Error(
+      `Embedded Postgres did not start in ${directory} on port ${options.port}; another process may be using it. ` +
+        `To share one database, set DATABASE_URL (the embedded one is ${connectionString}).`,
+      { cause },
+    );
+  });
   await ensureDatabase(server, database);
   options.log.info({ port: options.port, directory }, 'embedded Postgres started');
   return {
-    connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
+    connectionString,
     stop: () => server.stop(),
   };
 }
