@@ -4,6 +4,7 @@ import type { Thread, ThreadStatus } from '../domain/thread.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import { INIT_THREAD, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT } from './hot-tier-scripts.js';
 import { draftKeys, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey } from './redis-keys.js';
+import { execAtomically } from './redis-transaction.js';
 import { messageOfRecord, streamFieldsOf, type MessageRecord, type RunRecord } from './stream-records.js';
 
 export type Durability = 'HOT' | 'DURABLE' | 'ARCHIVED';
@@ -93,7 +94,7 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
     /** Records that a run exists, so messages naming it need no Postgres check. */
     async rememberRun(threadId: ThreadId, runId: RunId): Promise<void> {
       const { runs } = threadKeys(threadId);
-      await redis.multi().sadd(runs, runId).expire(runs, options.ttlSeconds).exec();
+      await execAtomically(redis.multi().sadd(runs, runId).expire(runs, options.ttlSeconds));
     },
 
     /** The last seq Redis handed out in a thread (ahead of Postgres until the persister catches up); 0 when not hot. */

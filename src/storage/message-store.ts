@@ -11,7 +11,6 @@ import { sendThroughHotTier, type HotSendResult, type StoredMessage } from './ho
 import { recoverHotState } from './hot-state-recovery.js';
 import { durabilityOf, type HotTier, type HotWindow } from './hot-tier.js';
 import { findMessagesByIds } from '../repositories/messages-repository.js';
-import { assertStorableText } from '../domain/message.js';
 import { readMessagePages } from './message-reads.js';
 import type { SendMessageInput } from './send-message-input.js';
 import type { Run } from '../domain/run.js';
@@ -114,7 +113,6 @@ export function createMessageStore(options: MessageStoreOptions) {
     },
 
     async send(input: SendMessageInput, uow: UnitOfWork): Promise<StoredMessage> {
-      assertStorableText(input.content, input.metadata, input.clientMessageId);
       if (!breaker) return { ...(await sendThroughPostgres(uow, input, { markStale: false })), durability: 'DURABLE' };
       for (;;) {
         while (reseeding) await reseeding.done;
@@ -138,7 +136,6 @@ export function createMessageStore(options: MessageStoreOptions) {
 
     /** Appends a chunk to a streaming message; subscribers get it at once as a MessageDelta. */
     async appendDelta(uow: UnitOfWork, ownerId: string, messageId: MessageId, delta: string, maxBytes: number): Promise<Message> {
-      assertStorableText(delta);
       const outcome = drafts && !breaker?.opened ? await drafts.appendDelta(ownerId, messageId, delta, maxBytes) : null;
       if (outcome?.status === 'OK') return outcome.message;
       if (outcome?.status === 'NOT_FOUND') throw new NotFoundError(`Message ${messageId} not found`, { id: messageId });
