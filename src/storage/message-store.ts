@@ -9,7 +9,7 @@ import { messageWrites, redisCircuit } from '../observability/metrics.js';
 import type { PageWindow } from '../repositories/page-window.js';
 import { sendThroughHotTier, type HotSendResult, type StoredMessage } from './hot-send.js';
 import { recoverHotState } from './hot-state-recovery.js';
-import { durabilityOf, type HotTier, type HotWindow } from './hot-tier.js';
+import { durabilityOf, type HotTier, type WindowSlice } from './hot-tier.js';
 import { findMessagesByIds } from '../repositories/messages-repository.js';
 import { readMessagePages } from './message-reads.js';
 import type { SendMessageInput } from './send-message-input.js';
@@ -184,7 +184,7 @@ export function createMessageStore(options: MessageStoreOptions) {
 
     /** A page of messages for each thread (see readMessagePages). */
     async readPages(reader: Kysely<Database>, threadIds: readonly ThreadId[], window: PageWindow<number>) {
-      return readMessagePages(reader, await hotWindows(threadIds), threadIds, window);
+      return readMessagePages(reader, await windowSlices(threadIds, window), threadIds, window);
     },
 
     /**
@@ -220,10 +220,10 @@ export function createMessageStore(options: MessageStoreOptions) {
     await effect().catch((error) => log.warn({ err: error }, `could not propagate ${what} to Redis`));
   }
 
-  async function hotWindows(threadIds: readonly ThreadId[]): Promise<Map<ThreadId, HotWindow>> {
+  async function windowSlices(threadIds: readonly ThreadId[], window: PageWindow<number>): Promise<Map<ThreadId, WindowSlice>> {
     if (!hot || !breaker || breaker.opened) return new Map();
     try {
-      return await hot.readWindows(threadIds);
+      return await hot.readSlices(threadIds, window);
     } catch (error) {
       log.warn({ err: error }, 'Redis read failed; serving from Postgres');
       return new Map();

@@ -4,7 +4,7 @@ import { ids } from '../../ids/generate-ids.js';
 import { assertRunInThread, parseRunId, parseThreadId } from '../../ids/parse-ids.js';
 import { builder } from '../builder.js';
 import { MessageRef, MessageRoleEnum } from './message.js';
-import { metadataSchema } from './thread.js';
+import { metadataSchema } from '../../domain/metadata.js';
 
 const WriteDurabilityEnum = builder.enumType('WriteDurability', {
   description: 'When a write is acknowledged.',

@@ -8,7 +8,7 @@ import type { AuthenticatedContext } from '../../context/execution-context.js';
 import type { Run } from '../../domain/run.js';
 import { builder } from '../builder.js';
 import { RunRef, RunStatusEnum } from './run.js';
-import { metadataSchema } from './thread.js';
+import { metadataSchema } from '../../domain/metadata.js';
 import { z } from 'zod';
 
 const MAX_RUN_ERROR_LENGTH = 10_000;

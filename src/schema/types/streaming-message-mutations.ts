@@ -3,7 +3,7 @@ import { ids } from '../../ids/generate-ids.js';
 import { assertRunInThread, parseMessageId, parseRunId, parseThreadId } from '../../ids/parse-ids.js';
 import { builder } from '../builder.js';
 import { MessageRef, MessageRoleEnum } from './message.js';
-import { metadataSchema } from './thread.js';
+import { metadataSchema } from '../../domain/metadata.js';
 
 /** Largest single delta, in characters; whole messages are bounded by MAX_MESSAGE_BYTES. */
 const MAX_DELTA_LENGTH = 16_384;
