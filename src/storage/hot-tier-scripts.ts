@@ -39,7 +39,7 @@ redis.call('SET', KEYS[7], ARGV[10] .. ':' .. seq, 'EX', ARGV[8])
 redis.call('PUBLISH', ARGV[5], '{"type":"MessageAdded","seq":' .. seq .. ',"message":' .. json .. '}')
 for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[8]) end
 if ARGV[9] == '1' then
-  redis.call('HSET', KEYS[6], 'owner', ARGV[1], 'channel', ARGV[5], 'seq', seq, 'record', json, 'chunks', 0)
+  redis.call('HSET', KEYS[6], 'owner', ARGV[1], 'channel', ARGV[5], 'seq', seq, 'record', json, 'chunks', 0, 'meta', KEYS[1])
   redis.call('EXPIRE', KEYS[6], ARGV[8])
 end
 return {'OK', json, meta[3], meta[4]}
@@ -71,14 +71,17 @@ return 1
 `);
 
 /**
- * Appends a chunk to a streaming message and publishes it, in one step.
+ * Appends a chunk to a streaming message and publishes it, in one step. Refused once its thread
+ * is archived: the draft names its thread's meta key (a key not declared in KEYS, so under Redis
+ * Cluster it must share the draft's hash slot; see README).
  * KEYS: draft, draftContent  ARGV: ownerId, messageId, delta, maxBytes
- * Reply: NO_DRAFT | NOT_FOUND | TOO_LARGE | OK record content
+ * Reply: NO_DRAFT | NOT_FOUND | ARCHIVED | TOO_LARGE | OK record content
  */
 export const APPEND_DELTA = luaScript(`
-local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel', 'seq', 'record')
+local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel', 'seq', 'record', 'meta')
 if not draft[1] then return {'NO_DRAFT'} end
 if draft[1] ~= ARGV[1] then return {'NOT_FOUND'} end
+if draft[5] and redis.call('HGET', draft[5], 'status') == 'ARCHIVED' then return {'ARCHIVED'} end
 if redis.call('STRLEN', KEYS[2]) + string.len(ARGV[3]) > tonumber(ARGV[4]) then return {'TOO_LARGE'} end
 redis.call('APPEND', KEYS[2], ARGV[3])
 local index = redis.call('HINCRBY', KEYS[1], 'chunks', 1) - 1

@@ -140,6 +140,7 @@ export function createMessageStore(options: MessageStoreOptions) {
       if (outcome?.status === 'OK') return outcome.message;
       if (outcome?.status === 'NOT_FOUND') throw new NotFoundError(`Message ${messageId} not found`, { id: messageId });
       if (outcome?.status === 'TOO_LARGE') throw new InvalidInputError(`Message ${messageId} would exceed ${maxBytes} bytes`);
+      if (outcome?.status === 'ARCHIVED') throw new InvalidInputError(`Message ${messageId} is in an archived thread, which takes no new content`, { id: messageId });
       return changeStreamingMessageInPostgres(uow, ownerId, messageId, { appendContent: delta, maxBytes });
     },
 
