@@ -75,12 +75,15 @@ export interface PrivateRedis {
   dispose(): Promise<void>;
 }
 
-/** A redis-server with AOF `appendfsync always`: every acked write survives a kill -9. */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+/**
+ * A redis-server with AOF on. `appendFsync` defaults to `always`, so every acked write survives a
+ * kill -9 even of the machine; the fault soak passes `everysec`, as a deployment runs it.
+ */
+export async function startPrivateRedis(settings: { appendFsync?: 'always' | 'everysec' } = {}): Promise<PrivateRedis> {
   const binary = findRedisServer();
   if (!binary) throw new Error('Fault tests need redis-server (apt-get install redis-server)');
   const directory = await mkdtemp(path.join(os.tmpdir(), 'threadline-fault-redis-'));
-  const options = { directory, port: await freePort(), appendFsync: 'always' as const, log };
+  const options = { directory, port: await freePort(), appendFsync: settings.appendFsync ?? 'always', log };
   let server = await startEmbeddedRedis(binary, options);
   const kill = async () => {
     const child = server.process;
