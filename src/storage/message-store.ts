@@ -64,18 +64,28 @@ export function createMessageStore(options: MessageStoreOptions) {
     recovering = (async () => {
       while (breaker.opened && !stopped) {
         await new Promise((resolve) => setTimeout(resolve, options.probeIntervalMs ?? 500));
+        let answering = false;
         try {
           await hot.redis.ping();
+          answering = true;
           await recoverHotState(hot, db, log, { beforeReseed: pauseFallbackWrites });
           breaker.close();
         } catch (error) {
-          log.debug({ err: error }, 'Redis not recovered yet');
+          // Redis still down is expected and says nothing new; Redis answering and recovery still
+          // failing is why the circuit stays open, which an operator must be able to see.
+          if (answering) log.warn({ err: error }, 'Redis answers, but recovery of the fast path failed; retrying');
+          else log.debug({ err: error }, 'Redis not recovered yet');
         } finally {
           reseeding?.finish();
           reseeding = undefined;
         }
       }
-    })().finally(() => (recovering = undefined));
+    })().finally(() => {
+      recovering = undefined;
+      // An 'open' between the loop's last look and this moment found a recovery still set and
+      // started none: look again, or the circuit would stay open with nobody probing.
+      if (breaker.opened && !stopped) probeUntilRecovered();
+    });
   }
 
   /**
