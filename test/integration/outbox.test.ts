@@ -36,6 +36,11 @@ describe('the outbox: Postgres-path writes reach the stream, the archive and sub
   const send = async (user: string, threadId: string, content: string): Promise<AckedMessage> =>
     expectData(await app.gql(user, SEND_MESSAGE, { input: { threadId, content } })).sendMessage;
 
+  const outboxGauge = async () => {
+    const text = await (await fetch(new URL('/metrics', app.url))).text();
+    return Number(/^threadline_outbox_pending (\d+)$/m.exec(text)?.[1]);
+  };
+
   /** Messages and run transitions of `threadId` in the ClickHouse archive. */
   async function archived(threadId: string) {
     const client = app.tiers.archive.client;
@@ -93,9 +98,11 @@ describe('the outbox: Postgres-path writes reach the stream, the archive and sub
       await app.gql(user, 'mutation($input: StartRunInput!) { startRun(input: $input) { id } }', { input: { threadId: thread.id } }),
     ).startRun;
     expectData(await app.gql(user, 'mutation($id: ID!) { archiveThread(id: $id) { status } }', { id: other.id }));
+    expect(await outboxGauge(), 'five messages, a run, a thread change wait').toBe(7);
 
     await redis.restart();
     await waitFor('the circuit to close', async () => (await readiness()).status === 'ready', 30_000, 100);
+    expect(await outboxGauge()).toBe(0);
     const after = await send(user, thread.id, 'after');
     expect(after).toMatchObject({ seq: 7, durability: 'HOT' });
 
