@@ -1,16 +1,14 @@
-import { Writable } from 'node:stream';
 import { locatedError, type GraphQLError } from 'graphql';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createErrorMasker } from '../../../src/server/error-masking.js';
+import { captureLog } from '../../support/captured-log.js';
 
 // README: INTERNAL's message is always "Unexpected error."; the cause is logged, never sent.
 const SECRET = 'duplicate key value violates unique constraint "messages_pkey" at 10.0.0.7';
 
 function maskerWithLog() {
-  const lines: string[] = [];
-  const sink = new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) });
-  return { mask: createErrorMasker(pino({ level: 'info' }, sink)), lines };
+  const captured = captureLog('info');
+  return { mask: createErrorMasker(captured.log), lines: captured.lines };
 }
 
 describe('error masking', () => {
@@ -23,7 +21,7 @@ describe('error masking', () => {
     expect(masked.path).toEqual(['sendMessage']);
     expect(sent).not.toContain('duplicate key');
     expect(sent).not.toContain('10.0.0.7');
-    expect(lines.map((line) => JSON.parse(line)).map(({ level, err }) => [level, err.message])).toEqual([[50, SECRET]]);
+    expect(lines.map(({ level, err }) => [level, (err as { message: string }).message])).toEqual([[50, SECRET]]);
   });
 
   it('a thrown non-GraphQL value is masked the same way', () => {
@@ -31,6 +29,6 @@ describe('error masking', () => {
     const masked = mask(new TypeError(SECRET)) as GraphQLError;
     expect(masked.message).toBe('Unexpected error.');
     expect(JSON.stringify(masked.toJSON())).not.toContain('messages_pkey');
-    expect(lines.map((line) => JSON.parse(line)).map(({ level, err }) => [level, err.message])).toEqual([[50, SECRET]]);
+    expect(lines.map(({ level, err }) => [level, (err as { message: string }).message])).toEqual([[50, SECRET]]);
   });
 });
