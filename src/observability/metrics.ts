@@ -72,22 +72,34 @@ export const realtimeResyncs = new Counter({
   registers: [metricsRegistry],
 });
 
-/** How to count the dead letters of each Redis an app in this process uses; read when /metrics is scraped. */
-const deadLetterCounters = new Set<() => Promise<number>>();
-
-export const deadLetters = new Gauge({
-  name: 'threadline_dead_letters',
-  help: 'Entries in the dead-letter stream (tl:stream:dead): acked writes a tier refused, waiting for `npm run dead-letters`.',
-  registers: [metricsRegistry],
-  async collect() {
-    // Apps in one process (tests, benchmarks) share one Redis: the largest count is the count.
-    const counts = await Promise.all([...deadLetterCounters].map((count) => count().catch(() => 0)));
-    this.set(Math.max(0, ...counts));
-  },
-});
-
-/** Makes threadline_dead_letters count with `count` until the returned function is called. */
-export function reportDeadLetters(count: () => Promise<number>): () => void {
-  deadLetterCounters.add(count);
-  return () => void deadLetterCounters.delete(count);
+/**
+ * A gauge read from storage when /metrics is scraped. Apps in one process (tests, benchmarks)
+ * each report a source, and they share one Redis and one Postgres: the largest count is the count.
+ * `report` makes the gauge count with `count` until the function it returns is called.
+ */
+function storageGauge(name: string, help: string) {
+  const counters = new Set<() => Promise<number>>();
+  new Gauge({
+    name,
+    help,
+    registers: [metricsRegistry],
+    async collect() {
+      const counts = await Promise.all([...counters].map((count) => count().catch(() => 0)));
+      this.set(Math.max(0, ...counts));
+    },
+  });
+  return (count: () => Promise<number>): (() => void) => {
+    counters.add(count);
+    return () => void counters.delete(count);
+  };
 }
+
+export const reportDeadLetters = storageGauge(
+  'threadline_dead_letters',
+  'Entries in the dead-letter stream (tl:stream:dead): acked writes a tier refused, waiting for `npm run dead-letters`.',
+);
+
+export const reportOutboxPending = storageGauge(
+  'threadline_outbox_pending',
+  'Changes committed in Postgres not yet relayed to Redis (the outbox): grows while Redis is down, drains when it is back.',
+);

@@ -6,7 +6,8 @@ import type { Config } from '../config.js';
 import { resolveJwtSecret } from '../context/jwt-secret.js';
 import type { Database } from '../db/database.js';
 import { createLogger } from '../logger.js';
-import { reportDeadLetters } from '../observability/metrics.js';
+import { reportDeadLetters, reportOutboxPending } from '../observability/metrics.js';
+import { countOutboxEntries } from '../repositories/outbox-repository.js';
 import { countDeadLetters } from '../storage/dead-letters.js';
 import type { MessageStore } from '../storage/message-store.js';
 import { createSubscriptionRegistry, type SubscriptionRegistry } from '../realtime/subscription-registry.js';
@@ -41,7 +42,7 @@ export function buildApp(config: Config, options: AppOptions = {}) {
   const server = createServer();
   let tiers: StorageTiers | undefined;
   let closeRealtime = async () => {};
-  let stopReportingDeadLetters = () => {};
+  let stopReporting = () => {};
 
   async function start(): Promise<RunningApp> {
     tiers = await openStorageTiers(config, log, options.onQuery);
@@ -68,7 +69,10 @@ export function buildApp(config: Config, options: AppOptions = {}) {
       await websockets.close();
       await realtime.close();
     };
-    if (redis) stopReportingDeadLetters = reportDeadLetters(() => countDeadLetters(redis));
+    if (redis) {
+      const stops = [reportDeadLetters(() => countDeadLetters(redis)), reportOutboxPending(() => countOutboxEntries(db))];
+      stopReporting = () => stops.forEach((stop) => stop());
+    }
     server.on('request', (req, res) => {
       if (!handleOperationalRoute(req, res, { db, redis, messageStore })) void graphql(req, res);
     });
@@ -83,7 +87,7 @@ export function buildApp(config: Config, options: AppOptions = {}) {
   }
 
   async function stop(): Promise<void> {
-    stopReportingDeadLetters();
+    stopReporting();
     await closeRealtime();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

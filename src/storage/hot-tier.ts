@@ -5,7 +5,9 @@ import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import { INIT_THREAD, READ_WINDOW_SLICE, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT } from './hot-tier-scripts.js';
 import { draftKeys, parseUnpersistedPlace, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey } from './redis-keys.js';
 import { execAtomically } from './redis-transaction.js';
-import { messageOfRecord, streamFieldsOf, type MessageRecord, type RunRecord } from './stream-records.js';
+import { messageOfRecord, streamFieldsOf, type MessageRecord, type StreamRecord } from './stream-records.js';
+import type { OutboxEntry } from '../repositories/outbox-repository.js';
+import { messageAddedEvent, messageCompletedEvent, runStatusChangedEvent, threadUpdatedEvent, type ThreadEventWire } from '../realtime/thread-events.js';
 
 export type Durability = 'HOT' | 'DURABLE' | 'ARCHIVED';
 
@@ -58,6 +60,10 @@ export function durabilityOf(seq: number, watermarks: Watermarks): Durability {
  */
 export function createHotTier(redis: Redis, options: HotTierOptions) {
   const ttl = String(options.ttlSeconds);
+
+  async function streamAndPublish(threadId: ThreadId, record: StreamRecord, event: ThreadEventWire): Promise<void> {
+    await execAtomically(redis.multi().xadd(PERSISTENCE_STREAM, '*', ...streamFieldsOf(record)).publish(threadChannel(threadId), JSON.stringify(event)));
+  }
 
   return {
     redis,
@@ -162,13 +168,34 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
       if (messageIds.length) await redis.unlink(...messageIds.map(unpersistedMessageKey));
     },
 
-    /** Queues a run transition for the archive (runs are written to Postgres synchronously). */
-    async appendRunTransition(record: RunRecord): Promise<void> {
-      await redis.xadd(PERSISTENCE_STREAM, '*', ...streamFieldsOf({ type: 'run', record }));
-    },
-
-    async publish(threadId: ThreadId, event: object): Promise<void> {
-      await redis.publish(threadChannel(threadId), JSON.stringify(event));
+    /**
+     * Brings Redis in step with a change committed in Postgres (outbox-relay.ts): queues it on
+     * the persistence stream for the persister and the archiver, updates the hot state it
+     * concerns, and announces it to the thread's subscribers. Repeating it is harmless: stream
+     * consumers write idempotently and subscribers drop what they already have.
+     */
+    async relay(entry: OutboxEntry): Promise<void> {
+      switch (entry.kind) {
+        case 'message':
+        case 'messageCompleted': {
+          const record = entry.payload;
+          const event = entry.kind === 'message' ? messageAddedEvent(record) : messageCompletedEvent(record);
+          await streamAndPublish(record.threadId as ThreadId, { type: entry.kind, record }, event);
+          return;
+        }
+        case 'run': {
+          const record = entry.payload;
+          await this.rememberRun(record.threadId as ThreadId, record.id as RunId);
+          await streamAndPublish(record.threadId as ThreadId, { type: 'run', record }, runStatusChangedEvent(record));
+          return;
+        }
+        case 'thread': {
+          const thread = entry.payload;
+          await this.setThreadStatus(thread.id, thread.status);
+          await redis.publish(threadChannel(thread.id), JSON.stringify(threadUpdatedEvent(thread)));
+          return;
+        }
+      }
     },
   };
 }

@@ -28,9 +28,9 @@ const UpdateRunStatusInput = builder.inputType('UpdateRunStatusInput', {
   }),
 });
 
-/** After commit: the fast path learns the run exists, the archive gets the transition, subscribers hear of it. */
-function announced(ctx: AuthenticatedContext, run: Run): Run {
-  ctx.uow.afterCommit(() => ctx.messageStore.runChanged(run, ctx.userId));
+/** Once committed: the fast path learns the run exists, the archive gets the transition, subscribers hear of it. */
+async function announced(ctx: AuthenticatedContext, run: Run): Promise<Run> {
+  await ctx.messageStore.recordRunChange(ctx.uow, run, ctx.userId);
   return run;
 }
 
