@@ -7,6 +7,7 @@ import { cancelRunningStatements, createDatabase } from '../db/create-database.j
 import type { Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openPostgres } from '../db/open-postgres.js';
+import { claimDataDir } from '../data-dir/claim-data-dir.js';
 import { createHotTier } from '../storage/hot-tier.js';
 import { createMessageStore, type MessageStore } from '../storage/message-store.js';
 import { openRedis } from '../storage/open-redis.js';
@@ -48,6 +49,11 @@ export async function openStorageTiers(config: Config, log: Logger, onQuery?: (e
 }
 
 async function openEachTier(config: Config, log: Logger, closers: Closers, onQuery?: (event: LogEvent) => void): Promise<Omit<StorageTiers, 'close'>> {
+  // The embedded servers belong to one live process per DATA_DIR; a dead owner's are stopped first.
+  if (config.postgres.kind === 'embedded' || config.redis.kind === 'embedded') {
+    const claim = await claimDataDir(config.dataDir, log);
+    closers.unshift(() => claim.release());
+  }
   const postgres = await openPostgres(config, log);
   closers.unshift(() => postgres.release());
   const db = createDatabase({ connectionString: postgres.connectionString, poolSize: config.postgres.poolSize, onQuery });

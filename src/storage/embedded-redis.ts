@@ -19,6 +19,9 @@ export interface RunningRedis {
   stop(): Promise<void>;
 }
 
+/** The file redis-server writes its PID into, in its directory: how a later start finds it if it was orphaned. */
+export const REDIS_PID_FILE = 'redis-server.pid';
+
 const SEARCH_PATH = ['/usr/bin', '/usr/local/bin', '/usr/sbin', '/opt/homebrew/bin'];
 
 /** The redis-server binary on this machine, if there is one. */
@@ -44,6 +47,7 @@ export async function startEmbeddedRedis(binary: string, options: EmbeddedRedisO
       '--port', String(options.port),
       '--bind', '127.0.0.1',
       '--dir', directory,
+      '--pidfile', path.join(directory, REDIS_PID_FILE),
       '--appendonly', 'yes',
       '--appendfsync', options.appendFsync,
       '--save', '',
