@@ -60,6 +60,8 @@ const EnvironmentModel = z.object({
   SUBSCRIPTION_MAX_REPLAY: z.coerce.number().int().min(1).max(100_000).default(1_000),
   /** Events queued for one slow subscriber before it is ended with an error. Default 1000. */
   SUBSCRIPTION_MAX_QUEUED: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  /** On SIGTERM/SIGINT, how long requests in flight get to finish before their connections are closed, ms. Default 10000. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -95,6 +97,7 @@ export interface Config {
     readonly maxReplayMessages: number;
     readonly maxQueuedEvents: number;
   };
+  readonly shutdown: { readonly graceMs: number };
   readonly logLevel: string;
 }
 
@@ -146,6 +149,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       maxReplayMessages: env.SUBSCRIPTION_MAX_REPLAY,
       maxQueuedEvents: env.SUBSCRIPTION_MAX_QUEUED,
     },
+    shutdown: { graceMs: env.SHUTDOWN_GRACE_MS },
     logLevel: env.LOG_LEVEL,
   });
 }

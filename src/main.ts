@@ -20,7 +20,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 await app.start().catch(async (error) => {
-  log.fatal({ err: error }, 'failed to start');
+  log.fatal({ err: error }, `failed to start: ${error instanceof Error ? error.message : String(error)}`);
   // Stop whatever did start (an embedded Postgres or redis-server must not outlive us).
   await app.stop().catch(() => {});
   process.exit(1);

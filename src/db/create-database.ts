@@ -13,6 +13,9 @@ export interface DatabaseOptions {
   onQuery?: (event: LogEvent) => void;
 }
 
+/** Each database's pool and the connections checked out of it, for `cancelRunningStatements`. */
+const pools = new WeakMap<Kysely<Database>, { connectionString: string; checkedOut: Set<pg.PoolClient> }>();
+
 export function createDatabase(options: DatabaseOptions): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -26,8 +29,38 @@ export function createDatabase(options: DatabaseOptions): Kysely<Database> {
   // query in flight fails on its own, and the pool drops the client and connects afresh.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  return new Kysely<Database>({
+  const checkedOut = new Set<pg.PoolClient>();
+  pool.on('acquire', (client) => checkedOut.add(client));
+  pool.on('release', (_error, client) => checkedOut.delete(client));
+  pool.on('remove', (client) => checkedOut.delete(client as pg.PoolClient));
+  const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     ...(options.onQuery ? { log: options.onQuery } : {}),
   });
+  pools.set(db, { connectionString: options.connectionString, checkedOut });
+  return db;
+}
+
+/**
+ * Asks Postgres to cancel whatever statement runs on a connection checked out of this
+ * database's pool, and answers how many connections that was. For shutdown after its deadline:
+ * `destroy()` waits for every checked-out connection, and a request cut off while its statement
+ * waits (on a lock, say) would otherwise hold it, and the shutdown, indefinitely. The cancelled
+ * statement fails, its transaction rolls back, and the connection goes back to the pool.
+ */
+export async function cancelRunningStatements(db: Kysely<Database>): Promise<number> {
+  const tracked = pools.get(db);
+  const backends = [...(tracked?.checkedOut ?? [])].map((client) => (client as pg.PoolClient & { processID: number | null }).processID);
+  const pids = backends.filter((pid): pid is number => typeof pid === 'number');
+  if (!tracked || pids.length === 0) return 0;
+  // Its own connection: the pool may have none left to lend.
+  const client = new pg.Client({ connectionString: tracked.connectionString, connectionTimeoutMillis: 5_000 });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query('/* shutdown.cancelRunningStatements */ select pg_cancel_backend(pid) from unnest($1::int[]) as pid', [pids]);
+  } finally {
+    await client.end();
+  }
+  return pids.length;
 }

@@ -12,6 +12,7 @@ import { countDeadLetters } from '../storage/dead-letters.js';
 import type { MessageStore } from '../storage/message-store.js';
 import { createSubscriptionRegistry, type SubscriptionRegistry } from '../realtime/subscription-registry.js';
 import { createGraphqlHandler } from './graphql-handler.js';
+import { createHttpDrain } from './http-drain.js';
 import { handleOperationalRoute } from './http-routes.js';
 import { openStorageTiers, type StorageTiers } from './storage-tiers.js';
 import { createWebsocketServer, type WebsocketServer } from './websocket-server.js';
@@ -34,12 +35,15 @@ export interface RunningApp {
 }
 
 /**
- * Wires the server from a config. `start` opens the storage tiers and listens; `stop` closes
- * sockets first, then workers, clients, pools and embedded servers.
+ * Wires the server from a config. `start` opens the storage tiers and listens; `stop` drains:
+ * `/ready` turns 503 `draining`, the listener closes, requests in flight get
+ * `config.shutdown.graceMs` to finish while graphql-ws sockets are closed with 1001, and then
+ * workers, clients, pools and embedded servers stop.
  */
 export function buildApp(config: Config, options: AppOptions = {}) {
   const log = options.log ?? createLogger(config.logLevel);
   const server = createServer();
+  const shutdown = createHttpDrain(server, log);
   let tiers: StorageTiers | undefined;
   let closeRealtime = async () => {};
   let stopReporting = () => {};
@@ -74,7 +78,8 @@ export function buildApp(config: Config, options: AppOptions = {}) {
       stopReporting = () => stops.forEach((stop) => stop());
     }
     server.on('request', (req, res) => {
-      if (!handleOperationalRoute(req, res, { db, redis, messageStore })) void graphql(req, res);
+      shutdown.track(req, res);
+      if (!handleOperationalRoute(req, res, { db, redis, messageStore, shutdown })) void graphql(req, res);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -88,11 +93,8 @@ export function buildApp(config: Config, options: AppOptions = {}) {
 
   async function stop(): Promise<void> {
     stopReporting();
-    await closeRealtime();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    // Subscriptions never finish on their own: their sockets close (1001) while HTTP drains.
+    await Promise.all([shutdown.drain(config.shutdown.graceMs), closeRealtime()]);
     await tiers?.close();
   }
 

@@ -3,10 +3,11 @@ import type { Redis } from 'ioredis';
 import type { Kysely, LogEvent } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { createDatabase } from '../db/create-database.js';
+import { cancelRunningStatements, createDatabase } from '../db/create-database.js';
 import type { Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openPostgres } from '../db/open-postgres.js';
+import { claimDataDir } from '../data-dir/claim-data-dir.js';
 import { createHotTier } from '../storage/hot-tier.js';
 import { createMessageStore, type MessageStore } from '../storage/message-store.js';
 import { openRedis } from '../storage/open-redis.js';
@@ -27,13 +28,41 @@ export interface StorageTiers {
   close(): Promise<void>;
 }
 
-/** Opens Postgres (migrated), Redis (or none) and the message store; starts the persister if configured. */
+type Closers = Array<() => Promise<unknown>>;
+
+/**
+ * Opens Postgres (migrated), Redis (or none) and the message store; starts the persister if
+ * configured. When any step fails, what had opened is closed again before the error is thrown:
+ * an embedded Postgres or redis-server must not outlive a failed start.
+ */
 export async function openStorageTiers(config: Config, log: Logger, onQuery?: (event: LogEvent) => void): Promise<StorageTiers> {
-  const closers: Array<() => Promise<unknown>> = [];
+  const closers: Closers = [];
+  const close = async () => {
+    for (const step of closers.splice(0)) await step().catch((error) => log.warn({ err: error }, 'error while closing'));
+  };
+  try {
+    return { ...(await openEachTier(config, log, closers, onQuery)), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function openEachTier(config: Config, log: Logger, closers: Closers, onQuery?: (event: LogEvent) => void): Promise<Omit<StorageTiers, 'close'>> {
+  // The embedded servers belong to one live process per DATA_DIR; a dead owner's are stopped first.
+  if (config.postgres.kind === 'embedded' || config.redis.kind === 'embedded') {
+    const claim = await claimDataDir(config.dataDir, log);
+    closers.unshift(() => claim.release());
+  }
   const postgres = await openPostgres(config, log);
   closers.unshift(() => postgres.release());
   const db = createDatabase({ connectionString: postgres.connectionString, poolSize: config.postgres.poolSize, onQuery });
-  closers.unshift(() => db.destroy());
+  closers.unshift(async () => {
+    // Workers have stopped by now: a statement still running belongs to a request cut at the shutdown deadline.
+    const cancelled = await cancelRunningStatements(db).catch(() => 0);
+    if (cancelled > 0) log.warn({ cancelled }, 'cancelled statements of requests cut at shutdown');
+    await db.destroy();
+  });
   await migrateToLatest(db);
 
   const redisEndpoint = await openRedis(config, log);
@@ -81,14 +110,5 @@ export async function openStorageTiers(config: Config, log: Logger, onQuery?: (e
     closers.unshift(() => archiver.stop());
   }
 
-  return {
-    db,
-    redis,
-    messageStore,
-    archive,
-    newRedisConnection,
-    async close() {
-      for (const close of closers.splice(0)) await close().catch((error) => log.warn({ err: error }, 'error while closing'));
-    },
-  };
+  return { db, redis, messageStore, archive, newRedisConnection };
 }

@@ -19,12 +19,17 @@ export interface RunningRedis {
   stop(): Promise<void>;
 }
 
-const SEARCH_PATH = ['/usr/bin', '/usr/local/bin', '/usr/sbin', '/opt/homebrew/bin'];
+/** The file redis-server writes its PID into, in its directory: how a later start finds it if it was orphaned. */
+export const REDIS_PID_FILE = 'redis-server.pid';
 
-/** The redis-server binary on this machine, if there is one. */
+/**
+ * The redis-server on the `PATH`, if there is one. The PATH only, as the README and `npm run
+ * setup` say: the setup step and the server then agree on whether Redis is installed.
+ * (A process-level fact rather than configuration, hence read here and not in config.ts.)
+ */
 export function findRedisServer(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), ...SEARCH_PATH];
-  return dirs.map((dir) => path.join(dir, 'redis-server')).find((file) => file && existsSync(file));
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => dir.length > 0);
+  return dirs.map((dir) => path.join(dir, 'redis-server')).find((file) => existsSync(file));
 }
 
 /**
@@ -44,6 +49,7 @@ export async function startEmbeddedRedis(binary: string, options: EmbeddedRedisO
       '--port', String(options.port),
       '--bind', '127.0.0.1',
       '--dir', directory,
+      '--pidfile', path.join(directory, REDIS_PID_FILE),
       '--appendonly', 'yes',
       '--appendfsync', options.appendFsync,
       '--save', '',

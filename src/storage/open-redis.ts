@@ -1,6 +1,6 @@
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { dataDirLayout } from '../data-dir/layout.js';
 import { findRedisServer, startEmbeddedRedis } from './embedded-redis.js';
 
 export interface RedisEndpoint {
@@ -25,7 +25,7 @@ export async function openRedis(config: Config, log: Logger): Promise<RedisEndpo
     return null;
   }
   const redis = await startEmbeddedRedis(binary, {
-    directory: path.join(config.dataDir, 'redis'),
+    directory: dataDirLayout(config.dataDir).redis,
     port: config.redis.port,
     appendFsync: config.redis.appendFsync,
     log,

@@ -2,6 +2,7 @@
 // the servers when running workers this way; any number of workers share the consumer group.
 import os from 'node:os';
 import { loadConfig } from '../config.js';
+import { claimDataDir } from '../data-dir/claim-data-dir.js';
 import { createDatabase } from '../db/create-database.js';
 import { openPostgres } from '../db/open-postgres.js';
 import { createLogger } from '../logger.js';
@@ -15,6 +16,8 @@ if (config.redis.kind !== 'external') {
   log.fatal('npm run worker needs REDIS_URL: a worker must read the same stream as the servers');
   process.exit(2);
 }
+// Embedded Postgres: this worker runs it, so it must own the DATA_DIR (refused beside a live server).
+const claim = config.postgres.kind === 'embedded' ? await claimDataDir(config.dataDir, log) : null;
 const postgres = await openPostgres(config, log);
 const db = createDatabase({ connectionString: postgres.connectionString, poolSize: 4 });
 const redis = createRedisClient(config.redis.url, { name: 'threadline-worker', log, commandTimeoutMs: config.workers.blockMs + 5_000 });
@@ -39,6 +42,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     redis.disconnect();
     await db.destroy();
     await postgres.release();
+    await claim?.release();
     process.exit(0);
   });
 }

@@ -33,6 +33,7 @@ describe('loadConfig defaults', () => {
       workers: { inProcess: true, batchSize: 500, blockMs: 20, claimIdleMs: 30_000, flushIntervalMs: 20, archiveBatchSize: 5_000, archiveFlushIntervalMs: 1_000 },
       clickhouse: { kind: 'embedded', path: '.threadline/clickhouse' },
       realtime: { keepAliveMs: 12_000, maxConnectionsPerUser: 20, maxSubscriptionsPerUser: 200, maxReplayMessages: 1_000, maxQueuedEvents: 1_000 },
+      shutdown: { graceMs: 10_000 },
       logLevel: 'info',
     } satisfies Config);
   });
@@ -99,6 +100,11 @@ describe('loadConfig values', () => {
     expect(config.redis).toEqual({ kind: 'embedded', port: 6380, appendFsync: 'always' });
     expect(config.hotTier).toEqual({ windowSize: 50, ttlSeconds: 43_200 });
     expect(config.workers).toEqual({ inProcess: false, batchSize: 100, blockMs: 5, claimIdleMs: 1000, flushIntervalMs: 0, archiveBatchSize: 42, archiveFlushIntervalMs: 250 });
+  });
+
+  it('reads the shutdown grace period, and refuses a negative one', () => {
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: '2500' }).shutdown).toEqual({ graceMs: 2_500 });
+    expect(namedIn(problemsOf({ SHUTDOWN_GRACE_MS: '-1' }))).toEqual(['SHUTDOWN_GRACE_MS']);
   });
 
   it('switches to an external Redis and ClickHouse when their URLs are set', () => {
