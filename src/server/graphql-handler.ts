@@ -9,6 +9,7 @@ import { schema } from '../schema/index.js';
 import type { MessageStore } from '../storage/message-store.js';
 import type { ArchiveQueries } from '../archive/analytics-queries.js';
 import { createErrorMasker } from './error-masking.js';
+import { useQueryCost } from './query-cost.js';
 import { useQueryLimits } from './query-limits.js';
 import { useSharedSubscriptionResults } from './shared-subscription-results.js';
 import { useUnitOfWork } from './unit-of-work-plugin.js';
@@ -52,7 +53,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
       // Yoga logs every client error here; real failures are logged with their stack by the error masker.
       error: (...args) => deps.log.debug(args.map(String).join(' ')),
     },
-    plugins: [useQueryLimits(), useUnitOfWork(), useSharedSubscriptionResults()],
+    plugins: [useQueryLimits(), useUnitOfWork(), useQueryCost(), useSharedSubscriptionResults()],
     context: async (initial) =>
       isMadeAtSocket(initial)
         ? initial
