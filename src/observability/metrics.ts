@@ -71,3 +71,23 @@ export const realtimeResyncs = new Counter({
   labelNames: ['cause'] as const,
   registers: [metricsRegistry],
 });
+
+/** How to count the dead letters of each Redis an app in this process uses; read when /metrics is scraped. */
+const deadLetterCounters = new Set<() => Promise<number>>();
+
+export const deadLetters = new Gauge({
+  name: 'threadline_dead_letters',
+  help: 'Entries in the dead-letter stream (tl:stream:dead): acked writes a tier refused, waiting for `npm run dead-letters`.',
+  registers: [metricsRegistry],
+  async collect() {
+    // Apps in one process (tests, benchmarks) share one Redis: the largest count is the count.
+    const counts = await Promise.all([...deadLetterCounters].map((count) => count().catch(() => 0)));
+    this.set(Math.max(0, ...counts));
+  },
+});
+
+/** Makes threadline_dead_letters count with `count` until the returned function is called. */
+export function reportDeadLetters(count: () => Promise<number>): () => void {
+  deadLetterCounters.add(count);
+  return () => void deadLetterCounters.delete(count);
+}

@@ -6,6 +6,8 @@ import type { Config } from '../config.js';
 import { resolveJwtSecret } from '../context/jwt-secret.js';
 import type { Database } from '../db/database.js';
 import { createLogger } from '../logger.js';
+import { reportDeadLetters } from '../observability/metrics.js';
+import { countDeadLetters } from '../storage/dead-letters.js';
 import type { MessageStore } from '../storage/message-store.js';
 import { createSubscriptionRegistry, type SubscriptionRegistry } from '../realtime/subscription-registry.js';
 import { createGraphqlHandler } from './graphql-handler.js';
@@ -39,6 +41,7 @@ export function buildApp(config: Config, options: AppOptions = {}) {
   const server = createServer();
   let tiers: StorageTiers | undefined;
   let closeRealtime = async () => {};
+  let stopReportingDeadLetters = () => {};
 
   async function start(): Promise<RunningApp> {
     tiers = await openStorageTiers(config, log, options.onQuery);
@@ -65,6 +68,7 @@ export function buildApp(config: Config, options: AppOptions = {}) {
       await websockets.close();
       await realtime.close();
     };
+    if (redis) stopReportingDeadLetters = reportDeadLetters(() => countDeadLetters(redis));
     server.on('request', (req, res) => {
       if (!handleOperationalRoute(req, res, { db, redis, messageStore })) void graphql(req, res);
     });
@@ -79,6 +83,7 @@ export function buildApp(config: Config, options: AppOptions = {}) {
   }
 
   async function stop(): Promise<void> {
+    stopReportingDeadLetters();
     await closeRealtime();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -9,9 +9,11 @@ import { schema } from '../schema/index.js';
 import type { MessageStore } from '../storage/message-store.js';
 import type { ArchiveQueries } from '../archive/analytics-queries.js';
 import { createErrorMasker } from './error-masking.js';
+import { useImmediateWritesAlone } from './immediate-writes-alone.js';
 import { useQueryCost } from './query-cost.js';
 import { useQueryLimits } from './query-limits.js';
 import { useSharedSubscriptionResults } from './shared-subscription-results.js';
+import { useStorableInput } from './storable-input.js';
 import { useUnitOfWork } from './unit-of-work-plugin.js';
 
 export interface GraphqlHandlerDeps {
@@ -53,7 +55,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
       // Yoga logs every client error here; real failures are logged with their stack by the error masker.
       error: (...args) => deps.log.debug(args.map(String).join(' ')),
     },
-    plugins: [useQueryLimits(), useUnitOfWork(), useQueryCost(), useSharedSubscriptionResults()],
+    plugins: [useQueryLimits(), useImmediateWritesAlone(), useStorableInput(), useQueryCost(), useUnitOfWork(), useSharedSubscriptionResults()],
     context: async (initial) =>
       isMadeAtSocket(initial)
         ? initial

@@ -9,9 +9,8 @@ import { messageWrites, redisCircuit } from '../observability/metrics.js';
 import type { PageWindow } from '../repositories/page-window.js';
 import { sendThroughHotTier, type HotSendResult, type StoredMessage } from './hot-send.js';
 import { recoverHotState } from './hot-state-recovery.js';
-import { durabilityOf, type HotTier, type HotWindow } from './hot-tier.js';
+import { durabilityOf, type HotTier, type WindowSlice } from './hot-tier.js';
 import { findMessagesByIds } from '../repositories/messages-repository.js';
-import { assertStorableText } from '../domain/message.js';
 import { readMessagePages } from './message-reads.js';
 import type { SendMessageInput } from './send-message-input.js';
 import type { Run } from '../domain/run.js';
@@ -114,7 +113,6 @@ export function createMessageStore(options: MessageStoreOptions) {
     },
 
     async send(input: SendMessageInput, uow: UnitOfWork): Promise<StoredMessage> {
-      assertStorableText(input.content, input.metadata, input.clientMessageId);
       if (!breaker) return { ...(await sendThroughPostgres(uow, input, { markStale: false })), durability: 'DURABLE' };
       for (;;) {
         while (reseeding) await reseeding.done;
@@ -138,11 +136,11 @@ export function createMessageStore(options: MessageStoreOptions) {
 
     /** Appends a chunk to a streaming message; subscribers get it at once as a MessageDelta. */
     async appendDelta(uow: UnitOfWork, ownerId: string, messageId: MessageId, delta: string, maxBytes: number): Promise<Message> {
-      assertStorableText(delta);
       const outcome = drafts && !breaker?.opened ? await drafts.appendDelta(ownerId, messageId, delta, maxBytes) : null;
       if (outcome?.status === 'OK') return outcome.message;
       if (outcome?.status === 'NOT_FOUND') throw new NotFoundError(`Message ${messageId} not found`, { id: messageId });
       if (outcome?.status === 'TOO_LARGE') throw new InvalidInputError(`Message ${messageId} would exceed ${maxBytes} bytes`);
+      if (outcome?.status === 'ARCHIVED') throw new InvalidInputError(`Message ${messageId} is in an archived thread, which takes no new content`, { id: messageId });
       return changeStreamingMessageInPostgres(uow, ownerId, messageId, { appendContent: delta, maxBytes });
     },
 
@@ -187,7 +185,7 @@ export function createMessageStore(options: MessageStoreOptions) {
 
     /** A page of messages for each thread (see readMessagePages). */
     async readPages(reader: Kysely<Database>, threadIds: readonly ThreadId[], window: PageWindow<number>) {
-      return readMessagePages(reader, await hotWindows(threadIds), threadIds, window);
+      return readMessagePages(reader, await windowSlices(threadIds, window), threadIds, window);
     },
 
     /**
@@ -223,10 +221,10 @@ export function createMessageStore(options: MessageStoreOptions) {
     await effect().catch((error) => log.warn({ err: error }, `could not propagate ${what} to Redis`));
   }
 
-  async function hotWindows(threadIds: readonly ThreadId[]): Promise<Map<ThreadId, HotWindow>> {
+  async function windowSlices(threadIds: readonly ThreadId[], window: PageWindow<number>): Promise<Map<ThreadId, WindowSlice>> {
     if (!hot || !breaker || breaker.opened) return new Map();
     try {
-      return await hot.readWindows(threadIds);
+      return await hot.readSlices(threadIds, window);
     } catch (error) {
       log.warn({ err: error }, 'Redis read failed; serving from Postgres');
       return new Map();

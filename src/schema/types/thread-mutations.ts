@@ -15,7 +15,8 @@ import {
 import type { ExecutionContext } from '../../context/execution-context.js';
 import type { Thread } from '../../domain/thread.js';
 import { builder } from '../builder.js';
-import { metadataSchema, ThreadRef, titleSchema } from './thread.js';
+import { metadataSchema } from '../../domain/metadata.js';
+import { ThreadRef, titleSchema } from './thread.js';
 
 /** Most threads one archiveThreads call may name. */
 const MAX_ARCHIVE_BATCH = 100;
