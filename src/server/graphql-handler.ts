@@ -15,6 +15,7 @@ import { useQueryLimits } from './query-limits.js';
 import { useSharedSubscriptionResults } from './shared-subscription-results.js';
 import { useStorableInput } from './storable-input.js';
 import { useUnitOfWork } from './unit-of-work-plugin.js';
+import { useVariableValues } from './variable-values.js';
 
 export interface GraphqlHandlerDeps {
   db: Kysely<Database>;
@@ -55,7 +56,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
       // Yoga logs every client error here; real failures are logged with their stack by the error masker.
       error: (...args) => deps.log.debug(args.map(String).join(' ')),
     },
-    plugins: [useQueryLimits(), useImmediateWritesAlone(), useStorableInput(), useQueryCost(), useUnitOfWork(), useSharedSubscriptionResults()],
+    plugins: [useQueryLimits(), useImmediateWritesAlone(), useVariableValues(), useStorableInput(), useQueryCost(), useUnitOfWork(), useSharedSubscriptionResults()],
     context: async (initial) =>
       isMadeAtSocket(initial)
         ? initial
