@@ -10,10 +10,12 @@ import type { MessageStore } from '../storage/message-store.js';
 import type { ArchiveQueries } from '../archive/analytics-queries.js';
 import { createErrorMasker } from './error-masking.js';
 import { useImmediateWritesAlone } from './immediate-writes-alone.js';
+import { useQueryCost } from './query-cost.js';
 import { useQueryLimits } from './query-limits.js';
 import { useSharedSubscriptionResults } from './shared-subscription-results.js';
 import { useStorableInput } from './storable-input.js';
 import { useUnitOfWork } from './unit-of-work-plugin.js';
+import { useVariableValues } from './variable-values.js';
 
 export interface GraphqlHandlerDeps {
   db: Kysely<Database>;
@@ -54,7 +56,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
       // Yoga logs every client error here; real failures are logged with their stack by the error masker.
       error: (...args) => deps.log.debug(args.map(String).join(' ')),
     },
-    plugins: [useQueryLimits(), useImmediateWritesAlone(), useStorableInput(), useUnitOfWork(), useSharedSubscriptionResults()],
+    plugins: [useQueryLimits(), useImmediateWritesAlone(), useVariableValues(), useStorableInput(), useQueryCost(), useUnitOfWork(), useSharedSubscriptionResults()],
     context: async (initial) =>
       isMadeAtSocket(initial)
         ? initial

@@ -8,11 +8,11 @@ export const QUERY_LIMITS = {
   maxAliases: 20,
   maxTokens: 3_000,
   maxDirectives: 20,
-  // graphql-armor's estimate multiplies a connection's subtree by a literal first/last: the page
-  // of 20 threads × (5 messages + 3 runs) that issue 2 names costs ~7,100 and one thread with
-  // its last 100 messages ~6,900, so armor's default 5,000 refused both. 100,000 admits a list
-  // view of 20 threads × (20 messages + 10 runs) (~63,000) and refuses nesting 100 × 100 (~435,000).
-  maxCost: 100_000,
+  // The cost (query-cost.ts) bounds the fields an answer can hold, page sizes read from literals
+  // and variables alike. examples/operations/threads-page.graphql with 20 threads × (20 messages
+  // + 10 runs) costs 7,541 and one thread with its last 100 messages ~1,900; 100 threads × 100
+  // messages costs ~30,000 (10,000 messages) and nesting 100 × 100 × 100 millions.
+  maxCost: 20_000,
 } as const;
 
 /** Reports a refused operation as one clear error with code QUERY_TOO_COMPLEX. */
@@ -31,7 +31,8 @@ export function useQueryLimits() {
     maxAliases: { n: QUERY_LIMITS.maxAliases, ...common },
     maxTokens: { n: QUERY_LIMITS.maxTokens, ...common },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives, ...common },
-    costLimit: { maxCost: QUERY_LIMITS.maxCost, ...common },
+    // The cost is checked at execution, where variables are known: query-cost.ts.
+    costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: false },
   });
 }

@@ -5,11 +5,26 @@ import type { Run } from '../../src/domain/run.js';
 import type { Thread } from '../../src/domain/thread.js';
 import { ownerRows } from '../support/owner-rows.js';
 import { seed } from '../support/seed.js';
+import { connectAs } from '../support/ws-client.js';
 import { newUserId, startTestApp, TEST_JWT_SECRET, tokenFor, type GraphqlResponse, type TestApp } from '../support/test-app.js';
 
 const key = (secret: string) => new TextEncoder().encode(secret);
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Well signed with the server's secret, refused for a claim: no `exp` (valid forever otherwise),
+ * `nbf` an hour ahead, and a subject that is not well-formed text ("\ud800" would be stored as
+ * U+FFFD, the same user as "\ufffd"). The first two are built for `owner`, so a bypass acts as them.
+ */
+async function tokensRefusedByClaims(owner: string) {
+  const signed = (jwt: SignJWT) => jwt.setProtectedHeader({ alg: 'HS256' }).sign(key(TEST_JWT_SECRET));
+  return {
+    noExpiry: await signed(new SignJWT({}).setSubject(owner).setIssuedAt()),
+    notYetValid: await signed(new SignJWT({}).setSubject(owner).setNotBefore(nowSeconds() + 3600).setExpirationTime(nowSeconds() + 7200)),
+    loneSurrogate: await signed(new SignJWT({}).setSubject('\ud800').setExpirationTime('1h')),
+  };
+}
 
 /** Every root field, with arguments that would succeed for the owner of `thread`, `run` and `message`. */
 function everyOperation(thread: Thread, run: Run, message: Message): Array<[string, string, Record<string, unknown>?]> {
@@ -74,6 +89,7 @@ describe('authentication', () => {
     const unsigned = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: owner, exp: nowSeconds() + 3600 })}.`;
     const hs512 = await new SignJWT({}).setProtectedHeader({ alg: 'HS512' }).setSubject(owner).setExpirationTime('1h').sign(key(TEST_JWT_SECRET));
     const noSubject = await new SignJWT({ user: owner }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(key(TEST_JWT_SECRET));
+    const { noExpiry, notYetValid, loneSurrogate } = await tokensRefusedByClaims(owner);
     const [header, payload, signature] = valid.split('.') as [string, string, string];
     const tamperedPayload = `${header}.${base64url({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: newUserId() })}.${signature}`;
     return [
@@ -90,6 +106,9 @@ describe('authentication', () => {
       ['alg none', `Bearer ${unsigned}`, /Invalid token/],
       ['alg HS512 with the right secret', `Bearer ${hs512}`, /Invalid token/],
       ['no subject', `Bearer ${noSubject}`, /no usable subject/],
+      ['no exp', `Bearer ${noExpiry}`, /Token has no expiry \(exp\)/],
+      ['nbf in an hour', `Bearer ${notYetValid}`, /Token not valid yet \(nbf/],
+      ['subject with a lone surrogate', `Bearer ${loneSurrogate}`, /no usable subject/],
     ];
   }
 
@@ -137,6 +156,16 @@ describe('authentication', () => {
     // No mutation created anything for anyone it could have been attributed to either.
     const created = await app.db.selectFrom('threads').select('id').where('title', '=', 'intruder').execute();
     expect(created).toEqual([]);
+  });
+
+  it('closes a WebSocket whose token has no exp, a future nbf or an unstorable subject with 4403', async () => {
+    const tokens = await tokensRefusedByClaims(owner);
+    for (const [label, token] of Object.entries(tokens)) {
+      const { closed } = await connectAs(app.url, { authorization: `Bearer ${token}` });
+      const { code, reason } = await closed;
+      expect(code, label).toBe(4403);
+      expect(reason, label).toMatch(/^Forbidden: (Token has no expiry|Token not valid yet|Token has no usable subject)/);
+    }
   });
 
   it('the gql helper without a user sends no header and is refused', async () => {

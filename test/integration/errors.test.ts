@@ -165,7 +165,7 @@ describe('client errors', () => {
       expect(expectData(await app.gql(user, threadView, { id: thread.id })).thread.messages.edges).toHaveLength(1);
       const listView = `{ threads(first: 20) { edges { node { id title messages(last: 20) { edges { node { id content } } } runs(first: 10) { edges { node { id status } } } } } } }`;
       expect(expectData(await app.gql(user, listView)).threads.edges).toHaveLength(1);
-      await tooComplex('{ threads(first: 100) { edges { node { messages(first: 100) { edges { node { id } } } } } } }', /Cost limit of 100000 exceeded/);
+      await tooComplex('{ threads(first: 100) { edges { node { messages(first: 100) { edges { node { id } } } } } } }', /Query cost limit of 20000 exceeded/);
     });
   });
 

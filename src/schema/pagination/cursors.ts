@@ -17,13 +17,22 @@ function decode(cursor: string, prefix: string): string {
   return text.slice(prefix.length + 1);
 }
 
+/** A message's seq is a Postgres integer (and a GraphQL Int): a cursor past it names no message. */
+const MAX_SEQ = 2 ** 31 - 1;
+/**
+ * Cursor times are row timestamps: from the epoch to the end of year 9999. Outside, a client's
+ * made-up cursor would reach Postgres as a date it cannot store (years before 4713 BC, or past
+ * four digits) and fail as a database error instead of this client error.
+ */
+const MAX_CURSOR_TIME_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
 export function seqCursor(seq: number): string {
   return encode(`seq:${seq}`);
 }
 
 export function parseSeqCursor(cursor: string): number {
   const seq = Number(decode(cursor, 'seq'));
-  if (!Number.isSafeInteger(seq) || seq < 0) throw invalidCursor(cursor);
+  if (!Number.isInteger(seq) || seq < 0 || seq > MAX_SEQ) throw invalidCursor(cursor);
   return seq;
 }
 
@@ -33,7 +42,7 @@ export function timeCursor(at: Date, id: string): string {
 
 export function parseTimeCursor(cursor: string): TimeCursor {
   const [ms, ...rest] = decode(cursor, 't').split(':');
-  const at = new Date(Number(ms));
-  if (Number.isNaN(at.getTime()) || rest.length === 0) throw invalidCursor(cursor);
-  return { at, id: rest.join(':') };
+  const atMs = Number(ms);
+  if (!Number.isInteger(atMs) || atMs < 0 || atMs > MAX_CURSOR_TIME_MS || rest.length === 0) throw invalidCursor(cursor);
+  return { at: new Date(atMs), id: rest.join(':') };
 }

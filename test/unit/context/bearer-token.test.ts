@@ -5,6 +5,11 @@ import { signUserToken, verifyBearerToken } from '../../../src/context/bearer-to
 const SECRET = 'unit-test-secret-that-is-long-enough-for-hs256';
 const OTHER_SECRET = 'another-unit-test-secret-long-enough-for-hs256';
 
+/** An HS256 token with the claims `claims` sets. */
+function signed(secret: string, claims: (jwt: SignJWT) => SignJWT): Promise<string> {
+  return claims(new SignJWT({}).setProtectedHeader({ alg: 'HS256' })).sign(new TextEncoder().encode(secret));
+}
+
 describe('verifyBearerToken', () => {
   it('returns the subject, and the same again when the token is seen a second time', async () => {
     const token = await signUserToken('alice', SECRET);
@@ -18,13 +23,35 @@ describe('verifyBearerToken', () => {
     await expect(verifyBearerToken(`Bearer ${token}`, OTHER_SECRET)).rejects.toThrow('Invalid token');
   });
 
-  it('refuses a remembered token once it has expired', async () => {
-    const expiresAt = Math.floor(Date.now() / 1000) + 1;
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('carol').setExpirationTime(expiresAt)
-      .sign(new TextEncoder().encode(SECRET));
-    expect(await verifyBearerToken(`Bearer ${token}`, SECRET)).toBe('carol');
-    await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50));
-    await expect(verifyBearerToken(`Bearer ${token}`, SECRET)).rejects.toThrow('Token expired');
+  it('refuses a remembered token once it has expired (clock injected)', async () => {
+    const issuedAt = 1_800_000_000;
+    const token = await signed(SECRET, (jwt) => jwt.setSubject('carol').setExpirationTime(issuedAt + 60));
+    expect(await verifyBearerToken(`Bearer ${token}`, SECRET, () => issuedAt * 1000)).toBe('carol');
+    expect(await verifyBearerToken(`Bearer ${token}`, SECRET, () => (issuedAt + 59) * 1000)).toBe('carol');
+    await expect(verifyBearerToken(`Bearer ${token}`, SECRET, () => (issuedAt + 60) * 1000)).rejects.toThrow('Token expired');
+  });
+
+  it('refuses a token without exp, however valid its signature and subject', async () => {
+    const token = await signed(SECRET, (jwt) => jwt.setSubject('erin').setIssuedAt());
+    await expect(verifyBearerToken(`Bearer ${token}`, SECRET)).rejects.toThrow('Token has no expiry (exp)');
+    // Not remembered either: it is refused again.
+    await expect(verifyBearerToken(`Bearer ${token}`, SECRET)).rejects.toThrow('Token has no expiry (exp)');
+  });
+
+  it('honours nbf: refused before it, accepted from it on', async () => {
+    const notBefore = 1_800_000_000;
+    const token = await signed(SECRET, (jwt) => jwt.setSubject('frank').setNotBefore(notBefore).setExpirationTime(notBefore + 3600));
+    await expect(verifyBearerToken(`Bearer ${token}`, SECRET, () => (notBefore - 10) * 1000)).rejects.toThrow('Token not valid yet (nbf');
+    expect(await verifyBearerToken(`Bearer ${token}`, SECRET, () => notBefore * 1000)).toBe('frank');
+  });
+
+  it('refuses a subject that is not storable text; "\\ufffd" stays its own user', async () => {
+    for (const subject of ['\ud800', 'a\udc00b', 'nul\u0000']) {
+      const token = await signed(SECRET, (jwt) => jwt.setSubject(subject).setExpirationTime('1h'));
+      await expect(verifyBearerToken(`Bearer ${token}`, SECRET), JSON.stringify(subject)).rejects.toThrow('no usable subject');
+    }
+    const replacement = await signed(SECRET, (jwt) => jwt.setSubject('\ufffd').setExpirationTime('1h'));
+    expect(await verifyBearerToken(`Bearer ${replacement}`, SECRET)).toBe('\ufffd');
   });
 
   it('refuses a token whose signature was altered, however often the genuine one was seen', async () => {

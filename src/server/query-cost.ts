@@ -1,0 +1,80 @@
+import { getNullableType, getOperationAST, getVariableValues, GraphQLError, isListType, type ExecutionArgs, type ExecutionResult, type GraphQLField } from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import type { Plugin } from 'graphql-yoga';
+import type { ErrorCode } from '../errors/error-codes.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../schema/pagination/resolve-page.js';
+import { QUERY_LIMITS } from './query-limits.js';
+
+/**
+ * The cost of an operation is an upper bound on the number of fields in its answer: every field
+ * counts 1, and the selection under a field that returns many items counts as many times as it
+ * can return them. A codegen'd client passes page sizes as variables, so the sizes are read from
+ * the variable values (and the variables' defaults), not only from literals.
+ */
+const estimateField: ComplexityEstimator = ({ field, args, childComplexity }) => 1 + timesListed(field, args) * childComplexity;
+
+/**
+ * How many items a field can return. A connection's page is `first`/`last`, 20 when omitted;
+ * above 100 the resolver refuses it with its own message, so the bound here is 100. A list
+ * asked for by IDs (`archiveThreads(ids:)`) holds at most that many, one bounded by `limit`
+ * that many. Other lists (analytics days and statuses) are short and counted once.
+ */
+function timesListed(field: GraphQLField<unknown, unknown>, args: Record<string, unknown>): number {
+  if (field.args.some((arg) => arg.name === 'first' || arg.name === 'last')) {
+    const sizes = [args.first, args.last].filter((size): size is number => typeof size === 'number');
+    const size = sizes.length > 0 ? Math.max(...sizes) : DEFAULT_PAGE_SIZE;
+    return Math.min(Math.max(size, 0), MAX_PAGE_SIZE);
+  }
+  if (!isListType(getNullableType(field.type))) return 1;
+  const ids = Object.values(args).find(Array.isArray);
+  if (ids) return ids.length;
+  return typeof args.limit === 'number' ? Math.max(args.limit, 0) : 1;
+}
+
+/** The operation's cost, or undefined when its variables do not coerce: execution then reports them as the spec says. */
+function costOf(args: ExecutionArgs): number | undefined {
+  const operation = getOperationAST(args.document, args.operationName);
+  if (!operation) return undefined;
+  const variables = args.variableValues ?? {};
+  if (getVariableValues(args.schema, operation.variableDefinitions ?? [], variables).errors) return undefined;
+  try {
+    return getComplexity({
+      schema: args.schema,
+      query: args.document,
+      operationName: args.operationName ?? undefined,
+      variables,
+      estimators: [estimateField],
+    });
+  } catch (error) {
+    // getComplexity stops past 10,000 evaluated selections (fragments spread many times over):
+    // such an operation costs more than any limit here. Anything else is a bug, masked and logged.
+    if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message)) return Number.POSITIVE_INFINITY;
+    throw error;
+  }
+}
+
+function tooCostly(cost: number): ExecutionResult {
+  const { maxCost } = QUERY_LIMITS;
+  const found = Number.isFinite(cost) ? `found ${cost}` : 'found more than 10,000 selections to count';
+  const message = `Query cost limit of ${maxCost} exceeded, ${found} (each field counts 1; a connection's selection counts first/last times, ${DEFAULT_PAGE_SIZE} when omitted)`;
+  const extensions = { code: 'QUERY_TOO_COMPLEX' satisfies ErrorCode, maxCost, ...(Number.isFinite(cost) && { cost }) };
+  return { errors: [new GraphQLError(message, { extensions })] };
+}
+
+/**
+ * Refuses an operation whose cost is over QUERY_LIMITS.maxCost, before it runs. At execution,
+ * not validation: only then are the variables known (and yoga caches validation by document
+ * text, so a rule reading variables would see the first request's). Both transports execute
+ * through yoga's envelope, so one check covers HTTP and graphql-ws; on a socket the refusal
+ * is that operation's result and the socket stays open.
+ */
+export function useQueryCost(): Plugin {
+  const check = (args: ExecutionArgs, stop: (result: ExecutionResult) => void) => {
+    const cost = costOf(args);
+    if (cost !== undefined && cost > QUERY_LIMITS.maxCost) stop(tooCostly(cost));
+  };
+  return {
+    onExecute: ({ args, setResultAndStopExecution }) => check(args, setResultAndStopExecution),
+    onSubscribe: ({ args, setResultAndStopExecution }) => check(args, setResultAndStopExecution),
+  };
+}
