@@ -10,11 +10,10 @@ import { openPostgres } from '../db/open-postgres.js';
 import { createHotTier } from '../storage/hot-tier.js';
 import { createMessageStore, type MessageStore } from '../storage/message-store.js';
 import { openRedis } from '../storage/open-redis.js';
-import { createPersister, persisterSettings } from '../storage/persister.js';
 import { createRedisClient } from '../storage/redis-client.js';
-import { startStreamTrimming } from '../storage/stream-trim.js';
-import { createArchiver } from '../archive/archiver.js';
 import { openArchive, type OpenArchive } from '../archive/open-archive.js';
+import { startStreamWorkers } from '../workers/start-stream-workers.js';
+import { serverStreamWorkers } from '../workers/worker-placement.js';
 
 export interface StorageTiers {
   db: Kysely<Database>;
@@ -27,7 +26,7 @@ export interface StorageTiers {
   close(): Promise<void>;
 }
 
-/** Opens Postgres (migrated), Redis (or none) and the message store; starts the persister if configured. */
+/** Opens Postgres (migrated), Redis (or none), the message store and the archive; starts the stream workers this server runs (serverStreamWorkers). */
 export async function openStorageTiers(config: Config, log: Logger, onQuery?: (event: LogEvent) => void): Promise<StorageTiers> {
   const closers: Array<() => Promise<unknown>> = [];
   const postgres = await openPostgres(config, log);
@@ -50,35 +49,20 @@ export async function openStorageTiers(config: Config, log: Logger, onQuery?: (e
   const messageStore = createMessageStore({ db, hot: redis ? createHotTier(redis, config.hotTier) : null, log });
   closers.unshift(() => messageStore.stop());
 
-  if (redis && config.workers.inProcess) {
-    const persister = createPersister({
-      redis: (await newRedisConnection('threadline-persister', config.workers.blockMs + 5_000)) as Redis,
-      db,
-      log,
-      consumer: `${os.hostname()}-${process.pid}`,
-      ...persisterSettings(config.workers),
-    });
-    persister.start();
-    closers.unshift(() => persister.stop());
-    const trimming = startStreamTrimming(redis, log);
-    closers.unshift(async () => trimming.stop());
-  }
-
   let stopping = false;
   closers.unshift(async () => void (stopping = true));
   const archive = await openArchive(config.clickhouse, log, () => stopping);
   closers.unshift(() => archive.release());
-  // Embedded chDB can only be opened by one process, so its archiver always runs here.
-  if (redis && (config.workers.inProcess || config.clickhouse.kind === 'embedded')) {
-    const archiver = createArchiver({
-      redis: (await newRedisConnection('threadline-archiver', config.workers.blockMs + 5_000)) as Redis,
-      archive: archive.client,
+  if (redis) {
+    const workers = await startStreamWorkers(serverStreamWorkers(config), {
       config,
       log,
-      consumer: `archiver-${os.hostname()}-${process.pid}`,
+      db,
+      archive,
+      consumer: `${os.hostname()}-${process.pid}`,
+      connectRedis: async (name, commandTimeoutMs) => (await newRedisConnection(name, commandTimeoutMs)) as Redis,
     });
-    void archive.ready.then(() => !stopping && archiver.start(), () => {});
-    closers.unshift(() => archiver.stop());
+    closers.unshift(() => workers.stop());
   }
 
   return {
