@@ -163,4 +163,8 @@ describe('workers out of process, archive over HTTP', () => {
     expect(await archiverOnly.exited()).toBe(2);
     expect(archiverOnly.logs.find((line) => line.level === 60)?.msg).toMatch(/embedded chDB can be opened by one process only/);
   }, 60_000);
+
+  it('refuses an unknown --only value before it connects to anything', async () => {
+    expect(await startWorker(['--only', 'indexer']).exited()).toBe(2);
+  }, 60_000);
 });
