@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as coreTables from './2026-11-22T0000_core_tables.js';
 import * as hotStateInvalidations from './2026-11-22T0100_hot_state_invalidations.js';
 import * as messageStatus from './2026-11-22T0200_message_status.js';
+import * as outbox from './2026-12-04T0000_outbox.js';
 
 /**
  * Every migration, by its dated name. Listed statically rather than discovered on disk so the
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T0000_core_tables': coreTables,
   '2026-11-22T0100_hot_state_invalidations': hotStateInvalidations,
   '2026-11-22T0200_message_status': messageStatus,
+  '2026-12-04T0000_outbox': outbox,
 };

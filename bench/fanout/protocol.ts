@@ -1,3 +1,5 @@
+import type { BareEvent } from '../shared/bare-broadcast.js';
+
 /** Messages between the fanout bench (parent, holds the servers) and its subscriber process. */
 
 /**
@@ -59,6 +61,12 @@ export function contentFor(tag: string): string {
 }
 export function tagOf(content: string): string {
   return content.slice(0, content.indexOf(' '));
+}
+
+/** What the bare broadcast sends for POST /send {threadId, content}: the messageAdded payload of SUBSCRIPTION. */
+export function messageAddedEvent({ threadId, content }: { threadId: string; content: string }, seq: number): BareEvent {
+  const messageAdded = { id: `msg_${Date.now()}_${seq}_0badf00d`, seq, content, createdAt: new Date().toISOString() };
+  return { threadId, data: { messageAdded }, answer: { data: { sendMessage: { seq } } } };
 }
 
 /** The subscription both targets' frames answer, field for field. */

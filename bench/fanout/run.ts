@@ -12,13 +12,13 @@ import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import pino from 'pino';
-import { cpuBetween, cpuSnapshot, waitForQuietMachine } from '../shared/cpu-meter.js';
 import { machineInfo } from '../shared/machine.js';
+import { startBareBroadcast, type BareBroadcast } from '../shared/bare-broadcast.js';
+import { seedBenchThreads, startBenchServer, type BenchServer } from '../shared/bench-server.js';
+import { quietly } from '../shared/quiet-runs.js';
 import { startBenchServices } from '../shared/services.js';
 import { median, quantile, round } from '../shared/stats.js';
-import { startBareBroadcast, type BareBroadcast } from './bare-broadcast.js';
-import { seedFanoutThreads, startFanoutServer, type FanoutServer } from './fanout-server.js';
-import { servedByThreadline, TARGETS, type LatencyResult, type SubscriberGroup, type Target, type ThroughputResult } from './protocol.js';
+import { messageAddedEvent, servedByThreadline, TARGETS, type LatencyResult, type SubscriberGroup, type Target, type ThroughputResult } from './protocol.js';
 import { writeFanoutReport, type FanoutReport } from './report.js';
 import { startSubscriberDriver, type SubscriberDriver } from './subscriber-driver.js';
 
@@ -74,20 +74,11 @@ function perTarget<T>(figure: (target: Target) => T): Record<Target, T> {
   return Object.fromEntries(TARGETS.map((target) => [target, figure(target)])) as Record<Target, T>;
 }
 
-/** Runs a measurement on a quiet machine, again if others used the CPU meanwhile; returns it with its CPU use. */
-async function quietly<T>(measure: () => Promise<T>): Promise<{ result: T; cpu: ReturnType<typeof cpuBetween>; attempts: number; contended: boolean }> {
-  for (let attempt = 1; ; attempt++) {
-    // Every target starts from a collected heap (the subscriber process collects its own at the
-    // start of each command): a run must not pay for the garbage of the phase before it.
-    collectGarbage();
-    await waitForQuietMachine(settings.quiet.maxOtherCores, settings.quiet.maxWaitMs);
-    const before = cpuSnapshot();
-    const result = await measure();
-    const cpu = cpuBetween(before, cpuSnapshot());
-    const contended = (cpu?.otherCores ?? 0) > settings.quiet.maxOtherCoresDuringRun;
-    if (!contended || attempt >= settings.quiet.maxAttempts) return { result, cpu, attempts: attempt, contended };
-    console.log(`    other processes used ${cpu?.otherCores} cores during the run; running it again`);
-  }
+/** A measurement on a quiet machine (shared/quiet-runs.ts), each attempt from a collected heap. */
+function measureQuietly<T>(measure: () => Promise<T>) {
+  // Every target starts from a collected heap (the subscriber process collects its own at the
+  // start of each command): a run must not pay for the garbage of the phase before it.
+  return quietly(settings.quiet, measure, collectGarbage);
 }
 
 function memory() {
@@ -101,9 +92,9 @@ async function main(): Promise<void> {
   console.log(`machine: ${machine.cores} cores, ${machine.cpuModel}, node ${machine.node}`);
   const services = await startBenchServices(log);
   cleanups.unshift(services.stop);
-  const server = await startFanoutServer(services, log);
+  const server = await startBenchServer(services, log);
   cleanups.unshift(server.stop);
-  const bare = await startBareBroadcast();
+  const bare = await startBareBroadcast(messageAddedEvent);
   cleanups.unshift(bare.stop);
   const driver = await startSubscriberDriver(Number(args['max-minutes']));
   cleanups.unshift(driver.stop);
@@ -111,8 +102,8 @@ async function main(): Promise<void> {
   const bench = { server, bare, driver };
 
   const phases = new Set(String(args.phases).split(','));
-  const [latencyThread] = await seedFanoutThreads(server.app, 'latency', 1);
-  const throughputThreads = await seedFanoutThreads(server.app, 'throughput', settings.throughput.threads);
+  const [latencyThread] = await seedBenchThreads(server.app, 'fanout-latency', 1);
+  const throughputThreads = await seedBenchThreads(server.app, 'fanout-throughput', settings.throughput.threads);
   // Idle first: RSS is measured before the other phases raise the process's high-water mark.
   const idle = phases.has('idle') ? await measureIdle(bench, throughputThreads) : null;
   const latency = phases.has('latency') ? await measureLatency(bench, latencyThread!) : null;
@@ -125,7 +116,7 @@ async function main(): Promise<void> {
 }
 
 interface Bench {
-  server: FanoutServer;
+  server: BenchServer;
   bare: BareBroadcast;
   driver: SubscriberDriver;
 }
@@ -156,7 +147,7 @@ async function measureLatency(bench: Bench, thread: { threadId: string; token: s
       const sendUrl = servedByThreadline(target) ? bench.server.url : bench.bare.sendUrl;
       const job = { cmd: 'latency' as const, target, sendUrl, ...thread, expected: subscribers, pauseMs };
       await bench.driver.run<LatencyResult>({ ...job, messages: warmupMessages }, 120_000);
-      const { result, cpu, attempts, contended } = await quietly(() => bench.driver.run<LatencyResult>({ ...job, messages }, 600_000));
+      const { result, cpu, attempts, contended } = await measureQuietly(() => bench.driver.run<LatencyResult>({ ...job, messages }, 600_000));
       figures[target] = {
         p50Ms: round(quantile(result.lastArrivalMs, 0.5)),
         p99Ms: round(quantile(result.lastArrivalMs, 0.99)),
@@ -190,7 +181,7 @@ async function measureThroughput(bench: Bench, threads: Array<{ threadId: string
     byTarget[target] = [];
     for (let run = 1; run <= settings.runs; run++) {
       const measureRun = () => bench.driver.run<ThroughputResult>({ ...job, durationMs: seconds * 1000 }, (seconds + 90) * 1000);
-      const { result, cpu, attempts, contended } = await quietly(measureRun);
+      const { result, cpu, attempts, contended } = await measureQuietly(measureRun);
       const figures = {
         deliveriesPerSec: Math.round(result.delivered / (result.elapsedMs / 1000)),
         messagesPerSec: Math.round(result.sent / (result.elapsedMs / 1000)),

@@ -42,6 +42,36 @@ export async function forkChild<Reply>(file: URL, label: string, options: { args
   return handle;
 }
 
+/** A child that answers each command with `{ ok: true, result }` or `{ ok: false, error }`. */
+export interface CommandChild<Command extends { cmd: string }> {
+  pid: number;
+  /** Runs one command in the child; rejects after `timeoutMs` without an answer, or with the child's error. */
+  run<T>(command: Command, timeoutMs: number): Promise<T>;
+  stop(): Promise<void>;
+}
+
+type CommandReply = { ready: true } | { ok: true; result: unknown } | { ok: false; error: string };
+
+/** forkChild, for a child that speaks in commands and replies (the load processes of the benches). */
+export async function startCommandChild<Command extends { cmd: string }>(
+  file: URL,
+  label: string,
+  options: { args?: string[]; nodeOptions?: string[] } = {},
+): Promise<CommandChild<Command>> {
+  const child = await forkChild<CommandReply>(file, label, options);
+  return {
+    pid: child.pid,
+    async run<T>(command: Command, timeoutMs: number) {
+      child.send(command);
+      const reply = await child.nextReply(timeoutMs);
+      if ('ready' in reply) throw new Error(`${label} answered out of turn`);
+      if (!reply.ok) throw new Error(`${label} failed on ${command.cmd}: ${reply.error}`);
+      return reply.result as T;
+    },
+    stop: child.stop,
+  };
+}
+
 function nextReply<Reply>(child: ChildProcess, label: string, timeoutMs: number): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => finish(() => reject(new Error(`${label} silent for ${timeoutMs} ms`))), timeoutMs);

@@ -9,6 +9,16 @@ export interface Database {
   runs: RunTable;
   messages: MessageTable;
   hot_state_invalidations: HotStateInvalidationTable;
+  outbox: OutboxTable;
+}
+
+export interface OutboxTable {
+  /** bigserial; bigints are parsed as numbers (create-database.ts). */
+  id: Generated<number>;
+  thread_id: string;
+  kind: 'message' | 'messageCompleted' | 'run' | 'thread';
+  payload: ColumnType<unknown, string, string>;
+  created_at: Timestamp;
 }
 
 export interface HotStateInvalidationTable {

@@ -19,9 +19,15 @@ export interface Thread {
   updatedAt: Date;
 }
 
-/** Archived threads are read-only history; new activity belongs in an active thread. */
+/**
+ * Archived threads are history: they take no new content (messages, deltas) and start no runs.
+ * What only finishes something already under way stays possible (completing a streamed reply,
+ * ending a run), and so do the thread's own attributes (title, metadata): archiving is reversible.
+ */
 export function assertThreadWritable(thread: Thread): void {
-  if (thread.status === 'ARCHIVED') {
-    throw new InvalidInputError(`Thread ${thread.id} is archived; start or pick an active thread`, { id: thread.id });
-  }
+  if (thread.status === 'ARCHIVED') throw threadArchived(thread.id);
+}
+
+export function threadArchived(threadId: ThreadId): InvalidInputError {
+  return new InvalidInputError(`Thread ${threadId} is archived; start or pick an active thread`, { id: threadId });
 }

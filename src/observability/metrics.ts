@@ -71,3 +71,35 @@ export const realtimeResyncs = new Counter({
   labelNames: ['cause'] as const,
   registers: [metricsRegistry],
 });
+
+/**
+ * A gauge read from storage when /metrics is scraped. Apps in one process (tests, benchmarks)
+ * each report a source, and they share one Redis and one Postgres: the largest count is the count.
+ * `report` makes the gauge count with `count` until the function it returns is called.
+ */
+function storageGauge(name: string, help: string) {
+  const counters = new Set<() => Promise<number>>();
+  new Gauge({
+    name,
+    help,
+    registers: [metricsRegistry],
+    async collect() {
+      const counts = await Promise.all([...counters].map((count) => count().catch(() => 0)));
+      this.set(Math.max(0, ...counts));
+    },
+  });
+  return (count: () => Promise<number>): (() => void) => {
+    counters.add(count);
+    return () => void counters.delete(count);
+  };
+}
+
+export const reportDeadLetters = storageGauge(
+  'threadline_dead_letters',
+  'Entries in the dead-letter stream (tl:stream:dead): acked writes a tier refused, waiting for `npm run dead-letters`.',
+);
+
+export const reportOutboxPending = storageGauge(
+  'threadline_outbox_pending',
+  'Changes committed in Postgres not yet relayed to Redis (the outbox): grows while Redis is down, drains when it is back.',
+);

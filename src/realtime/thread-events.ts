@@ -27,8 +27,21 @@ export type ThreadEvent =
   /** A streaming message finished; `message.content` is the concatenation of its deltas. */
   | { type: 'MessageCompleted'; threadId: ThreadId; seq: number; message: Message };
 
-export function threadUpdatedEvent(thread: Thread): ThreadEventWire {
-  return { type: 'ThreadUpdated', thread: { ...thread, createdAt: thread.createdAt.toISOString(), updatedAt: thread.updatedAt.toISOString() } };
+export function threadWireOf(thread: Thread): ThreadWire {
+  return { ...thread, createdAt: thread.createdAt.toISOString(), updatedAt: thread.updatedAt.toISOString() };
+}
+
+export function threadUpdatedEvent(thread: ThreadWire): ThreadEventWire {
+  return { type: 'ThreadUpdated', thread };
+}
+
+/** As the send script publishes it, for a message sequenced elsewhere (the Postgres path, relayed by the outbox). */
+export function messageAddedEvent(message: MessageRecord): ThreadEventWire {
+  return { type: 'MessageAdded', seq: message.seq, message };
+}
+
+export function messageCompletedEvent(message: MessageRecord): ThreadEventWire {
+  return { type: 'MessageCompleted', seq: message.seq, message };
 }
 
 export function runStatusChangedEvent(run: RunRecord): ThreadEventWire {

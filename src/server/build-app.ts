@@ -6,6 +6,9 @@ import type { Config } from '../config.js';
 import { resolveJwtSecret } from '../context/jwt-secret.js';
 import type { Database } from '../db/database.js';
 import { createLogger } from '../logger.js';
+import { reportDeadLetters, reportOutboxPending } from '../observability/metrics.js';
+import { countOutboxEntries } from '../repositories/outbox-repository.js';
+import { countDeadLetters } from '../storage/dead-letters.js';
 import type { MessageStore } from '../storage/message-store.js';
 import { createSubscriptionRegistry, type SubscriptionRegistry } from '../realtime/subscription-registry.js';
 import { createGraphqlHandler } from './graphql-handler.js';
@@ -39,6 +42,7 @@ export function buildApp(config: Config, options: AppOptions = {}) {
   const server = createServer();
   let tiers: StorageTiers | undefined;
   let closeRealtime = async () => {};
+  let stopReporting = () => {};
 
   async function start(): Promise<RunningApp> {
     tiers = await openStorageTiers(config, log, options.onQuery);
@@ -65,6 +69,10 @@ export function buildApp(config: Config, options: AppOptions = {}) {
       await websockets.close();
       await realtime.close();
     };
+    if (redis) {
+      const stops = [reportDeadLetters(() => countDeadLetters(redis)), reportOutboxPending(() => countOutboxEntries(db))];
+      stopReporting = () => stops.forEach((stop) => stop());
+    }
     server.on('request', (req, res) => {
       if (!handleOperationalRoute(req, res, { db, redis, messageStore })) void graphql(req, res);
     });
@@ -79,6 +87,7 @@ export function buildApp(config: Config, options: AppOptions = {}) {
   }
 
   async function stop(): Promise<void> {
+    stopReporting();
     await closeRealtime();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

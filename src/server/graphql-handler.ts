@@ -9,8 +9,10 @@ import { schema } from '../schema/index.js';
 import type { MessageStore } from '../storage/message-store.js';
 import type { ArchiveQueries } from '../archive/analytics-queries.js';
 import { createErrorMasker } from './error-masking.js';
+import { useImmediateWritesAlone } from './immediate-writes-alone.js';
 import { useQueryLimits } from './query-limits.js';
 import { useSharedSubscriptionResults } from './shared-subscription-results.js';
+import { useStorableInput } from './storable-input.js';
 import { useUnitOfWork } from './unit-of-work-plugin.js';
 
 export interface GraphqlHandlerDeps {
@@ -52,7 +54,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
       // Yoga logs every client error here; real failures are logged with their stack by the error masker.
       error: (...args) => deps.log.debug(args.map(String).join(' ')),
     },
-    plugins: [useQueryLimits(), useUnitOfWork(), useSharedSubscriptionResults()],
+    plugins: [useQueryLimits(), useImmediateWritesAlone(), useStorableInput(), useUnitOfWork(), useSharedSubscriptionResults()],
     context: async (initial) =>
       isMadeAtSocket(initial)
         ? initial

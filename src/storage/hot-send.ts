@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import { InvalidInputError } from '../errors/domain-errors.js';
+import { threadArchived } from '../domain/thread.js';
 import { findMessageByClientId, findMessagesByIds } from '../repositories/messages-repository.js';
 import { findRunsByIds, runNotFound } from '../repositories/runs-repository.js';
 import { findThreadsByIds, threadNotFound } from '../repositories/threads-repository.js';
@@ -49,7 +49,7 @@ export async function sendThroughHotTier(hot: HotTier, db: Kysely<Database>, inp
       case 'NOT_FOUND':
         return { ok: false, error: threadNotFound(input.threadId) };
       case 'ARCHIVED':
-        return { ok: false, error: new InvalidInputError(`Thread ${input.threadId} is archived; start or pick an active thread`) };
+        return { ok: false, error: threadArchived(input.threadId) };
       case 'COLD': {
         const fact = await fromPostgres(() => findThreadsByIds(db, input.ownerId, [input.threadId]));
         if (!fact.ok) return fact;

@@ -35,11 +35,11 @@ local keep = math.max(tonumber(ARGV[6]), seq - tonumber(meta[3]))
 redis.call('LTRIM', KEYS[2], -keep, -1)
 if clientId ~= '' then redis.call('HSET', KEYS[3], clientId, json) end
 redis.call('XADD', KEYS[5], '*', 'type', 'message', 'data', json)
-redis.call('SET', KEYS[7], ARGV[10], 'EX', ARGV[8])
+redis.call('SET', KEYS[7], ARGV[10] .. ':' .. seq, 'EX', ARGV[8])
 redis.call('PUBLISH', ARGV[5], '{"type":"MessageAdded","seq":' .. seq .. ',"message":' .. json .. '}')
 for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[8]) end
 if ARGV[9] == '1' then
-  redis.call('HSET', KEYS[6], 'owner', ARGV[1], 'channel', ARGV[5], 'seq', seq, 'record', json, 'chunks', 0)
+  redis.call('HSET', KEYS[6], 'owner', ARGV[1], 'channel', ARGV[5], 'seq', seq, 'record', json, 'chunks', 0, 'meta', KEYS[1])
   redis.call('EXPIRE', KEYS[6], ARGV[8])
 end
 return {'OK', json, meta[3], meta[4]}
@@ -71,14 +71,17 @@ return 1
 `);
 
 /**
- * Appends a chunk to a streaming message and publishes it, in one step.
+ * Appends a chunk to a streaming message and publishes it, in one step. Refused once its thread
+ * is archived: the draft names its thread's meta key (a key not declared in KEYS, so under Redis
+ * Cluster it must share the draft's hash slot; see README).
  * KEYS: draft, draftContent  ARGV: ownerId, messageId, delta, maxBytes
- * Reply: NO_DRAFT | NOT_FOUND | TOO_LARGE | OK record content
+ * Reply: NO_DRAFT | NOT_FOUND | ARCHIVED | TOO_LARGE | OK record content
  */
 export const APPEND_DELTA = luaScript(`
-local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel', 'seq', 'record')
+local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel', 'seq', 'record', 'meta')
 if not draft[1] then return {'NO_DRAFT'} end
 if draft[1] ~= ARGV[1] then return {'NOT_FOUND'} end
+if draft[5] and redis.call('HGET', draft[5], 'status') == 'ARCHIVED' then return {'ARCHIVED'} end
 if redis.call('STRLEN', KEYS[2]) + string.len(ARGV[3]) > tonumber(ARGV[4]) then return {'TOO_LARGE'} end
 redis.call('APPEND', KEYS[2], ARGV[3])
 local index = redis.call('HINCRBY', KEYS[1], 'chunks', 1) - 1
@@ -124,4 +127,33 @@ export const SET_IF_HOT = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
+`);
+
+/**
+ * The part of a thread's window a page needs, found by index: the window is a contiguous run of
+ * seqs ending at the thread's counter, so the entry with seq s sits at index s - firstSeq. Only
+ * those entries cross the wire and get parsed, however large the window.
+ * KEYS: meta, window  ARGV: after ('' = none), before ('' = none), limit, backwards ('1'/'0')
+ * Reply: {} when the thread is not hot, else {owner, persisted, archived, firstSeq, lastSeq, entry…}:
+ * the window's entries with after < seq < before, oldest first, at most `limit` of them, taken
+ * from the start of that range, or from its end when backwards. An empty window has firstSeq = lastSeq + 1.
+ */
+export const READ_WINDOW_SLICE = luaScript(`
+local meta = redis.call('HMGET', KEYS[1], 'owner', 'persisted', 'archived', 'seq')
+if not meta[1] then return {} end
+local last = tonumber(meta[4] or '0')
+local first = last - redis.call('LLEN', KEYS[2]) + 1
+local low, high = first, last
+if ARGV[1] ~= '' then low = math.max(low, tonumber(ARGV[1]) + 1) end
+if ARGV[2] ~= '' then high = math.min(high, tonumber(ARGV[2]) - 1) end
+local limit = tonumber(ARGV[3])
+if high - low + 1 > limit then
+  if ARGV[4] == '1' then low = high - limit + 1 else high = low + limit - 1 end
+end
+local reply = {meta[1], meta[2] or '0', meta[3] or '0', tostring(first), tostring(last)}
+if low <= high then
+  local entries = redis.call('LRANGE', KEYS[2], low - first, high - first)
+  for i = 1, #entries do reply[#reply + 1] = entries[i] end
+end
+return reply
 `);

@@ -2,9 +2,12 @@ import type { Redis } from 'ioredis';
 import type { Message } from '../domain/message.js';
 import type { Thread, ThreadStatus } from '../domain/thread.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
-import { INIT_THREAD, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT } from './hot-tier-scripts.js';
-import { draftKeys, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey } from './redis-keys.js';
-import { messageOfRecord, streamFieldsOf, type MessageRecord, type RunRecord } from './stream-records.js';
+import { INIT_THREAD, READ_WINDOW_SLICE, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT } from './hot-tier-scripts.js';
+import { draftKeys, parseUnpersistedPlace, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey } from './redis-keys.js';
+import { execAtomically } from './redis-transaction.js';
+import { messageOfRecord, streamFieldsOf, type MessageRecord, type StreamRecord } from './stream-records.js';
+import type { OutboxEntry } from '../repositories/outbox-repository.js';
+import { messageAddedEvent, messageCompletedEvent, runStatusChangedEvent, threadUpdatedEvent, type ThreadEventWire } from '../realtime/thread-events.js';
 
 export type Durability = 'HOT' | 'DURABLE' | 'ARCHIVED';
 
@@ -17,9 +20,22 @@ export type AppendOutcome =
   | { status: 'OK' | 'DUPLICATE'; message: Message; watermarks: Watermarks }
   | { status: 'COLD' | 'NOT_FOUND' | 'ARCHIVED' | 'CHECK_CLIENT_ID' | 'CHECK_RUN' };
 
-export interface HotWindow {
+/** The seqs a read wants from a window: after < seq < before, at most `limit`, from the end of that range when `backwards`. */
+export interface SeqRange {
+  after?: number | undefined;
+  before?: number | undefined;
+  limit: number;
+  backwards: boolean;
+}
+
+/** What a thread's window holds of a range, and what is needed to judge whether that answers a page. */
+export interface WindowSlice {
   ownerId: string;
-  /** Messages in seq order: a contiguous run ending at the thread's newest message. */
+  /** Seq of the window's oldest message; lastSeq + 1 when the window is empty. */
+  firstSeq: number;
+  /** The thread's counter: its newest seq, Redis-only messages included. */
+  lastSeq: number;
+  /** The window's messages in the range, oldest first, at most the range's limit. */
   messages: Message[];
   watermarks: Watermarks;
 }
@@ -44,6 +60,10 @@ export function durabilityOf(seq: number, watermarks: Watermarks): Durability {
  */
 export function createHotTier(redis: Redis, options: HotTierOptions) {
   const ttl = String(options.ttlSeconds);
+
+  async function streamAndPublish(threadId: ThreadId, record: StreamRecord, event: ThreadEventWire): Promise<void> {
+    await execAtomically(redis.multi().xadd(PERSISTENCE_STREAM, '*', ...streamFieldsOf(record)).publish(threadChannel(threadId), JSON.stringify(event)));
+  }
 
   return {
     redis,
@@ -93,7 +113,7 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
     /** Records that a run exists, so messages naming it need no Postgres check. */
     async rememberRun(threadId: ThreadId, runId: RunId): Promise<void> {
       const { runs } = threadKeys(threadId);
-      await redis.multi().sadd(runs, runId).expire(runs, options.ttlSeconds).exec();
+      await execAtomically(redis.multi().sadd(runs, runId).expire(runs, options.ttlSeconds));
     },
 
     /** The last seq Redis handed out in a thread (ahead of Postgres until the persister catches up); 0 when not hot. */
@@ -101,38 +121,45 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
       return Number((await redis.hget(threadKeys(threadId).meta, 'seq')) ?? 0);
     },
 
-    /** The windows of many threads in one round trip (auto-pipelined); absent when not hot. */
-    async readWindows(threadIds: readonly ThreadId[]): Promise<Map<ThreadId, HotWindow>> {
+    /** Slices of many threads' windows in one round trip (auto-pipelined); absent when not hot. */
+    async readSlices(threadIds: readonly ThreadId[], range: SeqRange): Promise<Map<ThreadId, WindowSlice>> {
+      const args = [range.after ?? '', range.before ?? '', range.limit, range.backwards ? '1' : '0'];
       const replies = await Promise.all(
         threadIds.map((threadId) => {
           const keys = threadKeys(threadId);
-          return Promise.all([redis.hmget(keys.meta, 'owner', 'persisted', 'archived'), redis.lrange(keys.window, 0, -1)]);
+          return READ_WINDOW_SLICE(redis, [keys.meta, keys.window], args) as Promise<string[]>;
         }),
       );
-      const windows = new Map<ThreadId, HotWindow>();
-      replies.forEach(([[owner, persisted, archived], items], index) => {
+      const slices = new Map<ThreadId, WindowSlice>();
+      replies.forEach(([owner, persisted, archived, firstSeq, lastSeq, ...entries], index) => {
         if (!owner) return;
-        windows.set(threadIds[index] as ThreadId, {
+        slices.set(threadIds[index] as ThreadId, {
           ownerId: owner,
-          messages: items.map((item) => messageOfRecord(JSON.parse(item))),
+          firstSeq: Number(firstSeq),
+          lastSeq: Number(lastSeq),
+          messages: entries.map((entry) => messageOfRecord(JSON.parse(entry))),
           watermarks: toWatermarks(persisted, archived),
         });
       });
-      return windows;
+      return slices;
     },
 
-    /** Messages acked but not yet in Postgres, found through their thread's window; absent when unknown. */
+    /** Messages acked but not yet in Postgres, read from their thread's window at their seq; absent when unknown. */
     async findUnpersisted(messageIds: readonly MessageId[]): Promise<Map<MessageId, { message: Message; ownerId: string; watermarks: Watermarks }>> {
       const found = new Map<MessageId, { message: Message; ownerId: string; watermarks: Watermarks }>();
       if (messageIds.length === 0) return found;
-      const threadIds = await redis.mget(...messageIds.map(unpersistedMessageKey));
-      const known = [...new Set(threadIds.filter((id): id is string => id !== null))] as ThreadId[];
-      const windows = await this.readWindows(known);
-      for (const hot of windows.values()) {
-        for (const message of hot.messages) {
-          if (messageIds.includes(message.id)) found.set(message.id, { message, ownerId: hot.ownerId, watermarks: hot.watermarks });
-        }
-      }
+      const places = await redis.mget(...messageIds.map(unpersistedMessageKey));
+      await Promise.all(
+        places.map(async (place, index) => {
+          if (place === null) return;
+          const { threadId, seq } = parseUnpersistedPlace(place);
+          // Written by an older version without the seq: Postgres has it in a moment.
+          if (!Number.isSafeInteger(seq)) return;
+          const slice = (await this.readSlices([threadId], { after: seq - 1, limit: 1, backwards: false })).get(threadId);
+          const message = slice?.messages.find((candidate) => candidate.id === messageIds[index]);
+          if (slice && message) found.set(message.id, { message, ownerId: slice.ownerId, watermarks: slice.watermarks });
+        }),
+      );
       return found;
     },
 
@@ -141,13 +168,34 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
       if (messageIds.length) await redis.unlink(...messageIds.map(unpersistedMessageKey));
     },
 
-    /** Queues a run transition for the archive (runs are written to Postgres synchronously). */
-    async appendRunTransition(record: RunRecord): Promise<void> {
-      await redis.xadd(PERSISTENCE_STREAM, '*', ...streamFieldsOf({ type: 'run', record }));
-    },
-
-    async publish(threadId: ThreadId, event: object): Promise<void> {
-      await redis.publish(threadChannel(threadId), JSON.stringify(event));
+    /**
+     * Brings Redis in step with a change committed in Postgres (outbox-relay.ts): queues it on
+     * the persistence stream for the persister and the archiver, updates the hot state it
+     * concerns, and announces it to the thread's subscribers. Repeating it is harmless: stream
+     * consumers write idempotently and subscribers drop what they already have.
+     */
+    async relay(entry: OutboxEntry): Promise<void> {
+      switch (entry.kind) {
+        case 'message':
+        case 'messageCompleted': {
+          const record = entry.payload;
+          const event = entry.kind === 'message' ? messageAddedEvent(record) : messageCompletedEvent(record);
+          await streamAndPublish(record.threadId as ThreadId, { type: entry.kind, record }, event);
+          return;
+        }
+        case 'run': {
+          const record = entry.payload;
+          await this.rememberRun(record.threadId as ThreadId, record.id as RunId);
+          await streamAndPublish(record.threadId as ThreadId, { type: 'run', record }, runStatusChangedEvent(record));
+          return;
+        }
+        case 'thread': {
+          const thread = entry.payload;
+          await this.setThreadStatus(thread.id, thread.status);
+          await redis.publish(threadChannel(thread.id), JSON.stringify(threadUpdatedEvent(thread)));
+          return;
+        }
+      }
     },
   };
 }

@@ -6,7 +6,7 @@ import { draftKeys, PERSISTENCE_STREAM, threadKeys } from './redis-keys.js';
 import { messageOfRecord, type MessageRecord } from './stream-records.js';
 
 /** What a draft operation came to; NO_DRAFT sends the caller to Postgres (completed, or started there). */
-export type DraftOutcome = { status: 'OK'; message: Message } | { status: 'NO_DRAFT' | 'NOT_FOUND' | 'TOO_LARGE' };
+export type DraftOutcome = { status: 'OK'; message: Message } | { status: 'NO_DRAFT' | 'NOT_FOUND' | 'ARCHIVED' | 'TOO_LARGE' };
 
 /** Tries of a completion that raced with a late delta. */
 const MAX_FINISH_ATTEMPTS = 5;

@@ -5,17 +5,18 @@ import type { ThreadId } from '../ids/id-types.js';
 import { messageReads } from '../observability/metrics.js';
 import { findMessagePages } from '../repositories/messages-repository.js';
 import type { PageWindow } from '../repositories/page-window.js';
-import { durabilityOf, type HotWindow } from './hot-tier.js';
+import { durabilityOf, type WindowSlice } from './hot-tier.js';
 import type { StoredMessage } from './hot-send.js';
 
 /**
  * Pages of messages for many threads: served from each thread's Redis window when it holds the
  * whole page, otherwise from one batched Postgres query merged with the window, so the answer
- * is the same, in seq order, whether or not the persister has caught up.
+ * is the same, in seq order, whether or not the persister has caught up. `windows` holds the
+ * slice of each hot thread's window in the page's range (HotTier.readSlices, the same range).
  */
 export async function readMessagePages(
   db: Kysely<Database>,
-  windows: Map<ThreadId, HotWindow>,
+  windows: Map<ThreadId, WindowSlice>,
   threadIds: readonly ThreadId[],
   window: PageWindow<number>,
 ): Promise<Map<string, StoredMessage[]>> {
@@ -35,29 +36,26 @@ export async function readMessagePages(
   for (const threadId of misses) {
     const hot = windows.get(threadId);
     const fromPostgres = (stored.get(threadId) ?? []).map((message) => committed(withDurability(message, hot)));
-    const fromWindow = hot ? inRange(hot, window) : [];
+    const fromWindow = hot ? inRange(hot) : [];
     pages.set(threadId, limitPage(mergeBySeq(fromPostgres, fromWindow), window));
   }
   return pages;
 }
 
 /** The page, if the window alone can answer it: it reaches back to the page's start, or to seq 1. */
-function pageFromWindow(hot: HotWindow, window: PageWindow<number>): StoredMessage[] | undefined {
-  const first = hot.messages[0];
-  if (!first) return hot.watermarks.persisted === 0 ? [] : undefined;
-  const candidates = inRange(hot, window);
-  const reachesStart = first.seq <= (window.after ?? 0) + 1;
+function pageFromWindow(hot: WindowSlice, window: PageWindow<number>): StoredMessage[] | undefined {
+  if (hot.firstSeq > hot.lastSeq) return hot.lastSeq === 0 ? [] : undefined;
+  const candidates = inRange(hot);
+  const reachesStart = hot.firstSeq <= (window.after ?? 0) + 1;
   if (!reachesStart && !(window.backwards && candidates.length >= window.limit)) return undefined;
   return limitPage(candidates, window);
 }
 
-function inRange(hot: HotWindow, window: PageWindow<number>): StoredMessage[] {
-  return hot.messages
-    .filter((m) => (window.after === undefined || m.seq > window.after) && (window.before === undefined || m.seq < window.before))
-    .map((message) => withDurability(message, hot));
+function inRange(hot: WindowSlice): StoredMessage[] {
+  return hot.messages.map((message) => withDurability(message, hot));
 }
 
-function withDurability(message: Message, hot: HotWindow | undefined): StoredMessage {
+function withDurability(message: Message, hot: WindowSlice | undefined): StoredMessage {
   return { ...message, durability: hot ? durabilityOf(message.seq, hot.watermarks) : 'DURABLE' };
 }
 

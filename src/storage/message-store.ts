@@ -9,14 +9,15 @@ import { messageWrites, redisCircuit } from '../observability/metrics.js';
 import type { PageWindow } from '../repositories/page-window.js';
 import { sendThroughHotTier, type HotSendResult, type StoredMessage } from './hot-send.js';
 import { recoverHotState } from './hot-state-recovery.js';
-import { durabilityOf, type HotTier, type HotWindow } from './hot-tier.js';
+import { durabilityOf, type HotTier, type WindowSlice } from './hot-tier.js';
 import { findMessagesByIds } from '../repositories/messages-repository.js';
-import { assertStorableText } from '../domain/message.js';
 import { readMessagePages } from './message-reads.js';
 import type { SendMessageInput } from './send-message-input.js';
 import type { Run } from '../domain/run.js';
 import type { Thread } from '../domain/thread.js';
-import { runStatusChangedEvent, threadUpdatedEvent } from '../realtime/thread-events.js';
+import { threadWireOf } from '../realtime/thread-events.js';
+import { insertOutboxEntry, type OutboxEntry } from '../repositories/outbox-repository.js';
+import { createOutboxRelay } from './outbox-relay.js';
 import { messageRecordOf, runRecordOf } from './stream-records.js';
 import type { Message } from '../domain/message.js';
 import type { MessageId } from '../ids/id-types.js';
@@ -43,6 +44,9 @@ export function createMessageStore(options: MessageStoreOptions) {
   const { db, hot, log } = options;
   const breaker = hot ? createBreaker(hot, options) : null;
   const drafts = hot ? createMessageDrafts(hot) : null;
+  const relay = hot ? createOutboxRelay({ db, hot, log }) : null;
+  // Entries a previous process committed and did not relay (it crashed, or Redis was down).
+  relay?.wake();
   let recovering: Promise<void> | undefined;
   let stopped = false;
   /** Postgres-path writes made while the circuit is open, until they commit: recovery waits for them. */
@@ -68,6 +72,9 @@ export function createMessageStore(options: MessageStoreOptions) {
         try {
           await hot.redis.ping();
           await recoverHotState(hot, db, log, { beforeReseed: pauseFallbackWrites });
+          // What the Postgres path committed goes on the stream before any fast-path send can
+          // follow it there, so the archiver and subscribers get each thread's messages in seq order.
+          await relay?.relayPending();
           breaker.close();
         } catch (error) {
           log.debug({ err: error }, 'Redis not recovered yet');
@@ -94,7 +101,7 @@ export function createMessageStore(options: MessageStoreOptions) {
   /** The synchronous path, in a transaction of its own so that recovery can tell when it has committed. */
   function writeThroughPostgres(input: SendMessageInput): Promise<Message> {
     const own = new UnitOfWork(db);
-    const write = sendThroughPostgres(own, input, { markStale: true }).then(
+    const write = sendThroughPostgres(own, input, { bypassingRedis: true }).then(
       async (message) => (await own.commit(), message),
       async (error: unknown) => {
         await own.rollback().catch(() => {});
@@ -114,8 +121,7 @@ export function createMessageStore(options: MessageStoreOptions) {
     },
 
     async send(input: SendMessageInput, uow: UnitOfWork): Promise<StoredMessage> {
-      assertStorableText(input.content, input.metadata, input.clientMessageId);
-      if (!breaker) return { ...(await sendThroughPostgres(uow, input, { markStale: false })), durability: 'DURABLE' };
+      if (!breaker) return { ...(await sendThroughPostgres(uow, input, { bypassingRedis: false })), durability: 'DURABLE' };
       for (;;) {
         while (reseeding) await reseeding.done;
         const outcome = await breaker.fire(input).then((result) => result as HotSendResult, (error: unknown) => error);
@@ -138,11 +144,11 @@ export function createMessageStore(options: MessageStoreOptions) {
 
     /** Appends a chunk to a streaming message; subscribers get it at once as a MessageDelta. */
     async appendDelta(uow: UnitOfWork, ownerId: string, messageId: MessageId, delta: string, maxBytes: number): Promise<Message> {
-      assertStorableText(delta);
       const outcome = drafts && !breaker?.opened ? await drafts.appendDelta(ownerId, messageId, delta, maxBytes) : null;
       if (outcome?.status === 'OK') return outcome.message;
       if (outcome?.status === 'NOT_FOUND') throw new NotFoundError(`Message ${messageId} not found`, { id: messageId });
       if (outcome?.status === 'TOO_LARGE') throw new InvalidInputError(`Message ${messageId} would exceed ${maxBytes} bytes`);
+      if (outcome?.status === 'ARCHIVED') throw new InvalidInputError(`Message ${messageId} is in an archived thread, which takes no new content`, { id: messageId });
       return changeStreamingMessageInPostgres(uow, ownerId, messageId, { appendContent: delta, maxBytes });
     },
 
@@ -152,12 +158,7 @@ export function createMessageStore(options: MessageStoreOptions) {
       if (outcome?.status === 'OK') return outcome.message;
       if (outcome?.status === 'NOT_FOUND') throw new NotFoundError(`Message ${messageId} not found`, { id: messageId });
       const message = await changeStreamingMessageInPostgres(uow, ownerId, messageId, { complete: true, maxBytes });
-      uow.afterCommit(() =>
-        bestEffort('message completion', async () => {
-          const record = messageRecordOf(message, ownerId);
-          await hot?.publish(message.threadId, { type: 'MessageCompleted', seq: message.seq, message: record });
-        }),
-      );
+      await recordChange(uow, message.threadId, { kind: 'messageCompleted', payload: messageRecordOf(message, ownerId) });
       return message;
     },
 
@@ -187,46 +188,45 @@ export function createMessageStore(options: MessageStoreOptions) {
 
     /** A page of messages for each thread (see readMessagePages). */
     async readPages(reader: Kysely<Database>, threadIds: readonly ThreadId[], window: PageWindow<number>) {
-      return readMessagePages(reader, await hotWindows(threadIds), threadIds, window);
+      return readMessagePages(reader, await windowSlices(threadIds, window), threadIds, window);
     },
 
-    /**
-     * Brings Redis in step with a committed thread change and announces it. Best effort: with
-     * Redis down the change is already durable, and hot state is re-seeded on recovery.
-     */
-    async threadChanged(thread: Thread): Promise<void> {
-      await bestEffort('thread change', async () => {
-        await hot?.setThreadStatus(thread.id, thread.status);
-        await hot?.publish(thread.id, threadUpdatedEvent(thread));
-      });
+    /** Queues a thread change for Redis (an archived thread takes no more fast writes) and its subscribers. */
+    async recordThreadChange(uow: UnitOfWork, thread: Thread): Promise<void> {
+      await recordChange(uow, thread.id, { kind: 'thread', payload: threadWireOf(thread) });
     },
 
-    /** Remembers a committed run for the fast path, queues its transition for the archive, announces it. */
-    async runChanged(run: Run, ownerId: string): Promise<void> {
-      await bestEffort('run change', async () => {
-        const record = runRecordOf(run, ownerId, new Date());
-        await hot?.rememberRun(run.threadId, run.id);
-        await hot?.appendRunTransition(record);
-        await hot?.publish(run.threadId, runStatusChangedEvent(record));
-      });
+    /** Queues a run change: the fast path learns the run exists, the archive gets the transition, subscribers hear of it. */
+    async recordRunChange(uow: UnitOfWork, run: Run, ownerId: string): Promise<void> {
+      await recordChange(uow, run.threadId, { kind: 'run', payload: runRecordOf(run, ownerId, new Date()) });
     },
 
     async stop(): Promise<void> {
       stopped = true;
       breaker?.shutdown();
       await recovering;
+      await relay?.stop();
     },
   };
 
-  async function bestEffort(what: string, effect: () => Promise<void>): Promise<void> {
-    if (!hot || breaker?.opened) return;
-    await effect().catch((error) => log.warn({ err: error }, `could not propagate ${what} to Redis`));
+  /**
+   * A change committed in Postgres reaches Redis through the outbox: the entry is written in the
+   * request's transaction, so it exists exactly when the change does, and relayed once it
+   * commits. Without a Redis there is no stream or subscriber to tell (and no archiver).
+   */
+  async function recordChange(uow: UnitOfWork, threadId: ThreadId, entry: OutboxEntry): Promise<void> {
+    if (!relay) return;
+    await insertOutboxEntry(await uow.writer(), threadId, entry);
+    // With Redis up the answer waits for the relay, so the client's next request finds Redis in
+    // step (a send right after archiveThread is refused on the fast path too). With its circuit
+    // open the relay retries in the background, and recovery relays before the circuit closes.
+    uow.afterCommit(() => (breaker?.opened ? relay.wake() : relay.relayOrRetry()));
   }
 
-  async function hotWindows(threadIds: readonly ThreadId[]): Promise<Map<ThreadId, HotWindow>> {
+  async function windowSlices(threadIds: readonly ThreadId[], window: PageWindow<number>): Promise<Map<ThreadId, WindowSlice>> {
     if (!hot || !breaker || breaker.opened) return new Map();
     try {
-      return await hot.readWindows(threadIds);
+      return await hot.readSlices(threadIds, window);
     } catch (error) {
       log.warn({ err: error }, 'Redis read failed; serving from Postgres');
       return new Map();

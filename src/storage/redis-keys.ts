@@ -26,11 +26,16 @@ export const DEAD_LETTER_STREAM = 'tl:stream:dead';
 export const CONSUMER_GROUPS = { postgres: 'postgres', clickhouse: 'clickhouse' } as const;
 
 /**
- * Which thread a message not yet in Postgres belongs to, so `message(id:)` can find it in the
- * thread's window. Set by the send script, removed by the persister after commit.
+ * Where a message not yet in Postgres sits, `<threadId>:<seq>`, so `message(id:)` can read it
+ * from its thread's window. Set by the send script, removed by the persister after commit.
  */
 export function unpersistedMessageKey(messageId: MessageId): string {
   return `tl:unpersisted:${messageId}`;
+}
+
+export function parseUnpersistedPlace(place: string): { threadId: ThreadId; seq: number } {
+  const [threadId, seq] = place.split(':');
+  return { threadId: threadId as ThreadId, seq: Number(seq) };
 }
 
 export const CHANNEL_PREFIX = 'tl:events:';

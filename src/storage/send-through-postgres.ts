@@ -3,25 +3,28 @@ import type { Message } from '../domain/message.js';
 import { assertThreadWritable } from '../domain/thread.js';
 import { markHotStateStale } from '../repositories/message-records-repository.js';
 import { findMessageByClientId, insertMessageWithNextSeq } from '../repositories/messages-repository.js';
+import { insertOutboxEntry } from '../repositories/outbox-repository.js';
 import { findRunsByIds, runNotFound } from '../repositories/runs-repository.js';
 import { lockOwnedThread } from '../repositories/threads-repository.js';
 import type { SendMessageInput } from './send-message-input.js';
+import { messageRecordOf } from './stream-records.js';
 
 /**
  * The synchronous path: lock the thread, take the next seq from Postgres, insert, commit with
- * the request. Used when there is no Redis, while its circuit is open, and as the naive
- * baseline in benchmarks. `markStale` records that Redis's cached counter for the thread is
- * now behind, so it is re-seeded before the fast path resumes.
+ * the request. Used when there is no Redis, and while its circuit is open. `bypassingRedis`
+ * (there is a Redis, this write goes around it): Redis's cached counter for the thread is now
+ * behind, so it is marked for re-seeding before the fast path resumes, and the message waits
+ * in the outbox, in the same transaction, for the persistence stream and the subscribers.
  */
-export async function sendThroughPostgres(uow: UnitOfWork, input: SendMessageInput, options: { markStale: boolean }): Promise<Message> {
+export async function sendThroughPostgres(uow: UnitOfWork, input: SendMessageInput, options: { bypassingRedis: boolean }): Promise<Message> {
   const trx = await uow.writer();
   const thread = await lockOwnedThread(trx, input.ownerId, input.threadId);
   assertThreadWritable(thread);
   const earlier = input.clientMessageId ? await findMessageByClientId(trx, thread.id, input.clientMessageId) : undefined;
   if (earlier) return earlier;
   if (input.runId && (await findRunsByIds(trx, input.ownerId, [input.runId])).length === 0) throw runNotFound(input.runId);
-  if (options.markStale) await markHotStateStale(trx, thread.id);
-  return insertMessageWithNextSeq(trx, {
+  if (options.bypassingRedis) await markHotStateStale(trx, thread.id);
+  const message = await insertMessageWithNextSeq(trx, {
     id: input.id,
     threadId: thread.id,
     runId: input.runId,
@@ -31,4 +34,6 @@ export async function sendThroughPostgres(uow: UnitOfWork, input: SendMessageInp
     clientMessageId: input.clientMessageId,
     status: input.status,
   });
+  if (options.bypassingRedis) await insertOutboxEntry(trx, thread.id, { kind: 'message', payload: messageRecordOf(message, input.ownerId) });
+  return message;
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DEAD_LETTER_STREAM } from './redis-keys.js';
-import { parseStreamFields, type StreamRecord } from './stream-records.js';
+import { deadLetterEntry, recordIdsOf } from './dead-letters.js';
+import { parseStreamFields, streamFieldsOf, type StreamRecord } from './stream-records.js';
 
 export interface StreamEntry {
   id: string;
@@ -33,8 +33,6 @@ export interface StreamConsumerOptions {
   minBatchIntervalMs?: number;
   /** Entries pending this long with a dead consumer are reclaimed (XAUTOCLAIM), ms. Default 30000. */
   claimIdleMs?: number;
-  /** Tries for one entry on its own before it is dead-lettered. Default 5. */
-  maxAttempts?: number;
   /** Backoff after a failure, doubled up to maxBackoffMs. Defaults 100 and 5000. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -42,15 +40,14 @@ export interface StreamConsumerOptions {
 
 /**
  * At-least-once consumption of a Redis Stream through a consumer group: read a batch, hand it
- * over, XACK only after the handler succeeded. Entries of dead consumers are reclaimed; a batch
- * that fails for a non-transient reason is retried entry by entry, and an entry that keeps
- * failing goes to the dead-letter stream with its error, so one poison entry blocks nothing.
+ * over, XACK only after the handler succeeded. Entries of dead consumers are reclaimed; an entry
+ * that cannot be parsed, or that the target refuses, goes to the dead-letter stream with its error
+ * (see handleIsolatingFailures), so one poison entry blocks nothing and delays nobody.
  */
 export function createStreamConsumer(options: StreamConsumerOptions) {
   const batchSize = options.batchSize ?? 500;
   const blockMs = options.blockMs ?? 50;
   const claimIdleMs = options.claimIdleMs ?? 30_000;
-  const maxAttempts = options.maxAttempts ?? 5;
   const minBatchIntervalMs = options.minBatchIntervalMs ?? 0;
   const isTransient = options.isTransient ?? (() => false);
   const { redis, stream, group, consumer, log } = options;
@@ -112,35 +109,35 @@ export function createStreamConsumer(options: StreamConsumerOptions) {
         await deadLetter(id, fields, error);
       }
     }
-    if (valid.length === 0) return;
-    try {
-      await options.handle(valid);
-      await redis.xack(stream, group, ...valid.map((entry) => entry.id));
-    } catch (error) {
-      if (isTransient(error)) throw error;
-      if (valid.length > 1) log.warn({ err: error, stream, group, count: valid.length }, 'batch failed; retrying its entries one by one');
-      for (const entry of valid) await processAlone(entry);
-    }
+    if (valid.length > 0) await handleIsolatingFailures(valid);
   }
 
-  async function processAlone(entry: StreamEntry): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await options.handle([entry]);
-        await redis.xack(stream, group, entry.id);
-        return;
-      } catch (error) {
-        if (isTransient(error)) throw error;
-        if (attempt >= maxAttempts) return deadLetter(entry.id, ['type', entry.record.type, 'data', JSON.stringify(entry.record.record)], error);
-        await sleep(Math.min(options.initialBackoffMs ?? 100, 1000) * attempt);
-      }
+  /**
+   * Hands entries over and acks them. A batch that fails for a reason that is not transient is
+   * halved until each failing entry stands alone, and that entry is dead-lettered at once: the
+   * rest of the batch is still written in a few large writes, and nobody waits out a backoff for
+   * one bad entry (a verdict on the data does not change by trying again; the dead letter can be
+   * replayed after a fix). A transient failure (the target is down) fails the whole read instead.
+   */
+  async function handleIsolatingFailures(entries: StreamEntry[]): Promise<void> {
+    try {
+      await options.handle(entries);
+      await redis.xack(stream, group, ...entries.map((entry) => entry.id));
+    } catch (error) {
+      if (isTransient(error)) throw error;
+      const [only] = entries;
+      if (entries.length === 1 && only) return deadLetter(only.id, streamFieldsOf(only.record), error);
+      log.warn({ err: error, stream, group, count: entries.length }, 'batch failed; isolating the failing entries');
+      const middle = Math.ceil(entries.length / 2);
+      await handleIsolatingFailures(entries.slice(0, middle));
+      await handleIsolatingFailures(entries.slice(middle));
     }
   }
 
   async function deadLetter(id: string, fields: string[], error: unknown): Promise<void> {
-    log.error({ err: error, stream, group, entryId: id }, 'dead-lettering a stream entry');
-    await redis.xadd(DEAD_LETTER_STREAM, '*', 'source', stream, 'group', group, 'entry', id, 'error', String(error), ...fields);
-    await redis.xack(stream, group, id);
+    // An operator must hear of this: when the group is the persister's, an acked message never reached Postgres.
+    log.error({ err: error, stream, group, entryId: id, ...recordIdsOf(fields) }, 'dead-lettered a stream entry (list and replay: npm run dead-letters)');
+    await deadLetterEntry(redis, { stream, group, id, fields }, error);
   }
 
   async function run(): Promise<void> {
@@ -188,7 +185,3 @@ export function createStreamConsumer(options: StreamConsumerOptions) {
 }
 
 export type StreamConsumer = ReturnType<typeof createStreamConsumer>;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -3,6 +3,7 @@ import type { Message } from '../domain/message.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES } from '../domain/message.js';
 import { RUN_STATUSES, type Run } from '../domain/run.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
+import { findUnstorableText } from '../domain/storable-text.js';
 import { MESSAGE_ID_REGEX, RUN_ID_REGEX, THREAD_ID_REGEX } from '../ids/id-formats.js';
 
 /**
@@ -92,7 +93,10 @@ export function streamFieldsOf(entry: StreamRecord): string[] {
 export function parseStreamFields(fields: readonly string[]): StreamRecord {
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
-  const data = JSON.parse(map.get('data') ?? 'null');
+  const data: unknown = JSON.parse(map.get('data') ?? 'null');
+  // Validated before the ack, so this only catches entries queued by older code or by hand: poison.
+  const unstorable = findUnstorableText(data);
+  if (unstorable) throw new Error(`Stream entry holds unstorable text at ${JSON.stringify(unstorable.join('.'))}`);
   switch (map.get('type')) {
     case 'message':
       return { type: 'message', record: MessageRecordModel.parse(data) };

@@ -3,7 +3,9 @@ import type { Message } from '../domain/message.js';
 import { assertContentSize } from '../domain/message.js';
 import { InvalidInputError, NotFoundError } from '../errors/domain-errors.js';
 import type { MessageId } from '../ids/id-types.js';
+import { assertThreadWritable } from '../domain/thread.js';
 import { lockOwnedMessage, updateStreamingMessage } from '../repositories/messages-repository.js';
+import { findThreadsByIds } from '../repositories/threads-repository.js';
 
 /**
  * Deltas and completion for a streaming message held in Postgres: one started while Redis was
@@ -19,6 +21,10 @@ export async function changeStreamingMessageInPostgres(
   const message = await lockOwnedMessage(trx, ownerId, messageId);
   if (!message) throw new NotFoundError(`Message ${messageId} not found`, { id: messageId });
   if (message.status === 'COMPLETED') throw new InvalidInputError(`Message ${messageId} is already completed`, { id: messageId });
-  if (change.appendContent) assertContentSize(message.content + change.appendContent, change.maxBytes);
+  if (change.appendContent) {
+    const [thread] = await findThreadsByIds(trx, ownerId, [message.threadId]);
+    if (thread) assertThreadWritable(thread);
+    assertContentSize(message.content + change.appendContent, change.maxBytes);
+  }
   return updateStreamingMessage(trx, messageId, change);
 }

@@ -3,7 +3,7 @@ import { realtimeSharedFrames } from '../../src/observability/metrics.js';
 import { expectData } from '../support/expect-graphql.js';
 import { seed } from '../support/seed.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
-import { collect, connectAs, UnresponsiveWebSocket, type SocketClient } from '../support/ws-client.js';
+import { collect, connectAs, subscriptionsHeld, UnresponsiveWebSocket, type SocketClient } from '../support/ws-client.js';
 
 const MESSAGE_ADDED = 'subscription($threadId: ID!, $afterSeq: Int) { messageAdded(threadId: $threadId, afterSeq: $afterSeq) { id threadId seq content role durability } }';
 const THREAD_EVENTS = `subscription($threadId: ID!, $afterSeq: Int) { threadEvents(threadId: $threadId, afterSeq: $afterSeq) {
@@ -35,7 +35,7 @@ describe('realtime delivery over graphql-ws', () => {
     expectData(await app.gql(user, SEND, { input: { threadId, content } })).sendMessage as { id: string; seq: number };
   const sharedFrames = async () => (await realtimeSharedFrames.get()).values[0]?.value ?? 0;
   /** Waits until the app holds `count` more subscriptions than `before`. */
-  const registered = (before: number, count = 1) => vi.waitFor(() => expect(app.realtime.subscriptions).toBe(before + count));
+  const registered = (before: number, count = 1) => subscriptionsHeld(app, before + count);
 
   it('delivers each message sent to the owner, in seq order, then cleans up on complete', async () => {
     const owner = newUserId();

@@ -18,7 +18,7 @@ describe('storage: degraded mode without Redis', () => {
   it('/ready answers 200 "degraded" with the Postgres write path', async () => {
     const response = await fetch(new URL('/ready', app.url));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'degraded', postgres: 'up', redis: 'not configured', writePath: 'postgres' });
+    expect(await response.json()).toEqual({ status: 'degraded', postgres: 'up', redis: 'not configured', writePath: 'postgres', deadLetters: null, warnings: [] });
   });
 
   it('a FAST send is committed in Postgres before the ack, reads as DURABLE, and counts', async () => {

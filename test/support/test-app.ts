@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { LogEvent } from 'kysely';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { signUserToken } from '../../src/context/bearer-token.js';
@@ -41,8 +41,8 @@ export function tokenFor(userId: string): Promise<string> {
 }
 
 /** Starts the real server on a free port against the test database. */
-export async function startTestApp(options: { onQuery?: (event: LogEvent) => void; env?: Record<string, string> } = {}) {
-  const app = buildApp(testConfig(options.env), { log: pino({ level: 'silent' }), onQuery: options.onQuery });
+export async function startTestApp(options: { onQuery?: (event: LogEvent) => void; env?: Record<string, string>; log?: Logger } = {}) {
+  const app = buildApp(testConfig(options.env), { log: options.log ?? pino({ level: 'silent' }), onQuery: options.onQuery });
   const running = await app.start();
 
   /** POSTs an operation as `userId` (or with no Authorization header when userId is null). */

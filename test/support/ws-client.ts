@@ -1,4 +1,5 @@
 import { createClient, type Client } from 'graphql-ws';
+import { expect, vi } from 'vitest';
 import WebSocket from 'ws';
 import { tokenFor } from './test-app.js';
 
@@ -126,6 +127,15 @@ export function collect<T = any>(client: Client, query: string, variables: Recor
     return events.slice(0, count);
   }
   return { events, errors, done, stop, received };
+}
+
+/**
+ * Waits until the server holds `count` subscriptions. A subscribe is registered only after its
+ * ownership check, a round trip to storage: events published before then reach no one, and only
+ * messages are replayed, so a test that sends deltas or run changes waits for this first.
+ */
+export function subscriptionsHeld(app: { realtime: { readonly subscriptions: number } }, count: number): Promise<void> {
+  return vi.waitFor(() => expect(app.realtime.subscriptions).toBe(count));
 }
 
 /** A client socket that never answers pings, as a peer that vanished without closing would. */

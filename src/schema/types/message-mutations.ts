@@ -3,8 +3,9 @@ import { assertContentSize, MAX_CLIENT_MESSAGE_ID_LENGTH } from '../../domain/me
 import { ids } from '../../ids/generate-ids.js';
 import { assertRunInThread, parseRunId, parseThreadId } from '../../ids/parse-ids.js';
 import { builder } from '../builder.js';
+import { IMMEDIATE_WRITE } from '../immediate-write.js';
 import { MessageRef, MessageRoleEnum } from './message.js';
-import { metadataSchema } from './thread.js';
+import { metadataSchema } from '../../domain/metadata.js';
 
 const WriteDurabilityEnum = builder.enumType('WriteDurability', {
   description: 'When a write is acknowledged.',
@@ -33,7 +34,8 @@ const SendMessageInput = builder.inputType('SendMessageInput', {
 builder.mutationField('sendMessage', (t) =>
   t.withAuth({ authenticated: true }).field({
     type: MessageRef,
-    description: "Appends a message to one of the viewer's threads, at the next seq.",
+    description: "Appends a message to one of the viewer's threads, at the next seq. Must be the only field of its mutation operation.",
+    extensions: IMMEDIATE_WRITE,
     args: { input: t.arg({ type: SendMessageInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       // Everything that can be checked without storage is checked first: bad input changes nothing.

@@ -2,13 +2,13 @@ import { assertRunTransition, isTerminalRunStatus } from '../../domain/run.js';
 import { ids } from '../../ids/generate-ids.js';
 import { parseRunId, parseThreadId } from '../../ids/parse-ids.js';
 import { insertRun, lockOwnedRun, updateRunStatus } from '../../repositories/runs-repository.js';
-import { lockOwnedThread } from '../../repositories/threads-repository.js';
+import { findThreadsByIds, lockOwnedThread } from '../../repositories/threads-repository.js';
 import { assertThreadWritable } from '../../domain/thread.js';
 import type { AuthenticatedContext } from '../../context/execution-context.js';
 import type { Run } from '../../domain/run.js';
 import { builder } from '../builder.js';
 import { RunRef, RunStatusEnum } from './run.js';
-import { metadataSchema } from './thread.js';
+import { metadataSchema } from '../../domain/metadata.js';
 import { z } from 'zod';
 
 const MAX_RUN_ERROR_LENGTH = 10_000;
@@ -28,9 +28,9 @@ const UpdateRunStatusInput = builder.inputType('UpdateRunStatusInput', {
   }),
 });
 
-/** After commit: the fast path learns the run exists, the archive gets the transition, subscribers hear of it. */
-function announced(ctx: AuthenticatedContext, run: Run): Run {
-  ctx.uow.afterCommit(() => ctx.messageStore.runChanged(run, ctx.userId));
+/** Once committed: the fast path learns the run exists, the archive gets the transition, subscribers hear of it. */
+async function announced(ctx: AuthenticatedContext, run: Run): Promise<Run> {
+  await ctx.messageStore.recordRunChange(ctx.uow, run, ctx.userId);
   return run;
 }
 
@@ -55,6 +55,12 @@ builder.mutationFields((t) => ({
       const trx = await ctx.uow.writer();
       const run = await lockOwnedRun(trx, ctx.userId, parseRunId(input.id));
       assertRunTransition(run.status, input.status);
+      // An archived thread's runs may still be ended, never moved on. Read, not locked: the run's
+      // lock is held, and taking the thread's after it could deadlock with a send naming the run.
+      if (!isTerminalRunStatus(input.status)) {
+        const [thread] = await findThreadsByIds(trx, ctx.userId, [run.threadId]);
+        if (thread) assertThreadWritable(thread);
+      }
       const updated = await updateRunStatus(trx, run.id, {
         status: input.status,
         error: input.error ?? null,

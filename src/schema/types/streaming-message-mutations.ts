@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { ids } from '../../ids/generate-ids.js';
 import { assertRunInThread, parseMessageId, parseRunId, parseThreadId } from '../../ids/parse-ids.js';
 import { builder } from '../builder.js';
+import { IMMEDIATE_WRITE } from '../immediate-write.js';
 import { MessageRef, MessageRoleEnum } from './message.js';
-import { metadataSchema } from './thread.js';
+import { metadataSchema } from '../../domain/metadata.js';
 
 /** Largest single delta, in characters; whole messages are bounded by MAX_MESSAGE_BYTES. */
 const MAX_DELTA_LENGTH = 16_384;
@@ -27,7 +28,8 @@ const AppendMessageDeltaInput = builder.inputType('AppendMessageDeltaInput', {
 builder.mutationFields((t) => ({
   startMessage: t.withAuth({ authenticated: true }).field({
     type: MessageRef,
-    description: 'Creates an empty IN_PROGRESS message (e.g. an assistant reply about to stream) at the next seq.',
+    description: 'Creates an empty IN_PROGRESS message (e.g. an assistant reply about to stream) at the next seq. Must be the only field of its mutation operation.',
+    extensions: IMMEDIATE_WRITE,
     args: { input: t.arg({ type: StartMessageInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const threadId = parseThreadId(input.threadId);
@@ -52,14 +54,16 @@ builder.mutationFields((t) => ({
   }),
   appendMessageDelta: t.withAuth({ authenticated: true }).field({
     type: MessageRef,
-    description: 'Appends a chunk to an IN_PROGRESS message; subscribers receive it at once as MessageDelta.',
+    description: 'Appends a chunk to an IN_PROGRESS message; subscribers receive it at once as MessageDelta. Must be the only field of its mutation operation.',
+    extensions: IMMEDIATE_WRITE,
     args: { input: t.arg({ type: AppendMessageDeltaInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       ctx.messageStore.appendDelta(ctx.uow, ctx.userId, parseMessageId(input.id), input.delta, ctx.limits.maxMessageBytes),
   }),
   completeMessage: t.withAuth({ authenticated: true }).field({
     type: MessageRef,
-    description: 'Finalises a streaming message; its content is the concatenation of its deltas.',
+    description: 'Finalises a streaming message; its content is the concatenation of its deltas. Must be the only field of its mutation operation.',
+    extensions: IMMEDIATE_WRITE,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, ctx) => ctx.messageStore.completeMessage(ctx.uow, ctx.userId, parseMessageId(args.id), ctx.limits.maxMessageBytes),
   }),

@@ -15,7 +15,8 @@ import {
 import type { ExecutionContext } from '../../context/execution-context.js';
 import type { Thread } from '../../domain/thread.js';
 import { builder } from '../builder.js';
-import { metadataSchema, ThreadRef, titleSchema } from './thread.js';
+import { metadataSchema } from '../../domain/metadata.js';
+import { ThreadRef, titleSchema } from './thread.js';
 
 /** Most threads one archiveThreads call may name. */
 const MAX_ARCHIVE_BATCH = 100;
@@ -35,9 +36,9 @@ const UpdateThreadInput = builder.inputType('UpdateThreadInput', {
   }),
 });
 
-/** After commit, Redis learns of the change (archived threads take no more fast writes) and subscribers hear of it. */
-function announced(ctx: ExecutionContext, thread: Thread): Thread {
-  ctx.uow.afterCommit(() => ctx.messageStore.threadChanged(thread));
+/** Once committed, Redis learns of the change (archived threads take no more fast writes) and subscribers hear of it. */
+async function announced(ctx: ExecutionContext, thread: Thread): Promise<Thread> {
+  await ctx.messageStore.recordThreadChange(ctx.uow, thread);
   return thread;
 }
 
@@ -94,7 +95,8 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const threadIds = [...new Set(args.ids.map(parseThreadId))];
       const archived = await archiveThreads(await ctx.uow.writer(), ctx.userId, threadIds);
-      return archived.map((thread) => announced(ctx, thread));
+      for (const thread of archived) await announced(ctx, thread);
+      return archived;
     },
   }),
   generateThreadTitle: t.withAuth({ authenticated: true }).field({

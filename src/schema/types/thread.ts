@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Message } from '../../domain/message.js';
 import type { Run } from '../../domain/run.js';
 import type { Thread } from '../../domain/thread.js';
+import { metadataSchema } from '../../domain/metadata.js';
 import { MAX_TITLE_LENGTH, THREAD_STATUSES } from '../../domain/thread.js';
 import { THREAD_ID_REGEX } from '../../ids/id-formats.js';
 import { parseThreadId } from '../../ids/parse-ids.js';
@@ -18,7 +19,6 @@ export const ThreadStatusEnum = builder.enumType('ThreadStatus', { values: THREA
 export const ThreadRef = builder.objectRef<Thread>('Thread');
 
 export const titleSchema = z.string().trim().max(MAX_TITLE_LENGTH, `Title must be at most ${MAX_TITLE_LENGTH} characters`);
-export const metadataSchema = z.record(z.string(), z.unknown(), 'metadata must be a JSON object');
 
 builder.node(ThreadRef, {
   description: 'A conversation: an ordered list of messages, and the agent runs that worked on it.',

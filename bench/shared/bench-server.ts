@@ -6,11 +6,11 @@ import { ids } from '../../src/ids/generate-ids.js';
 import { insertThread } from '../../src/repositories/threads-repository.js';
 import { buildApp, type RunningApp } from '../../src/server/build-app.js';
 
-const JWT_SECRET = 'threadline-fanout-bench-secret-long-enough';
+const JWT_SECRET = 'threadline-bench-secret-long-enough-for-hs256';
 
-export interface FanoutServer {
+export interface BenchServer {
   app: RunningApp;
-  /** HTTP endpoint for sendMessage. */
+  /** HTTP endpoint (GraphQL over POST). */
   url: string;
   wsUrl: string;
   stop(): Promise<void>;
@@ -18,9 +18,10 @@ export interface FanoutServer {
 
 /**
  * The server as main.ts builds it (buildApp over a parsed production config), on the bench's
- * Postgres and Redis, with per-user limits raised: here one user holds every subscriber of a thread.
+ * Postgres and Redis, with per-user limits raised: in the real-time benches one user holds every
+ * subscriber of a thread.
  */
-export async function startFanoutServer(urls: { directory: string; databaseUrl: string; redisUrl: string }, log: Logger): Promise<FanoutServer> {
+export async function startBenchServer(urls: { directory: string; databaseUrl: string; redisUrl: string }, log: Logger): Promise<BenchServer> {
   const config = loadConfig({
     NODE_ENV: 'production',
     DATA_DIR: join(urls.directory, 'data'),
@@ -42,13 +43,13 @@ export async function startFanoutServer(urls: { directory: string; databaseUrl: 
   return { app: running, url, wsUrl: url.replace(/^http/, 'ws'), stop: app.stop };
 }
 
-/** `count` threads, each owned by its own user, with that user's token. */
-export async function seedFanoutThreads(app: RunningApp, label: string, count: number): Promise<Array<{ threadId: string; token: string }>> {
+/** `count` threads, each owned by its own user (`<label>-<i>`), with that user's token. */
+export async function seedBenchThreads(app: RunningApp, label: string, count: number): Promise<Array<{ threadId: string; token: string }>> {
   const threads = [];
   for (let i = 0; i < count; i++) {
-    const ownerId = `fanout-${label}-${i}`;
+    const ownerId = `${label}-${i}`;
     const thread = await app.db.transaction().execute((trx) =>
-      insertThread(trx, { id: ids.threadId('bench'), ownerId, title: `Fanout ${label} ${i}`, metadata: { bench: true } }),
+      insertThread(trx, { id: ids.threadId('bench'), ownerId, title: `Bench ${label} ${i}`, metadata: { bench: true } }),
     );
     threads.push({ threadId: thread.id as string, token: await signUserToken(ownerId, JWT_SECRET) });
   }

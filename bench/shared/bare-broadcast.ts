@@ -9,23 +9,29 @@ export interface BareBroadcast {
   stop(): Promise<void>;
 }
 
+/** What the bare server does with one POST: the `data` of the frame it broadcasts, and its answer. */
+export interface BareEvent {
+  threadId: string;
+  data: unknown;
+  answer: unknown;
+}
+
 /**
- * The floor the GraphQL fan-out is compared with: a plain `ws` server on the same machine that,
- * on POST /send {threadId, content}, sends every socket of that thread the same graphql-ws
- * `next` frame the real server would (same fields, same sizes). No auth, storage, Redis or
- * GraphQL execution: only HTTP in, JSON, and ws frames out.
+ * The floor a GraphQL real-time path is compared with: a plain `ws` server on the same machine
+ * that, on POST /send, sends every socket of a thread the graphql-ws `next` frame the real server
+ * would (same fields, same sizes; `eventOf` builds it from the request body and a counter). No
+ * auth, storage, Redis or GraphQL execution: only HTTP in, JSON, and ws frames out.
  */
-export async function startBareBroadcast(): Promise<BareBroadcast> {
+export async function startBareBroadcast(eventOf: (body: any, count: number) => BareEvent): Promise<BareBroadcast> {
   const byThread = new Map<string, Set<WebSocket>>();
-  let seq = 0;
+  let count = 0;
   const server = createServer((req, res) => {
     if (req.method !== 'POST' || req.url !== '/send') return void res.writeHead(404).end();
-    void readJson(req).then(({ threadId, content }: { threadId: string; content: string }) => {
-      seq += 1;
-      const message = { id: `msg_${Date.now()}_${seq}_0badf00d`, seq, content, createdAt: new Date().toISOString() };
-      const frame = JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', type: 'next', payload: { data: { messageAdded: message } } });
+    void readJson(req).then((body) => {
+      const { threadId, data, answer } = eventOf(body, ++count);
+      const frame = JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', type: 'next', payload: { data } });
       for (const socket of byThread.get(threadId) ?? []) socket.send(frame);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { sendMessage: { seq } } }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     });
   });
   const wss = new WebSocketServer({ server, path: '/bare' });

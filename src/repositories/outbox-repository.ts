@@ -1,0 +1,54 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { ThreadId } from '../ids/id-types.js';
+import type { ThreadWire } from '../realtime/thread-events.js';
+import type { MessageRecord, RunRecord } from '../storage/stream-records.js';
+
+/** A committed change Redis has still to hear of (see the outbox migration). */
+export type OutboxEntry =
+  | { kind: 'message'; payload: MessageRecord }
+  | { kind: 'messageCompleted'; payload: MessageRecord }
+  | { kind: 'run'; payload: RunRecord }
+  | { kind: 'thread'; payload: ThreadWire };
+
+export type StoredOutboxEntry = OutboxEntry & { id: number };
+
+/** In the transaction of the change itself: the entry exists exactly when the change does. */
+export async function insertOutboxEntry(trx: Transaction<Database>, threadId: ThreadId, entry: OutboxEntry): Promise<void> {
+  await trx
+    .insertInto('outbox')
+    .values({ thread_id: threadId, kind: entry.kind, payload: JSON.stringify(entry.payload) })
+    .modifyEnd(sql`/* outbox.insertOutboxEntry */`)
+    .execute();
+}
+
+/** The oldest entries, in commit order per thread; the caller holds the relay's lock (outbox-relay.ts). */
+export async function claimOutboxEntries(trx: Transaction<Database>, limit: number): Promise<StoredOutboxEntry[]> {
+  const rows = await trx
+    .selectFrom('outbox')
+    .select(['id', 'kind', 'payload'])
+    .orderBy('id')
+    .limit(limit)
+    .modifyEnd(sql`/* outbox.claimOutboxEntries */`)
+    .execute();
+  return rows.map((row) => ({ id: row.id, kind: row.kind, payload: row.payload }) as StoredOutboxEntry);
+}
+
+export async function deleteOutboxEntries(db: Kysely<Database> | Transaction<Database>, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .deleteFrom('outbox')
+    .where('id', '=', sql<number>`any(${sql.val(ids)}::bigint[])`)
+    .modifyEnd(sql`/* outbox.deleteOutboxEntries */`)
+    .execute();
+}
+
+/** Entries not relayed yet, for /ready and the metrics. */
+export async function countOutboxEntries(db: Kysely<Database>): Promise<number> {
+  const { count } = await db
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .modifyEnd(sql`/* outbox.countOutboxEntries */`)
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
