@@ -11,11 +11,10 @@ import { claimDataDir } from '../data-dir/claim-data-dir.js';
 import { createHotTier } from '../storage/hot-tier.js';
 import { createMessageStore, type MessageStore } from '../storage/message-store.js';
 import { openRedis } from '../storage/open-redis.js';
-import { createPersister, persisterSettings } from '../storage/persister.js';
 import { createRedisClient } from '../storage/redis-client.js';
-import { startStreamTrimming } from '../storage/stream-trim.js';
-import { createArchiver } from '../archive/archiver.js';
 import { openArchive, type OpenArchive } from '../archive/open-archive.js';
+import { startStreamWorkers } from '../workers/start-stream-workers.js';
+import { serverStreamWorkers } from '../workers/worker-placement.js';
 
 export interface StorageTiers {
   db: Kysely<Database>;
@@ -79,35 +78,20 @@ async function openEachTier(config: Config, log: Logger, closers: Closers, onQue
   const messageStore = createMessageStore({ db, hot: redis ? createHotTier(redis, config.hotTier) : null, log });
   closers.unshift(() => messageStore.stop());
 
-  if (redis && config.workers.inProcess) {
-    const persister = createPersister({
-      redis: (await newRedisConnection('threadline-persister', config.workers.blockMs + 5_000)) as Redis,
-      db,
-      log,
-      consumer: `${os.hostname()}-${process.pid}`,
-      ...persisterSettings(config.workers),
-    });
-    persister.start();
-    closers.unshift(() => persister.stop());
-    const trimming = startStreamTrimming(redis, log);
-    closers.unshift(async () => trimming.stop());
-  }
-
   let stopping = false;
   closers.unshift(async () => void (stopping = true));
   const archive = await openArchive(config.clickhouse, log, () => stopping);
   closers.unshift(() => archive.release());
-  // Embedded chDB can only be opened by one process, so its archiver always runs here.
-  if (redis && (config.workers.inProcess || config.clickhouse.kind === 'embedded')) {
-    const archiver = createArchiver({
-      redis: (await newRedisConnection('threadline-archiver', config.workers.blockMs + 5_000)) as Redis,
-      archive: archive.client,
+  if (redis) {
+    const workers = await startStreamWorkers(serverStreamWorkers(config), {
       config,
       log,
-      consumer: `archiver-${os.hostname()}-${process.pid}`,
+      db,
+      archive,
+      consumer: `${os.hostname()}-${process.pid}`,
+      connectRedis: async (name, commandTimeoutMs) => (await newRedisConnection(name, commandTimeoutMs)) as Redis,
     });
-    void archive.ready.then(() => !stopping && archiver.start(), () => {});
-    closers.unshift(() => archiver.stop());
+    closers.unshift(() => workers.stop());
   }
 
   return { db, redis, messageStore, archive, newRedisConnection };

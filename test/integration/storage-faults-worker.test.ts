@@ -40,7 +40,7 @@ describe('storage faults: the persister worker', () => {
   });
 
   function startWorker(consumer: string, env: Record<string, string> = {}): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/storage/worker-cli.ts', consumer], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/workers/worker-cli.ts', consumer], {
       cwd: REPO,
       env: { ...process.env, DATABASE_URL: inject('databaseUrl'), REDIS_URL: redisServer.url, LOG_LEVEL: 'error', PERSISTER_BATCH_SIZE: '50', ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
