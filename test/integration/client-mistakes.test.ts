@@ -61,6 +61,13 @@ describe('client mistakes are BAD_USER_INPUT, change nothing and are not logged 
     expect(await ownerRows(app.db, user)).toEqual(before);
   });
 
+  it('a required field missing inside an input variable (threadId of SendMessageInput); no message is written', async () => {
+    const before = await ownerRows(app.db, user);
+    const byInput = 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }';
+    expectClientError(await app.gql(user, byInput, { i: { content: 'x' } }), /Variable "\$i" got invalid value .*Field "threadId" of required type "ID!" was not provided/);
+    expect(await ownerRows(app.db, user)).toEqual(before);
+  });
+
   it.each([
     ['a timestamp before any Postgres can store', () => `threads(first: 5, after: "${cursor('t:-8640000000000000:thread_x')}")`],
     ['a timestamp past any Postgres can store', () => `threads(first: 5, after: "${cursor('t:8640000000000000:thread_x')}")`],
