@@ -170,6 +170,8 @@ describe('the default generator', () => {
     const messageId = createIdGenerator().messageId();
     const after = Date.now();
     for (const [id, msField, hexField] of [[threadId, 2, 4], [messageId, 1, 3]] as const) {
+      // The ID's millisecond field is a reading of the clock taken during the call: between the
+      // readings before and after it. Not a speed bound: a slow call only widens the window.
       const ms = Number(counterOf(id, msField));
       expect(ms).toBeGreaterThanOrEqual(before);
       expect(ms).toBeLessThanOrEqual(after);
