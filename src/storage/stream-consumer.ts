@@ -122,16 +122,22 @@ export function createStreamConsumer(options: StreamConsumerOptions) {
   async function handleIsolatingFailures(entries: StreamEntry[]): Promise<void> {
     try {
       await options.handle(entries);
-      await redis.xack(stream, group, ...entries.map((entry) => entry.id));
     } catch (error) {
-      if (isTransient(error)) throw error;
-      const [only] = entries;
-      if (entries.length === 1 && only) return deadLetter(only.id, streamFieldsOf(only.record), error);
-      log.warn({ err: error, stream, group, count: entries.length }, 'batch failed; isolating the failing entries');
-      const middle = Math.ceil(entries.length / 2);
-      await handleIsolatingFailures(entries.slice(0, middle));
-      await handleIsolatingFailures(entries.slice(middle));
+      return isolateFailures(entries, error);
     }
+    // Outside the try: a failed XACK says Redis is failing, nothing about the entries. It fails
+    // the read; the entries stay pending, are read again, and the handler is idempotent.
+    await redis.xack(stream, group, ...entries.map((entry) => entry.id));
+  }
+
+  async function isolateFailures(entries: StreamEntry[], error: unknown): Promise<void> {
+    if (isTransient(error)) throw error;
+    const [only] = entries;
+    if (entries.length === 1 && only) return deadLetter(only.id, streamFieldsOf(only.record), error);
+    log.warn({ err: error, stream, group, count: entries.length }, 'batch failed; isolating the failing entries');
+    const middle = Math.ceil(entries.length / 2);
+    await handleIsolatingFailures(entries.slice(0, middle));
+    await handleIsolatingFailures(entries.slice(middle));
   }
 
   async function deadLetter(id: string, fields: string[], error: unknown): Promise<void> {

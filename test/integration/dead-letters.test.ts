@@ -12,6 +12,7 @@ import type { ThreadId } from '../../src/ids/id-types.js';
 import { insertThread } from '../../src/repositories/threads-repository.js';
 import { createPersister } from '../../src/storage/persister.js';
 import { createRedisClient } from '../../src/storage/redis-client.js';
+import { createStreamConsumer } from '../../src/storage/stream-consumer.js';
 import { DEAD_LETTER_STREAM, PERSISTENCE_STREAM } from '../../src/storage/redis-keys.js';
 import { streamFieldsOf, type MessageRecord } from '../../src/storage/stream-records.js';
 import { captureLog, type CapturedLog } from '../support/captured-log.js';
@@ -154,5 +155,51 @@ describe('dead letters: counted, shown, logged, listed, replayed and discarded',
     expect(await redis.xlen(DEAD_LETTER_STREAM)).toBe(0);
     await expect(cli('discard')).rejects.toMatchObject({ code: 2 });
     await expect(cli('nonsense')).rejects.toMatchObject({ code: 2 });
+  });
+});
+
+describe('a batch written, then its XACK failing (Redis failing, not the data)', () => {
+  let redisServer: PrivateRedis;
+  let admin: Redis;
+
+  beforeAll(async () => {
+    redisServer = await startPrivateRedis();
+    admin = new Redis(redisServer.url);
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await redisServer?.dispose();
+  });
+
+  it('is not isolated or dead-lettered: the read fails, and the entries are handled again once Redis answers', async () => {
+    const stream = 'test:xack-fails';
+    const records = Array.from({ length: 4 }, () => orphanRecord('xack-user'));
+    for (const record of records) await admin.xadd(stream, '*', ...streamFieldsOf({ type: 'message', record }));
+    const captured = captureLog();
+    const handled: string[][] = [];
+    const connection = createRedisClient(redisServer.url, { name: 'xack-consumer', log: captured.log, commandTimeoutMs: 5_000 });
+    await connection.connect();
+    const consumer = createStreamConsumer({
+      redis: connection, stream, group: 'xack-group', consumer: 'xack-consumer', log: captured.log, blockMs: 20, initialBackoffMs: 50,
+      handle: async (entries) => {
+        handled.push(entries.map((entry) => entry.record.record.id));
+        // The write succeeded, then Redis refuses the XACK (ACL): a Redis failure, nothing wrong with
+        // the entries. Allowed again while they are handled the second time.
+        await admin.call('ACL', 'SETUSER', 'default', handled.length === 1 ? '-xack' : '+xack');
+      },
+    });
+    consumer.start();
+    try {
+      await waitFor('the entries to be handled again and acked', async () =>
+        handled.length >= 2 && Number((await admin.xpending(stream, 'xack-group'))[0]) === 0, 20_000);
+    } finally {
+      await consumer.stop();
+      connection.disconnect();
+    }
+    const ids = records.map((record) => record.id);
+    expect(handled[0]).toEqual(ids);
+    expect(handled.at(-1)).toEqual(ids);
+    expect(Number(await admin.xlen(DEAD_LETTER_STREAM))).toBe(0);
+    expect(captured.lines.filter((line) => /dead-lettered|isolating/.test(line.msg ?? ''))).toEqual([]);
   });
 });
