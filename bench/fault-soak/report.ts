@@ -1,7 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { machineInfo } from '../shared/machine.js';
-import { round } from '../shared/stats.js';
 import type { ExecutedStep } from './fault-schedule.js';
 import type { Readiness } from './readiness-monitor.js';
 import type { RecoveryCheck } from './recovery-check.js';
@@ -9,6 +6,7 @@ import type { ServerLogSummary } from './server-log.js';
 import type { StoredCheck } from './stored-check.js';
 import type { StreamState } from './stream-state.js';
 import type { TimelineBucket } from './timeline.js';
+import { writeResultFiles } from '../shared/result-files.js';
 
 /** Everything the soak saw; written as JSON and summarised as Markdown. */
 export interface FaultSoakReport {
@@ -28,13 +26,8 @@ export interface FaultSoakReport {
   ok: boolean;
 }
 
-export async function writeReport(directory: string, name: string, report: FaultSoakReport): Promise<{ json: string; markdown: string }> {
-  await mkdir(directory, { recursive: true });
-  const json = path.join(directory, `${name}.json`);
-  const markdown = path.join(directory, `${name}.md`);
-  await writeFile(json, `${JSON.stringify(report, (_key, value) => (typeof value === 'number' ? round(value) : value), 2)}\n`);
-  await writeFile(markdown, renderMarkdown(report));
-  return { json, markdown };
+export function writeReport(directory: string, name: string, report: FaultSoakReport): Promise<{ json: string; markdown: string }> {
+  return writeResultFiles(directory, name, report, renderMarkdown(report));
 }
 
 const verdict = (ok: boolean) => (ok ? '**pass**' : '**FAIL**');

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { groupBy } from '../../src/repositories/group-by.js';
 import { soakContent, type SoakAck } from './load-protocol.js';
 
 interface StoredRow {
@@ -93,15 +94,4 @@ export async function checkStored(databaseUrl: string, threadIds: string[], acks
 function gapFree(rows: readonly StoredRow[], threadId: string, lastSeq: number | undefined): boolean {
   const seqs = rows.filter((row) => row.thread_id === threadId).map((row) => Number(row.seq));
   return seqs.every((seq, index) => seq === index + 1) && (lastSeq ?? 0) === seqs.length;
-}
-
-function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
 }

@@ -1,7 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { RoundsResult } from './rounds.js';
 import { round } from '../shared/stats.js';
+import { writeResultFiles } from '../shared/result-files.js';
 
 const CPU_PARTS = ['serverMain', 'serverThreads', 'redis', 'postgres', 'loadClient'];
 
@@ -28,13 +27,8 @@ export interface BenchReport {
   targets: Record<string, { target: string; actual: number; met: boolean }>;
 }
 
-export async function writeReport(directory: string, name: string, report: BenchReport): Promise<{ json: string; markdown: string }> {
-  await mkdir(directory, { recursive: true });
-  const json = path.join(directory, `${name}.json`);
-  const markdown = path.join(directory, `${name}.md`);
-  await writeFile(json, `${JSON.stringify(report, (_key, value) => (typeof value === 'number' ? round(value) : value), 2)}\n`);
-  await writeFile(markdown, renderMarkdown(report));
-  return { json, markdown };
+export function writeReport(directory: string, name: string, report: BenchReport): Promise<{ json: string; markdown: string }> {
+  return writeResultFiles(directory, name, report, renderMarkdown(report));
 }
 
 const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1));

@@ -1,6 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Target } from './protocol.js';
+import { writeResultFiles } from '../shared/result-files.js';
 
 /** One target's figures for one run, in ms. */
 export interface RunFigures {
@@ -31,12 +30,8 @@ export interface StreamingDeltasReport {
 }
 
 export async function writeStreamingDeltasReport(report: StreamingDeltasReport, directory: string): Promise<string[]> {
-  await mkdir(directory, { recursive: true });
-  const json = path.join(directory, 'streaming-deltas.json');
-  const markdown = path.join(directory, 'streaming-deltas.md');
-  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(markdown, summary(report));
-  return [json, markdown];
+  const files = await writeResultFiles(directory, 'streaming-deltas', report, summary(report));
+  return [files.json, files.markdown];
 }
 
 function summary(report: StreamingDeltasReport): string {

@@ -56,6 +56,8 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
       // Yoga logs every client error here; real failures are logged with their stack by the error masker.
       error: (...args) => deps.log.debug(args.map(String).join(' ')),
     },
+    // In this order: a plugin that refuses ends the hooks after it, so the cost is only computed
+    // for variables that coerce and text that can be stored.
     plugins: [useQueryLimits(), useImmediateWritesAlone(), useVariableValues(), useStorableInput(), useQueryCost(), useUnitOfWork(), useSharedSubscriptionResults()],
     context: async (initial) =>
       isMadeAtSocket(initial)

@@ -1,4 +1,4 @@
-import { getNullableType, getOperationAST, getVariableValues, GraphQLError, isListType, type ExecutionArgs, type ExecutionResult, type GraphQLField } from 'graphql';
+import { getNullableType, getOperationAST, GraphQLError, isListType, type ExecutionArgs, type ExecutionResult, type GraphQLField } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
 import type { ErrorCode } from '../errors/error-codes.js';
@@ -31,12 +31,14 @@ function timesListed(field: GraphQLField<unknown, unknown>, args: Record<string,
   return typeof args.limit === 'number' ? Math.max(args.limit, 0) : 1;
 }
 
-/** The operation's cost, or undefined when its variables do not coerce: execution then reports them as the spec says. */
+/**
+ * The operation's cost; undefined when the document names no single operation (execution reports
+ * that itself). Its variables coerce: useVariableValues, earlier in the plugin list, has refused
+ * the operation otherwise, and a refusal ends the execute hooks there.
+ */
 function costOf(args: ExecutionArgs): number | undefined {
-  const operation = getOperationAST(args.document, args.operationName);
-  if (!operation) return undefined;
+  if (!getOperationAST(args.document, args.operationName)) return undefined;
   const variables = args.variableValues ?? {};
-  if (getVariableValues(args.schema, operation.variableDefinitions ?? [], variables).errors) return undefined;
   try {
     return getComplexity({
       schema: args.schema,
