@@ -27,6 +27,19 @@ function authenticatedSubscriber(ctx: ExecutionContext): { ctx: AuthenticatedCon
 }
 
 /**
+ * A seq no message has yet cannot be resumed from: the tail would take it as delivered and drop
+ * the live messages up to it. Refused against the real head (the hot tier's newest message,
+ * which Postgres's lastSeq may trail), read only when afterSeq is past what Postgres knows.
+ */
+async function refuseBeyondHead(afterSeq: number, source: { latestSeq(): Promise<number> }): Promise<void> {
+  const head = await source.latestSeq();
+  if (afterSeq <= head) return;
+  throw new InvalidInputError(
+    `afterSeq ${afterSeq} is past the thread's newest message (seq ${head}): subscribe with afterSeq at most ${head}, or without it to start from now`,
+  );
+}
+
+/**
  * Subscribes the caller to one of their threads' events, replaying from `afterSeq` when given.
  * The thread ID (INVALID_ID), ownership (NOT_FOUND for another user's or an absent thread),
  * `afterSeq` and the per-user limit are checked here before anything is registered.
@@ -44,15 +57,14 @@ export async function subscribeToThread(
   const source = messageReplaySource(ctx, threadId, maxReplay);
   const from = await registry.read(async () => {
     const thread = await ctx.loaders.threadById.load(threadId);
-    if (afterSeq == null) {
-      // "From now" means from before registering: whatever is sent once the subscription
-      // counts as registered is delivered, even before Redis confirmed the channel.
-      return source.latestSeq();
-    }
+    // "From now" means from before registering: whatever is sent once the subscription
+    // counts as registered is delivered, even before Redis confirmed the channel.
+    if (afterSeq == null) return source.latestSeq();
     // lastSeq in Postgres trails the hot tier, so this only catches what is surely too far back;
     // the replay itself enforces the bound exactly.
     const behind = thread.lastSeq - afterSeq;
     if (behind > maxReplay) throw replayUnavailable(afterSeq, `${behind} messages came after it and at most ${maxReplay} are replayed`, maxReplay);
+    if (afterSeq > thread.lastSeq) await refuseBeyondHead(afterSeq, source);
     return afterSeq;
   });
   return openThreadTail({ ctx, registry, threadId, afterSeq: from, accepts, source });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
 import { realtimeResyncs } from '../../src/observability/metrics.js';
 import { expectData } from '../support/expect-graphql.js';
+import { startPrivateRedis, type PrivateRedis } from '../support/private-services.js';
 import { seed } from '../support/seed.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
 import { collect, connectAs, type SocketClient } from '../support/ws-client.js';
@@ -156,5 +157,54 @@ describe('across a Redis reconnect', () => {
     sub.stop();
     await client.dispose();
     await vi.waitFor(() => expect(app.realtime.subscriptions).toBe(0));
+  });
+});
+
+describe("afterSeq past the thread's newest message", () => {
+  let redisServer: PrivateRedis;
+  let app: TestApp;
+  let client: SocketClient;
+  // No persister runs (workers out of process, a private Redis no other test drains): the acked
+  // messages stay in Redis only, and Postgres's lastSeq trails the real head.
+  beforeAll(async () => {
+    redisServer = await startPrivateRedis();
+    app = await startTestApp({ env: { REDIS_URL: redisServer.url, RUN_WORKERS_IN_PROCESS: 'false' } });
+  });
+  afterAll(async () => {
+    await client?.client.dispose();
+    await app?.stop();
+    await redisServer?.dispose();
+  });
+
+  const THREAD_EVENTS = 'subscription($t: ID!, $s: Int) { threadEvents(threadId: $t, afterSeq: $s) { __typename ... on MessageAdded { seq } } }';
+
+  it('is refused with BAD_USER_INPUT on threadEvents and messageAdded, registering nothing; the head itself resumes, from Redis', async () => {
+    const owner = newUserId();
+    const thread = await seed(app.db).thread(owner);
+    for (const i of range(1, 3)) expectData(await app.gql(owner, SEND, { input: { threadId: thread.id, content: `m${i}` } }));
+    const row = await app.db.selectFrom('threads').select('last_seq').where('id', '=', thread.id).executeTakeFirstOrThrow();
+    expect(row.last_seq).toBe(0);
+    client = await connectAs(app.url, { userId: owner });
+
+    const before = app.realtime.subscriptions;
+    for (const [query, variables] of [
+      [THREAD_EVENTS, { t: thread.id, s: 4 }],
+      [MESSAGE_ADDED, { threadId: thread.id, afterSeq: 1_000 }],
+    ] as const) {
+      const refused = collect(client.client, query, variables);
+      await refused.done;
+      expect(refused.errors.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      expect(refused.errors[0]!.message).toMatch(/^afterSeq \d+ is past the thread's newest message \(seq 3\)/);
+      expect(refused.events).toEqual([]);
+    }
+    expect(app.realtime.subscriptions).toBe(before);
+
+    // At the head (known to Redis only) the subscription is live from seq 4 on, nothing skipped.
+    const atHead = collect(client.client, THREAD_EVENTS, { t: thread.id, s: 3 });
+    await vi.waitFor(() => expect(app.realtime.subscriptions).toBe(before + 1));
+    for (const i of range(4, 5)) expectData(await app.gql(owner, SEND, { input: { threadId: thread.id, content: `m${i}` } }));
+    expect(await atHead.received(2)).toEqual([4, 5].map((seq) => ({ threadEvents: { __typename: 'MessageAdded', seq } })));
+    expect(atHead.errors).toEqual([]);
+    atHead.stop();
   });
 });
