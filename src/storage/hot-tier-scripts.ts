@@ -61,12 +61,27 @@ return 1
 /**
  * Re-seeds a thread whose messages were written to Postgres while Redis was unreachable:
  * the counter continues from Postgres and the window, no longer contiguous, starts empty.
+ * The client-ID index stays complete without asking Postgres: every message of the outage
+ * reaches it through the outbox relay (RECORD_CLIENT_ID) before the fast path resumes, so a
+ * retry is recognised, and a new send acked, from Redis alone, even while Postgres is down.
  * KEYS: meta, window  ARGV: lastSeq
  */
 export const RESEED_THREAD = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'persisted', ARGV[1], 'coldClientIds', '1')
+redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'persisted', ARGV[1])
 redis.call('DEL', KEYS[2])
+return 1
+`);
+
+/**
+ * Adds a message committed in Postgres (relayed from the outbox) to its thread's client-ID
+ * index, if the thread is hot; a cold thread's index is rebuilt on demand (coldClientIds).
+ * KEYS: meta, clientIds  ARGV: clientMessageId, recordJson, ttlSeconds
+ */
+export const RECORD_CLIENT_ID = luaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
 return 1
 `);
 

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Message } from '../domain/message.js';
 import type { Thread, ThreadStatus } from '../domain/thread.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
-import { INIT_THREAD, READ_WINDOW_SLICE, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT } from './hot-tier-scripts.js';
+import { INIT_THREAD, READ_WINDOW_SLICE, RECORD_CLIENT_ID, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT } from './hot-tier-scripts.js';
 import { draftKeys, parseUnpersistedPlace, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey } from './redis-keys.js';
 import { execAtomically } from './redis-transaction.js';
 import { messageOfRecord, streamFieldsOf, type MessageRecord, type StreamRecord } from './stream-records.js';
@@ -180,6 +180,10 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
         case 'messageCompleted': {
           const record = entry.payload;
           const event = entry.kind === 'message' ? messageAddedEvent(record) : messageCompletedEvent(record);
+          if (record.clientMessageId != null) {
+            const { meta, clientIds } = threadKeys(record.threadId as ThreadId);
+            await RECORD_CLIENT_ID(redis, [meta, clientIds], [record.clientMessageId, JSON.stringify(record), ttl]);
+          }
           await streamAndPublish(record.threadId as ThreadId, { type: entry.kind, record }, event);
           return;
         }

@@ -118,4 +118,50 @@ describe('storage faults: Postgres down or slow while sending', () => {
     await waitForStoredCount(app.db, [threads[0]!.id], 2, 30_000);
     await expectExactlyStored(app.db, [...acked, retry]);
   });
+
+  it('after a Redis outage, with Postgres then down, sends with a clientMessageId (new ones and retries of Postgres-path ones) are acked from Redis', async () => {
+    const user = newUserId();
+    const { threads, acked: warm } = await hotThreads(user, 1);
+    const threadId = threads[0]!.id;
+    await waitForStoredCount(app.db, [threadId], 1);
+
+    // Redis down: this send takes the Postgres path; its client ID lives only in Postgres so far.
+    await redis.kill();
+    const outage = { threadId, content: 'sent while Redis was down', clientMessageId: 'outage-1' };
+    const duringOutage = await waitFor('a Postgres-path ack', async () => {
+      const response = await app.gql(user, SEND_MESSAGE, { input: outage });
+      return response.errors ? undefined : (expectData(response).sendMessage as AckedMessage);
+    });
+    expect(duringOutage).toMatchObject({ seq: 2, durability: 'DURABLE' });
+    await redis.restart();
+    await waitFor('the fast path back', async () => (await ready()).body.writePath === 'redis');
+
+    const cold = await seed(app.db).thread(user);
+    // A thread Redis took from Postgres with history: its earlier client IDs are in Postgres only.
+    const taken = await seed(app.db).thread(user);
+    const history = (await seed(app.db).messages(taken.id, ['written before Redis knew the thread'])).map((m) => ({ ...m, durability: 'DURABLE' as const }));
+    const takenAck = expectData(await app.gql(user, SEND_MESSAGE, { input: { threadId: taken.id, content: 'seeds it' } })).sendMessage as AckedMessage;
+    await postgres.crash();
+    try {
+      // What Redis does not hold needs Postgres: a thread never sent to (its owner is in Postgres only).
+      const refused = await app.gql(user, SEND_MESSAGE, { input: { threadId: cold.id, content: 'to a cold thread' } });
+      expect(refused.errors?.map((error) => error.extensions?.code)).toEqual(['INTERNAL']);
+      const unchecked = await app.gql(user, SEND_MESSAGE, { input: { threadId: taken.id, content: 'needs a Postgres check', clientMessageId: 'taken-1' } });
+      expect(unchecked.errors?.map((error) => error.extensions?.code)).toEqual(['INTERNAL']);
+      const takenNext = expectData(await app.gql(user, SEND_MESSAGE, { input: { threadId: taken.id, content: 'no client ID' } })).sendMessage as AckedMessage;
+      expect(takenNext).toMatchObject({ seq: 3, durability: 'HOT' });
+      const retry = await app.gql(user, SEND_MESSAGE, { input: outage });
+      expect(retry.errors).toBeUndefined();
+      expect(expectData(retry).sendMessage).toMatchObject({ id: duringOutage.id, seq: 2 });
+      const fresh = await app.gql(user, SEND_MESSAGE, { input: { threadId, content: 'Postgres is down', clientMessageId: 'after-1' } });
+      expect(fresh.errors).toBeUndefined();
+      const next = expectData(fresh).sendMessage as AckedMessage;
+      expect(next).toMatchObject({ seq: 3, durability: 'HOT' });
+      await postgres.start();
+      await waitForStoredCount(app.db, [threadId, taken.id], 6, 30_000);
+      await expectExactlyStored(app.db, [...warm, duringOutage, next, ...history, takenAck, takenNext]);
+    } finally {
+      await postgres.start().catch(() => {});
+    }
+  });
 });
