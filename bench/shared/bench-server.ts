@@ -6,7 +6,8 @@ import { ids } from '../../src/ids/generate-ids.js';
 import { insertThread } from '../../src/repositories/threads-repository.js';
 import { buildApp, type RunningApp } from '../../src/server/build-app.js';
 
-const JWT_SECRET = 'threadline-bench-secret-long-enough-for-hs256';
+/** The HS256 secret every bench server verifies tokens with. */
+export const BENCH_JWT_SECRET = 'threadline-bench-secret-long-enough-for-hs256';
 
 export interface BenchServer {
   app: RunningApp;
@@ -29,7 +30,7 @@ export async function startBenchServer(urls: { directory: string; databaseUrl: s
     REDIS_URL: urls.redisUrl,
     PORT: '0',
     HOST: '127.0.0.1',
-    JWT_SECRET,
+    JWT_SECRET: BENCH_JWT_SECRET,
     LOG_LEVEL: 'warn',
     WS_MAX_CONNECTIONS_PER_USER: '20000',
     WS_MAX_SUBSCRIPTIONS_PER_USER: '40000',
@@ -51,7 +52,7 @@ export async function seedBenchThreads(app: RunningApp, label: string, count: nu
     const thread = await app.db.transaction().execute((trx) =>
       insertThread(trx, { id: ids.threadId('bench'), ownerId, title: `Bench ${label} ${i}`, metadata: { bench: true } }),
     );
-    threads.push({ threadId: thread.id as string, token: await signUserToken(ownerId, JWT_SECRET) });
+    threads.push({ threadId: thread.id as string, token: await signUserToken(ownerId, BENCH_JWT_SECRET) });
   }
   return threads;
 }
