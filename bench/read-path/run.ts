@@ -1,4 +1,5 @@
 // npm run bench:read-path [-- --rounds 5 --duration 10 --warmup 3 --connections 8 --out bench/results --name read-path]
+// npm run bench:read-path -- --profile 'threads page (hot)'   (profiles one case instead; see profile.ts)
 //
 // One process start: a private Postgres and redis-server, Threadline (buildApp, Redis hot tier)
 // and the single-SQL floor (floor-server.ts) side by side in this process, and a load-generating
@@ -13,6 +14,7 @@ import { machineInfo } from '../shared/machine.js';
 import { startBenchServices } from '../shared/services.js';
 import { checkAnswers } from './answer-check.js';
 import { startFloorServer } from './floor-server.js';
+import { profileCase } from './profile.js';
 import { writeReport } from './report.js';
 import { benchCases } from './requests.js';
 import { runAlternatingRounds, type RoundSettings } from './rounds.js';
@@ -28,6 +30,8 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'bench/results' },
     /** Base name of the result files: <out>/<name>.json and .md. */
     name: { type: 'string', default: 'read-path' },
+    /** A case name: profile Threadline on it (profile.ts) instead of measuring. */
+    profile: { type: 'string' },
   },
 });
 const settings: RoundSettings = {
@@ -85,6 +89,11 @@ async function main(): Promise<void> {
   const driver = await startGraphqlLoadDriver();
   cleanups.unshift(driver.stop);
   console.log(`load client: pid ${driver.pid}; servers: pid ${process.pid}`);
+  if (args.profile) {
+    const benchCase = cases.find((c) => c.name === args.profile);
+    if (!benchCase) throw new Error(`--profile: no case ${JSON.stringify(args.profile)}; cases: ${cases.map((c) => c.name).join(', ')}`);
+    return profileCase(driver, threadline.url, benchCase, settings.durationSec, path.join('/tmp', `read-path-${benchCase.name.replace(/\W+/g, '-')}.cpuprofile`));
+  }
   const results = await runAlternatingRounds(driver, urls, cases, settings);
 
   const written = await writeReport(path.resolve(String(args.out)), String(args.name), {

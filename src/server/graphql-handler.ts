@@ -8,6 +8,7 @@ import { UnauthenticatedError } from '../errors/domain-errors.js';
 import { schema } from '../schema/index.js';
 import type { MessageStore } from '../storage/message-store.js';
 import type { ArchiveQueries } from '../archive/analytics-queries.js';
+import { useCompiledQueries } from './compiled-queries.js';
 import { createErrorMasker } from './error-masking.js';
 import { useImmediateWritesAlone } from './immediate-writes-alone.js';
 import { useQueryCost } from './query-cost.js';
@@ -58,7 +59,10 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
     },
     // In this order: a plugin that refuses ends the hooks after it, so the cost is only computed
     // for variables that coerce and text that can be stored.
-    plugins: [useQueryLimits(), useImmediateWritesAlone(), useVariableValues(), useStorableInput(), useQueryCost(), useUnitOfWork(), useSharedSubscriptionResults()],
+    plugins: [
+      useQueryLimits(), useImmediateWritesAlone(), useVariableValues(), useStorableInput(), useQueryCost(),
+      useCompiledQueries(), useUnitOfWork(), useSharedSubscriptionResults(),
+    ],
     context: async (initial) =>
       isMadeAtSocket(initial)
         ? initial

@@ -35,8 +35,8 @@ export interface WindowSlice {
   firstSeq: number;
   /** The thread's counter: its newest seq, Redis-only messages included. */
   lastSeq: number;
-  /** The window's messages in the range, oldest first, at most the range's limit. */
-  messages: Message[];
+  /** The window's messages in the range, oldest first, at most the range's limit; durability judged by `watermarks`. */
+  messages: Array<Message & { durability: Durability }>;
   watermarks: Watermarks;
 }
 
@@ -133,13 +133,13 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
       const slices = new Map<ThreadId, WindowSlice>();
       replies.forEach(([owner, persisted, archived, firstSeq, lastSeq, ...entries], index) => {
         if (!owner) return;
-        slices.set(threadIds[index] as ThreadId, {
-          ownerId: owner,
-          firstSeq: Number(firstSeq),
-          lastSeq: Number(lastSeq),
-          messages: entries.map((entry) => messageOfRecord(JSON.parse(entry))),
-          watermarks: toWatermarks(persisted, archived),
+        const watermarks = toWatermarks(persisted, archived);
+        // Durability set as each message is made: a page's messages are not copied again to add it.
+        const messages = entries.map((entry) => {
+          const message = messageOfRecord(JSON.parse(entry));
+          return Object.assign(message, { durability: durabilityOf(message.seq, watermarks) });
         });
+        slices.set(threadIds[index] as ThreadId, { ownerId: owner, firstSeq: Number(firstSeq), lastSeq: Number(lastSeq), messages, watermarks });
       });
       return slices;
     },

@@ -35,8 +35,8 @@ export async function readMessagePages(
   const stored = await findMessagePages(db, { column: 'thread_id', ids: misses }, window);
   for (const threadId of misses) {
     const hot = windows.get(threadId);
-    const fromPostgres = (stored.get(threadId) ?? []).map((message) => committed(withDurability(message, hot)));
-    const fromWindow = hot ? inRange(hot) : [];
+    const fromPostgres = (stored.get(threadId) ?? []).map((message) => withCommittedDurability(message, hot));
+    const fromWindow = hot ? hot.messages : [];
     pages.set(threadId, limitPage(mergeBySeq(fromPostgres, fromWindow), window));
   }
   return pages;
@@ -45,23 +45,20 @@ export async function readMessagePages(
 /** The page, if the window alone can answer it: it reaches back to the page's start, or to seq 1. */
 function pageFromWindow(hot: WindowSlice, window: PageWindow<number>): StoredMessage[] | undefined {
   if (hot.firstSeq > hot.lastSeq) return hot.lastSeq === 0 ? [] : undefined;
-  const candidates = inRange(hot);
+  const candidates = hot.messages;
   const reachesStart = hot.firstSeq <= (window.after ?? 0) + 1;
   if (!reachesStart && !(window.backwards && candidates.length >= window.limit)) return undefined;
   return limitPage(candidates, window);
 }
 
-function inRange(hot: WindowSlice): StoredMessage[] {
-  return hot.messages.map((message) => withDurability(message, hot));
-}
-
-function withDurability(message: Message, hot: WindowSlice | undefined): StoredMessage {
-  return { ...message, durability: hot ? durabilityOf(message.seq, hot.watermarks) : 'DURABLE' };
-}
-
-/** A row read from Postgres is committed, whatever the watermark says (a DURABLE send outruns it). */
-function committed(message: StoredMessage): StoredMessage {
-  return message.durability === 'HOT' ? { ...message, durability: 'DURABLE' } : message;
+/**
+ * A row read from Postgres is committed, whatever the watermark says (a DURABLE send outruns
+ * it): DURABLE, or ARCHIVED when the thread's archive watermark has passed it. The row is fresh
+ * from this read, so it is given its durability rather than copied.
+ */
+function withCommittedDurability(message: Message, hot: WindowSlice | undefined): StoredMessage {
+  const judged = hot ? durabilityOf(message.seq, hot.watermarks) : 'DURABLE';
+  return Object.assign(message, { durability: judged === 'HOT' ? 'DURABLE' : judged });
 }
 
 /** Postgres wins for a seq both have: it is the committed version. */
