@@ -1,4 +1,4 @@
-import { getNullableType, getOperationAST, GraphQLError, isListType, type ExecutionArgs, type ExecutionResult, type GraphQLField } from 'graphql';
+import { getNullableType, getOperationAST, GraphQLError, isListType, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLField } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
 import type { ErrorCode } from '../errors/error-codes.js';
@@ -55,6 +55,10 @@ function costOf(args: ExecutionArgs): number | undefined {
   }
 }
 
+function declaresVariables(args: ExecutionArgs): boolean {
+  return (getOperationAST(args.document, args.operationName)?.variableDefinitions?.length ?? 0) > 0;
+}
+
 function tooCostly(cost: number): ExecutionResult {
   const { maxCost } = QUERY_LIMITS;
   const found = Number.isFinite(cost) ? `found ${cost}` : 'found more than 10,000 selections to count';
@@ -71,8 +75,19 @@ function tooCostly(cost: number): ExecutionResult {
  * is that operation's result and the socket stays open.
  */
 export function useQueryCost(): Plugin {
+  // An operation that declares no variables costs the same every time: computed once per parsed
+  // document (yoga's document cache hands back the same object for the same text).
+  const constantCosts = new WeakMap<DocumentNode, Map<string, number | undefined>>();
+  const cachedCostOf = (args: ExecutionArgs) => {
+    if (declaresVariables(args)) return costOf(args);
+    const costs = constantCosts.get(args.document) ?? new Map<string, number | undefined>();
+    constantCosts.set(args.document, costs);
+    const key = args.operationName ?? '';
+    if (!costs.has(key)) costs.set(key, costOf(args));
+    return costs.get(key);
+  };
   const check = (args: ExecutionArgs, stop: (result: ExecutionResult) => void) => {
-    const cost = costOf(args);
+    const cost = cachedCostOf(args);
     if (cost !== undefined && cost > QUERY_LIMITS.maxCost) stop(tooCostly(cost));
   };
   return {
