@@ -15,8 +15,9 @@ export function createErrorMasker(log: Logger) {
   return (error: unknown): Error => {
     if (!(error instanceof GraphQLError)) return internal(log, error);
     const cause = error.originalError;
-    if (!cause || cause === error) return error.extensions.code ? error : withCode(error, 'BAD_USER_INPUT', error.message);
-    if (cause instanceof GraphQLError && cause.extensions.code) return withCode(error, cause.extensions.code as ErrorCode, cause.message, cause.extensions);
+    // `?.`: graphql-jit's errors (compiled-queries.ts) may have no extensions at all.
+    if (!cause || cause === error) return error.extensions?.code ? error : withCode(error, 'BAD_USER_INPUT', error.message);
+    if (cause instanceof GraphQLError && cause.extensions?.code) return withCode(error, cause.extensions.code as ErrorCode, cause.message, cause.extensions);
     if (cause instanceof DomainError) return withCode(error, cause.code, cause.message);
     if (cause instanceof PothosValidationError || cause.name === 'ZodError') return withCode(error, 'BAD_USER_INPUT', cause.message);
     if (isUnstorableTextError(cause)) return withCode(error, 'BAD_USER_INPUT', UNSTORABLE_TEXT_MESSAGE);

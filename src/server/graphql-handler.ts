@@ -61,7 +61,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
     // for variables that coerce and text that can be stored.
     plugins: [
       useQueryLimits(), useImmediateWritesAlone(), useVariableValues(), useStorableInput(), useQueryCost(),
-      useCompiledQueries(), useUnitOfWork(), useSharedSubscriptionResults(),
+      ...useCompiledQueries(), useUnitOfWork(), useSharedSubscriptionResults(),
     ],
     context: async (initial) =>
       isMadeAtSocket(initial)

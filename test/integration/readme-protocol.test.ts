@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectData, expectError } from '../support/expect-graphql.js';
 import { seed } from '../support/seed.js';
@@ -21,6 +22,25 @@ describe('README protocol claims', () => {
 
   it('a document that does not match the schema is refused with GRAPHQL_VALIDATION_FAILED', async () => {
     expectError(await app.gql(newUserId(), '{ noSuchField }'), 'GRAPHQL_VALIDATION_FAILED');
+  });
+
+  const post = (body: string) => fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+  it.each(['{"variables":{}}', '{"query": '])('a request that is not a GraphQL request is refused with BAD_REQUEST: %s', async (body) => {
+    const response = await post(body);
+    expect((await response.json()).errors).toMatchObject([{ extensions: { code: 'BAD_REQUEST' } }]);
+  });
+
+  it.each([{ operationName: 'C' }, {}])('an operationName the document does not define, or none for several operations, is OPERATION_RESOLUTION_FAILURE: %o', async (name) => {
+    const response = await post(JSON.stringify({ query: 'query A { viewer { id } } query B { viewer { id } }', ...name }));
+    expect((await response.json()).errors).toMatchObject([{ extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
+  });
+
+  it('the quick start\'s answer without a token is the README\'s, byte for byte', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const shown = readme.split('\n').find((line) => line.startsWith('{"errors":[{"message":"Missing Authorization header'));
+    const response = await fetch(app.url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"query":"{ viewer { id } }"}' });
+    expect(await response.text()).toBe(shown);
   });
 
   it('/health answers 200 {"status":"ok"}', async () => {
