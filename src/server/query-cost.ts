@@ -1,9 +1,15 @@
-import { getNullableType, getOperationAST, GraphQLError, isListType, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLField } from 'graphql';
+import {
+  getNullableType, getOperationAST, GraphQLError, isInputObjectType, isListType, Kind,
+  type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLField, type TypeNode,
+} from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
 import type { ErrorCode } from '../errors/error-codes.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../schema/pagination/resolve-page.js';
 import { QUERY_LIMITS } from './query-limits.js';
+
+/** Costs remembered per document, at most. */
+const MAX_COSTS_PER_DOCUMENT = 64;
 
 /**
  * The cost of an operation is an upper bound on the number of fields in its answer: every field
@@ -55,8 +61,30 @@ function costOf(args: ExecutionArgs): number | undefined {
   }
 }
 
-function declaresVariables(args: ExecutionArgs): boolean {
-  return (getOperationAST(args.document, args.operationName)?.variableDefinitions?.length ?? 0) > 0;
+/**
+ * The variables an operation's cost can depend on. A variable of an input object type cannot: it
+ * can only stand where that input object goes (validation checks it), never for a page size, a
+ * list of IDs or an @include condition, and the cost reads no argument inside an input object
+ * (timesListed reads a field's own arguments). Every other variable counts, whatever its name or
+ * use: conservative, and page sizes are Ints.
+ */
+function costVariables(args: ExecutionArgs): string[] {
+  const operation = getOperationAST(args.document, args.operationName);
+  return (operation?.variableDefinitions ?? [])
+    .filter((definition) => !isInputObject(args, definition.type))
+    .map((definition) => definition.variable.name.value);
+}
+
+/** `Input` or `Input!`; a list of them is no input object (its length can be a cost). */
+function isInputObject(args: ExecutionArgs, type: TypeNode): boolean {
+  if (type.kind === Kind.NON_NULL_TYPE) return isInputObject(args, type.type);
+  return type.kind === Kind.NAMED_TYPE && isInputObjectType(args.schema.getType(type.name.value));
+}
+
+/** A key for what the cost depends on: the operation, and each cost variable given (or not, so its default applies). */
+function costKey(args: ExecutionArgs, variables: readonly string[]): string {
+  const values = args.variableValues ?? {};
+  return JSON.stringify([args.operationName ?? '', ...variables.map((name) => (Object.hasOwn(values, name) ? [values[name]] : []))]);
 }
 
 function tooCostly(cost: number): ExecutionResult {
@@ -75,16 +103,23 @@ function tooCostly(cost: number): ExecutionResult {
  * is that operation's result and the socket stays open.
  */
 export function useQueryCost(): Plugin {
-  // An operation that declares no variables costs the same every time: computed once per parsed
-  // document (yoga's document cache hands back the same object for the same text).
-  const constantCosts = new WeakMap<DocumentNode, Map<string, number | undefined>>();
+  // Costs are remembered per parsed document (yoga's document cache hands back the same object
+  // for the same text), by the values of the variables they depend on: a sendMessage with a new
+  // `$input` each time costs the same every time, and is counted once.
+  const costs = new WeakMap<DocumentNode, { variables: Map<string, string[]>; byKey: Map<string, number | undefined> }>();
   const cachedCostOf = (args: ExecutionArgs) => {
-    if (declaresVariables(args)) return costOf(args);
-    const costs = constantCosts.get(args.document) ?? new Map<string, number | undefined>();
-    constantCosts.set(args.document, costs);
-    const key = args.operationName ?? '';
-    if (!costs.has(key)) costs.set(key, costOf(args));
-    return costs.get(key);
+    let known = costs.get(args.document);
+    if (!known) costs.set(args.document, (known = { variables: new Map(), byKey: new Map() }));
+    const operation = args.operationName ?? '';
+    let variables = known.variables.get(operation);
+    if (!variables) known.variables.set(operation, (variables = costVariables(args)));
+    const key = costKey(args, variables);
+    if (!known.byKey.has(key)) {
+      // Bounded: a client paging with ever new sizes does not grow it without end.
+      if (known.byKey.size >= MAX_COSTS_PER_DOCUMENT) known.byKey.clear();
+      known.byKey.set(key, costOf(args));
+    }
+    return known.byKey.get(key);
   };
   const check = (args: ExecutionArgs, stop: (result: ExecutionResult) => void) => {
     const cost = cachedCostOf(args);

@@ -85,6 +85,34 @@ describe('the query cost reads page sizes from literals, variables and variable 
     expectData(await app.gql(user, defaulted, { a: 5, b: 5, c: 5 }));
   });
 
+  it('one document counted again for each value its cost depends on: sizes, given or defaulted or null, @include; not input objects', async () => {
+    // Costs are remembered per document and values (query-cost.ts): each answer must still be its own.
+    const defaulted = THREADS_WITH_MESSAGES.replace('$threads: Int, $messages: Int', '$threads: Int = 100, $messages: Int = 100');
+    expectTooCostly(await app.gql(user, defaulted));
+    // null is not "left out": the page size is then the default of the field, 20.
+    expectData(await app.gql(user, defaulted, { threads: null, messages: null }));
+    expectTooCostly(await app.gql(user, defaulted, {}));
+    expectData(await app.gql(user, defaulted, { threads: 20, messages: 100 }));
+    expectTooCostly(await app.gql(user, defaulted, { threads: 100, messages: 100 }));
+
+    const included = `query($deep: Boolean!) {
+      threads(first: 100) { edges { node { id messages(first: 100) @include(if: $deep) { edges { node { id content } } } } } }
+    }`;
+    expectTooCostly(await app.gql(user, included, { deep: true }));
+    expect(expectData(await app.gql(user, included, { deep: false })).threads.edges).toHaveLength(1);
+    expectTooCostly(await app.gql(user, included, { deep: true }));
+
+    // An input object's content never changes the cost: every send of the same document passes.
+    const sender = newUserId();
+    const sendTo = await seed(app.db).thread(sender, { title: 'sends' });
+    const send = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { seq } }';
+    const seqs = [];
+    for (const content of ['short', 'x'.repeat(5_000)]) {
+      seqs.push(expectData(await app.gql(sender, send, { input: { threadId: sendTo.id, content } })).sendMessage.seq);
+    }
+    expect(seqs).toEqual([1, 2]);
+  });
+
   it('with literals, and with a page size left out (counted as the default, 20)', async () => {
     const literal = NESTED.replace(/^query\([^)]*\)/, 'query').replace('first: $a', 'first: 100').replace('first: $b', 'first: 100').replace('first: $c', 'first: 100');
     expect(literal).not.toContain('$');
