@@ -40,7 +40,7 @@ export function messageReplaySource(ctx: ExecutionContext, threadId: ThreadId, m
         const messages = await page({ after: seq, limit: REPLAY_PAGE, backwards: false });
         for (const message of messages) {
           if (message.seq !== seq + 1) throw replayUnavailable(afterSeq, `message seq ${seq + 1} is no longer stored`, maxReplay);
-          if (events.length === maxReplay) throw replayUnavailable(afterSeq, `more than ${maxReplay} messages came after it`, maxReplay);
+          if (events.length === maxReplay) throw replayUnavailable(afterSeq, `more than ${maxReplay} messages came after it and at most ${maxReplay} are replayed`, maxReplay);
           seq = message.seq;
           events.push({ type: 'MessageAdded', threadId, seq, message });
         }

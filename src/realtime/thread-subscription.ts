@@ -61,7 +61,7 @@ export async function subscribeToThread(
     // counts as registered is delivered, even before Redis confirmed the channel.
     if (afterSeq == null) return source.latestSeq();
     // lastSeq in Postgres trails the hot tier, so this only catches what is surely too far back;
-    // the replay itself enforces the bound exactly.
+    // the replay itself enforces the bound exactly, and says the same.
     const behind = thread.lastSeq - afterSeq;
     if (behind > maxReplay) throw replayUnavailable(afterSeq, `${behind} messages came after it and at most ${maxReplay} are replayed`, maxReplay);
     if (afterSeq > thread.lastSeq) await refuseBeyondHead(afterSeq, source);

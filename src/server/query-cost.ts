@@ -1,6 +1,6 @@
 import {
-  getNullableType, getOperationAST, GraphQLError, isInputObjectType, isListType, Kind,
-  type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLField, type TypeNode,
+  getNullableType, getOperationAST, GraphQLError, isListType,
+  type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLField,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
@@ -62,29 +62,24 @@ function costOf(args: ExecutionArgs): number | undefined {
 }
 
 /**
- * The variables an operation's cost can depend on. A variable of an input object type cannot: it
- * can only stand where that input object goes (validation checks it), never for a page size, a
- * list of IDs or an @include condition, and the cost reads no argument inside an input object
- * (timesListed reads a field's own arguments). Every other variable counts, whatever its name or
- * use: conservative, and page sizes are Ints.
+ * What a variable's value can change about the cost, and nothing more: the cost reads numbers
+ * (page sizes, `limit`), booleans (@include/@skip) and the length of a list given to a field; any
+ * other value (a string, an input object, JSON) counts only by its kind. Never recursive, so a
+ * deep JSON value (metadata nested 6,000 levels, refused later by its own limit) costs nothing
+ * to key.
  */
-function costVariables(args: ExecutionArgs): string[] {
-  const operation = getOperationAST(args.document, args.operationName);
-  return (operation?.variableDefinitions ?? [])
-    .filter((definition) => !isInputObject(args, definition.type))
-    .map((definition) => definition.variable.name.value);
+function costShape(value: unknown): unknown {
+  if (Array.isArray(value)) return { length: value.length };
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return value;
+  return typeof value;
 }
 
-/** `Input` or `Input!`; a list of them is no input object (its length can be a cost). */
-function isInputObject(args: ExecutionArgs, type: TypeNode): boolean {
-  if (type.kind === Kind.NON_NULL_TYPE) return isInputObject(args, type.type);
-  return type.kind === Kind.NAMED_TYPE && isInputObjectType(args.schema.getType(type.name.value));
-}
-
-/** A key for what the cost depends on: the operation, and each cost variable given (or not, so its default applies). */
-function costKey(args: ExecutionArgs, variables: readonly string[]): string {
+/** A key for what the cost depends on: the operation, and the cost shape of each variable given (or not, so its default applies). */
+function costKey(args: ExecutionArgs): string {
   const values = args.variableValues ?? {};
-  return JSON.stringify([args.operationName ?? '', ...variables.map((name) => (Object.hasOwn(values, name) ? [values[name]] : []))]);
+  const variables = getOperationAST(args.document, args.operationName)?.variableDefinitions ?? [];
+  const shapes = variables.map(({ variable: { name } }) => (Object.hasOwn(values, name.value) ? [costShape(values[name.value])] : []));
+  return JSON.stringify([args.operationName ?? '', ...shapes]);
 }
 
 function tooCostly(cost: number): ExecutionResult {
@@ -104,22 +99,19 @@ function tooCostly(cost: number): ExecutionResult {
  */
 export function useQueryCost(): Plugin {
   // Costs are remembered per parsed document (yoga's document cache hands back the same object
-  // for the same text), by the values of the variables they depend on: a sendMessage with a new
-  // `$input` each time costs the same every time, and is counted once.
-  const costs = new WeakMap<DocumentNode, { variables: Map<string, string[]>; byKey: Map<string, number | undefined> }>();
+  // for the same text), by the cost shape of its variables: a sendMessage with a new `$input`
+  // each time costs the same every time, and is counted once.
+  const costs = new WeakMap<DocumentNode, Map<string, number | undefined>>();
   const cachedCostOf = (args: ExecutionArgs) => {
     let known = costs.get(args.document);
-    if (!known) costs.set(args.document, (known = { variables: new Map(), byKey: new Map() }));
-    const operation = args.operationName ?? '';
-    let variables = known.variables.get(operation);
-    if (!variables) known.variables.set(operation, (variables = costVariables(args)));
-    const key = costKey(args, variables);
-    if (!known.byKey.has(key)) {
+    if (!known) costs.set(args.document, (known = new Map()));
+    const key = costKey(args);
+    if (!known.has(key)) {
       // Bounded: a client paging with ever new sizes does not grow it without end.
-      if (known.byKey.size >= MAX_COSTS_PER_DOCUMENT) known.byKey.clear();
-      known.byKey.set(key, costOf(args));
+      if (known.size >= MAX_COSTS_PER_DOCUMENT) known.clear();
+      known.set(key, costOf(args));
     }
-    return known.byKey.get(key);
+    return known.get(key);
   };
   const check = (args: ExecutionArgs, stop: (result: ExecutionResult) => void) => {
     const cost = cachedCostOf(args);

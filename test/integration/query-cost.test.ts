@@ -85,7 +85,7 @@ describe('the query cost reads page sizes from literals, variables and variable 
     expectData(await app.gql(user, defaulted, { a: 5, b: 5, c: 5 }));
   });
 
-  it('one document counted again for each value its cost depends on: sizes, given or defaulted or null, @include; not input objects', async () => {
+  it('one document counted again for each value its cost depends on: sizes, given or defaulted or null, @include, list lengths; not input objects', async () => {
     // Costs are remembered per document and values (query-cost.ts): each answer must still be its own.
     const defaulted = THREADS_WITH_MESSAGES.replace('$threads: Int, $messages: Int', '$threads: Int = 100, $messages: Int = 100');
     expectTooCostly(await app.gql(user, defaulted));
@@ -111,6 +111,12 @@ describe('the query cost reads page sizes from literals, variables and variable 
       seqs.push(expectData(await app.gql(sender, send, { input: { threadId: sendTo.id, content } })).sendMessage.seq);
     }
     expect(seqs).toEqual([1, 2]);
+
+    // A list's length is a cost: the same document with 100 IDs is refused, with one it runs.
+    const archive = 'mutation($ids: [ID!]!) { archiveThreads(ids: $ids) { id messages(first: 100) { edges { node { id content } } } } }';
+    expectTooCostly(await app.gql(sender, archive, { ids: Array.from({ length: 100 }, () => sendTo.id) }));
+    expect(expectData(await app.gql(sender, archive, { ids: [sendTo.id] })).archiveThreads).toHaveLength(1);
+    expectTooCostly(await app.gql(sender, archive, { ids: Array.from({ length: 100 }, () => sendTo.id) }));
   });
 
   it('with literals, and with a page size left out (counted as the default, 20)', async () => {
