@@ -8,7 +8,7 @@ import { insertMessageRecords } from '../../src/repositories/message-records-rep
 import { createPersister } from '../../src/storage/persister.js';
 import { createRedisClient } from '../../src/storage/redis-client.js';
 import { CONSUMER_GROUPS, PERSISTENCE_STREAM } from '../../src/storage/redis-keys.js';
-import type { MessageRecord } from '../../src/storage/stream-records.js';
+import type { MessageRecord } from '../../src/storage/message-record.js';
 import { streamFieldsOf } from '../../src/storage/stream-records.js';
 import { messageContent } from './payload.js';
 import { seedBenchThreads } from './servers.js';

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { CONSUMER_GROUPS, PERSISTENCE_STREAM } from '../storage/redis-keys.js';
 import { createStreamConsumer, type StreamEntry } from '../storage/stream-consumer.js';
-import type { MessageRecord, RunRecord } from '../storage/stream-records.js';
+import type { MessageRecord } from '../storage/message-record.js';
+import type { RunRecord } from '../storage/stream-records.js';
 import { advanceWatermarks, maxSeqByThread } from '../storage/watermarks.js';
 import { clickhouseDateTime, isTransientClickHouseError, type ArchiveClient } from './clickhouse-client.js';
 

@@ -1,7 +1,9 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { MessageRole, MessageStatus } from '../domain/message.js';
 
 /**
- * The Postgres schema as Kysely sees it. Row types stay inside src/db and src/repositories;
+ * The Postgres schema as Kysely sees it. Row types stay inside src/db, src/repositories and the
+ * message record (storage/message-record.ts, which maps a message to its columns);
  * everything above the repositories works with the domain types of src/domain.
  */
 export interface Database {
@@ -56,13 +58,13 @@ export interface MessageTable {
   id: string;
   thread_id: string;
   run_id: string | null;
-  role: 'USER' | 'ASSISTANT' | 'SYSTEM' | 'TOOL';
+  role: MessageRole;
   content: string;
   metadata: JsonObject;
   seq: number;
   client_message_id: string | null;
   created_at: Timestamp;
-  status: Generated<'IN_PROGRESS' | 'COMPLETED'>;
+  status: Generated<MessageStatus>;
 }
 
 export type ThreadRow = Selectable<ThreadTable>;

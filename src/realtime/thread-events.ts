@@ -2,7 +2,8 @@ import type { Message } from '../domain/message.js';
 import type { Run } from '../domain/run.js';
 import type { Thread } from '../domain/thread.js';
 import type { MessageId, ThreadId } from '../ids/id-types.js';
-import { messageOfRecord, type MessageRecord, type RunRecord } from '../storage/stream-records.js';
+import { messageOfRecord, type MessageRecord } from '../storage/message-record.js';
+import type { RunRecord } from '../storage/stream-records.js';
 
 /**
  * Events published on a thread's channel (redis-keys.ts `threadChannel`), as JSON. MessageAdded

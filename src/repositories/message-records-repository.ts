@@ -1,7 +1,10 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { ThreadId } from '../ids/id-types.js';
-import type { MessageRecord } from '../storage/stream-records.js';
+import { MESSAGE_COLUMNS, MESSAGE_RECORD_COLUMNS, messageRecordValues, type MessageRecord } from '../storage/message-record.js';
+
+/** A sequenced record's values as they are; records queued before streaming existed carry no status. */
+const SEQUENCED_VALUES = messageRecordValues('r', { status: "coalesce(r.status, 'COMPLETED')" });
 
 /**
  * Writes messages already sequenced by the hot tier, in one statement for the whole batch:
@@ -17,13 +20,11 @@ export async function insertMessageRecords(
   if (records.length === 0) return;
   await sql`/* messageRecords.insertMessageRecords */
     with incoming as (
-      select * from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(
-        id text, "threadId" text, "runId" text, role text, content text, metadata jsonb,
-        seq int, "clientMessageId" text, "createdAt" timestamptz, status text)
+      select * from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(${sql.raw(MESSAGE_RECORD_COLUMNS)})
     ), inserted as (
-      insert into messages (id, thread_id, run_id, role, content, metadata, seq, client_message_id, created_at, status)
-      select id, "threadId", "runId", role, content, metadata, seq, "clientMessageId", "createdAt", coalesce(status, 'COMPLETED')
-      from incoming
+      insert into messages (${sql.raw(MESSAGE_COLUMNS)})
+      select ${sql.raw(SEQUENCED_VALUES)}
+      from incoming r
       on conflict (id) do ${completing ? sql`update set content = excluded.content, status = 'COMPLETED' where messages.status = 'IN_PROGRESS'` : sql`nothing`}
       returning thread_id, seq, created_at
     )

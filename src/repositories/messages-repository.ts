@@ -1,24 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, MessageRow } from '../db/database.js';
-import type { Message, MessageRole, MessageStatus } from '../domain/message.js';
+import type { Message, MessageRole } from '../domain/message.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
+import {
+  MESSAGE_COLUMNS, MESSAGE_RECORD_COLUMNS, messageOfRow, messageRecordValues, type NewMessage,
+} from '../storage/message-record.js';
 import { groupBy } from './group-by.js';
 import type { PageWindow } from './page-window.js';
-
-export function toMessage(row: MessageRow): Message {
-  return {
-    id: row.id as MessageId,
-    threadId: row.thread_id as ThreadId,
-    runId: row.run_id as RunId | null,
-    role: row.role,
-    content: row.content,
-    metadata: row.metadata,
-    seq: row.seq,
-    clientMessageId: row.client_message_id,
-    createdAt: row.created_at,
-    status: row.status,
-  };
-}
 
 /** Messages in the owner's threads only. */
 export async function findMessagesByIds(db: Kysely<Database>, ownerId: string, ids: readonly MessageId[]): Promise<Message[]> {
@@ -30,7 +18,7 @@ export async function findMessagesByIds(db: Kysely<Database>, ownerId: string, i
     .where('messages.id', '=', sql<string>`any(${sql.val(ids)})`)
     .where('threads.owner_id', '=', ownerId)
     .execute();
-  return rows.map(toMessage);
+  return rows.map(messageOfRow);
 }
 
 type MessageParent = { column: 'thread_id'; ids: readonly ThreadId[] } | { column: 'run_id'; ids: readonly RunId[] };
@@ -56,7 +44,7 @@ export async function findMessagePages(
       order by m.seq ${direction}
       limit ${window.limit}
     ) page`.execute(db);
-  const messages = rows.map(toMessage);
+  const messages = rows.map(messageOfRow);
   return parent.column === 'thread_id' ? groupBy(messages, (m) => m.threadId) : groupBy(messages, (m) => m.runId as string);
 }
 
@@ -68,7 +56,7 @@ export async function findMessageByClientId(db: Kysely<Database>, threadId: Thre
     .where('thread_id', '=', threadId)
     .where('client_message_id', '=', clientMessageId)
     .executeTakeFirst();
-  return row && toMessage(row);
+  return row && messageOfRow(row);
 }
 
 export async function findFirstMessageByRole(db: Kysely<Database>, threadId: ThreadId, role: MessageRole): Promise<Message | undefined> {
@@ -81,41 +69,35 @@ export async function findFirstMessageByRole(db: Kysely<Database>, threadId: Thr
     .orderBy('seq', 'asc')
     .limit(1)
     .executeTakeFirst();
-  return row && toMessage(row);
+  return row && messageOfRow(row);
 }
 
-export interface NewMessage {
-  id: MessageId;
-  threadId: ThreadId;
-  runId: RunId | null;
-  role: MessageRole;
-  content: string;
-  metadata: Record<string, unknown>;
-  clientMessageId: string | null;
-  /** Default COMPLETED. */
-  status?: MessageStatus;
-}
+/** A new message's values: the seq just taken, the time of the insert unless it has one (a re-sequenced record keeps its ack's). */
+const NEXT_SEQ_VALUES = messageRecordValues('r', {
+  seq: 'next.last_seq',
+  createdAt: 'coalesce(r."createdAt", now())',
+  status: "coalesce(r.status, 'COMPLETED')",
+});
 
 /**
  * Takes the thread's next seq and inserts the message in one statement. The thread row's
  * update lock serialises concurrent senders, so seqs stay gap-free; the caller must hold
  * the thread lock already if it checked anything (like a client message ID) beforehand.
  */
-export async function insertMessageWithNextSeq(trx: Transaction<Database>, message: NewMessage): Promise<Message> {
+export async function insertMessageWithNextSeq(trx: Transaction<Database>, message: NewMessage & { createdAt?: Date }): Promise<Message> {
   const { rows } = await sql<MessageRow>`/* messages.insertMessageWithNextSeq */
     with next as (
       update threads set last_seq = last_seq + 1, updated_at = now()
       where id = ${message.threadId}
       returning last_seq
     )
-    insert into messages (id, thread_id, run_id, role, content, metadata, seq, client_message_id, status)
-    select ${message.id}, ${message.threadId}, ${message.runId}, ${message.role}, ${message.content},
-           ${JSON.stringify(message.metadata)}::jsonb, next.last_seq, ${message.clientMessageId}, ${message.status ?? 'COMPLETED'}
-    from next
+    insert into messages (${sql.raw(MESSAGE_COLUMNS)})
+    select ${sql.raw(NEXT_SEQ_VALUES)}
+    from jsonb_to_record(${JSON.stringify(message)}::jsonb) as r(${sql.raw(MESSAGE_RECORD_COLUMNS)}), next
     returning *`.execute(trx);
   const row = rows[0];
   if (!row) throw new Error(`Thread ${message.threadId} vanished while inserting a message`);
-  return toMessage(row);
+  return messageOfRow(row);
 }
 
 /** Locks one of the owner's messages (for streaming updates), or returns undefined. */
@@ -129,7 +111,7 @@ export async function lockOwnedMessage(trx: Transaction<Database>, ownerId: stri
     .forUpdate('messages')
     .modifyEnd(sql`/* messages.lockOwnedMessage */`)
     .executeTakeFirst();
-  return row && toMessage(row);
+  return row && messageOfRow(row);
 }
 
 /** Appends to, or completes, a streaming message stored in Postgres. */
@@ -148,5 +130,5 @@ export async function updateStreamingMessage(
     .returningAll()
     .modifyEnd(sql`/* messages.updateStreamingMessage */`)
     .executeTakeFirstOrThrow();
-  return toMessage(row);
+  return messageOfRow(row);
 }

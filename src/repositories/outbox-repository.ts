@@ -2,7 +2,8 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { ThreadId } from '../ids/id-types.js';
 import type { ThreadWire } from '../realtime/thread-events.js';
-import type { MessageRecord, RunRecord } from '../storage/stream-records.js';
+import type { MessageRecord } from '../storage/message-record.js';
+import type { RunRecord } from '../storage/stream-records.js';
 
 /** A committed change Redis has still to hear of (see the outbox migration). */
 export type OutboxEntry =

@@ -7,6 +7,7 @@ import { findThreadsByIds, threadNotFound } from '../repositories/threads-reposi
 import { insertMessageRecords } from '../repositories/message-records-repository.js';
 import { durabilityOf, type Durability, type HotTier } from './hot-tier.js';
 import { violatedUniqueConstraint } from './postgres-errors.js';
+import { newMessageRecordOf } from './message-record.js';
 import type { SendMessageInput } from './send-message-input.js';
 import type { Message } from '../domain/message.js';
 
@@ -27,18 +28,7 @@ const MAX_ROUNDS = 4;
  * the message to Postgres itself (idempotently) before acking.
  */
 export async function sendThroughHotTier(hot: HotTier, db: Kysely<Database>, input: SendMessageInput): Promise<HotSendResult> {
-  const record = {
-    id: input.id,
-    threadId: input.threadId,
-    ownerId: input.ownerId,
-    runId: input.runId,
-    role: input.role,
-    content: input.content,
-    metadata: input.metadata,
-    clientMessageId: input.clientMessageId,
-    createdAt: new Date().toISOString(),
-    status: input.status ?? 'COMPLETED',
-  };
+  const record = newMessageRecordOf(input, new Date());
   let clientIdChecked = false;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const outcome = await hot.append(record, { clientId: clientIdChecked });

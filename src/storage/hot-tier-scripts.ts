@@ -27,6 +27,8 @@ if clientId ~= '' then
 end
 if ARGV[4] ~= '' and redis.call('SISMEMBER', KEYS[4], ARGV[4]) == 0 then return {'CHECK_RUN'} end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+-- The record arrives as JSON without its seq; the seq goes in front. Decoding and re-encoding it
+-- with cjson instead would turn an empty metadata array into an object and re-escape text.
 local json = '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2)
 redis.call('RPUSH', KEYS[2], json)
 -- Keep the configured window, but never trim a message Postgres does not have yet:
@@ -118,18 +120,21 @@ return {'OK', draft[2], redis.call('GET', KEYS[2]) or ''}
 /**
  * Completes a streaming message: replaces its window entry, queues its final form for Postgres,
  * publishes MessageCompleted, drops the draft. Refuses (RETRY) if a delta landed since the
- * caller read the draft, so no chunk is lost.
- * KEYS: draft, draftContent, window, stream  ARGV: ownerId, seq, finalRecordJson, expectedContentLength
+ * caller read the draft, so no chunk is lost. The entry is found by index, as READ_WINDOW_SLICE
+ * finds it (seq s at s - firstSeq), not by reading its JSON, and replaced only if it is still the
+ * entry the draft began as: after a re-seed the same seq can name another message.
+ * KEYS: draft, draftContent, window, stream, meta  ARGV: ownerId, seq, finalRecordJson, expectedContentLength
  */
 export const FINISH_DRAFT = luaScript(`
-local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel')
+local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel', 'record')
 if not draft[1] then return {'NO_DRAFT'} end
 if draft[1] ~= ARGV[1] then return {'NOT_FOUND'} end
 if redis.call('STRLEN', KEYS[2]) ~= tonumber(ARGV[4]) then return {'RETRY'} end
-local prefix = '{"seq":' .. ARGV[2] .. ','
-local items = redis.call('LRANGE', KEYS[3], 0, -1)
-for i = #items, 1, -1 do
-  if string.sub(items[i], 1, string.len(prefix)) == prefix then redis.call('LSET', KEYS[3], i - 1, ARGV[3]) break end
+local seq = tonumber(ARGV[2])
+local last = tonumber(redis.call('HGET', KEYS[5], 'seq') or '0')
+local first = last - redis.call('LLEN', KEYS[3]) + 1
+if seq >= first and seq <= last and redis.call('LINDEX', KEYS[3], seq - first) == draft[3] then
+  redis.call('LSET', KEYS[3], seq - first, ARGV[3])
 end
 redis.call('XADD', KEYS[4], '*', 'type', 'messageCompleted', 'data', ARGV[3])
 redis.call('PUBLISH', draft[2], '{"type":"MessageCompleted","seq":' .. ARGV[2] .. ',"message":' .. ARGV[3] .. '}')

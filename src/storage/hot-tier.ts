@@ -5,7 +5,8 @@ import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import { INIT_THREAD, READ_WINDOW_SLICE, RECORD_CLIENT_ID, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT } from './hot-tier-scripts.js';
 import { draftKeys, parseUnpersistedPlace, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey } from './redis-keys.js';
 import { execAtomically } from './redis-transaction.js';
-import { messageOfRecord, streamFieldsOf, type MessageRecord, type StreamRecord } from './stream-records.js';
+import { messageOfRecord, type MessageRecord } from './message-record.js';
+import { streamFieldsOf, type StreamRecord } from './stream-records.js';
 import type { OutboxEntry } from '../repositories/outbox-repository.js';
 import { messageAddedEvent, messageCompletedEvent, runStatusChangedEvent, threadUpdatedEvent, type ThreadEventWire } from '../realtime/thread-events.js';
 

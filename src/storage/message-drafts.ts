@@ -3,7 +3,7 @@ import type { MessageId } from '../ids/id-types.js';
 import { APPEND_DELTA, FINISH_DRAFT, READ_DRAFT } from './hot-tier-scripts.js';
 import type { HotTier } from './hot-tier.js';
 import { draftKeys, PERSISTENCE_STREAM, threadKeys } from './redis-keys.js';
-import { messageOfRecord, type MessageRecord } from './stream-records.js';
+import { messageOfRecord, type MessageRecord } from './message-record.js';
 
 /** What a draft operation came to; NO_DRAFT sends the caller to Postgres (completed, or started there). */
 export type DraftOutcome = { status: 'OK'; message: Message } | { status: 'NO_DRAFT' | 'NOT_FOUND' | 'ARCHIVED' | 'TOO_LARGE' };
@@ -41,7 +41,7 @@ export function createMessageDrafts(hot: HotTier) {
         const thread = threadKeys(messageOfRecord(record).threadId);
         const [finished] = (await FINISH_DRAFT(
           redis,
-          [keys.draft, keys.content, thread.window, PERSISTENCE_STREAM],
+          [keys.draft, keys.content, thread.window, PERSISTENCE_STREAM, thread.meta],
           [ownerId, String(record.seq), finalJson, String(Buffer.byteLength(content))],
         )) as string[];
         if (finished === 'OK') return { status: 'OK', message: messageOfRecord(record) };

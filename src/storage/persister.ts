@@ -3,16 +3,15 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import type { ThreadId } from '../ids/id-types.js';
+import type { MessageId, ThreadId } from '../ids/id-types.js';
 import { insertMessageRecords } from '../repositories/message-records-repository.js';
 import { findMessageByClientId, insertMessageWithNextSeq } from '../repositories/messages-repository.js';
 import { persistLag, persistedMessages } from '../observability/metrics.js';
 import { isTransientPostgresError, violatedUniqueConstraint } from './postgres-errors.js';
 import { CONSUMER_GROUPS, PERSISTENCE_STREAM, unpersistedMessageKey } from './redis-keys.js';
 import { createStreamConsumer, type StreamEntry } from './stream-consumer.js';
-import type { MessageRecord } from './stream-records.js';
+import { messageOfRecord, type MessageRecord } from './message-record.js';
 import { advanceWatermarks, maxSeqByThread } from './watermarks.js';
-import type { MessageId, RunId } from '../ids/id-types.js';
 
 export interface PersisterOptions {
   /** A connection of its own (blocking reads). */
@@ -93,16 +92,7 @@ async function settleConflict(db: Kysely<Database>, record: MessageRecord, error
   if (constraint !== 'messages_thread_seq_key') throw error;
   const stored = await db.transaction().execute(async (trx) => {
     await trx.selectFrom('threads').select('id').where('id', '=', threadId).forUpdate().execute();
-    return insertMessageWithNextSeq(trx, {
-      id: record.id as MessageId,
-      threadId,
-      runId: record.runId as RunId | null,
-      role: record.role,
-      content: record.content,
-      metadata: record.metadata,
-      clientMessageId: record.clientMessageId,
-      status: record.status,
-    });
+    return insertMessageWithNextSeq(trx, messageOfRecord(record));
   });
   log.warn({ messageId: record.id, ackedSeq: record.seq, storedSeq: stored.seq }, 're-sequenced a message whose seq was taken during a Redis outage');
 }

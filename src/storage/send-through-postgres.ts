@@ -7,7 +7,7 @@ import { insertOutboxEntry } from '../repositories/outbox-repository.js';
 import { findRunsByIds, runNotFound } from '../repositories/runs-repository.js';
 import { lockOwnedThread } from '../repositories/threads-repository.js';
 import type { SendMessageInput } from './send-message-input.js';
-import { messageRecordOf } from './stream-records.js';
+import { messageRecordOf } from './message-record.js';
 
 /**
  * The synchronous path: lock the thread, take the next seq from Postgres, insert, commit with

@@ -1,29 +1,14 @@
 import { z } from 'zod';
-import type { Message } from '../domain/message.js';
-import { MESSAGE_ROLES, MESSAGE_STATUSES } from '../domain/message.js';
 import { RUN_STATUSES, type Run } from '../domain/run.js';
-import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import { findUnstorableText } from '../domain/storable-text.js';
-import { MESSAGE_ID_REGEX, RUN_ID_REGEX, THREAD_ID_REGEX } from '../ids/id-formats.js';
+import { RUN_ID_REGEX, THREAD_ID_REGEX } from '../ids/id-formats.js';
+import { MessageRecordModel, type MessageRecord } from './message-record.js';
 
 /**
  * What travels on the persistence stream. Each entry is `type <kind> data <json>`; the JSON
  * is validated when read, and an entry that fails validation is a poison entry (dead-lettered).
+ * A message travels as its record (message-record.ts).
  */
-const MessageRecordModel = z.object({
-  id: z.string().regex(MESSAGE_ID_REGEX),
-  threadId: z.string().regex(THREAD_ID_REGEX),
-  ownerId: z.string().min(1),
-  runId: z.string().regex(RUN_ID_REGEX).nullable(),
-  role: z.enum(MESSAGE_ROLES),
-  content: z.string(),
-  metadata: z.record(z.string(), z.unknown()),
-  seq: z.number().int().positive(),
-  clientMessageId: z.string().nullable(),
-  createdAt: z.string().datetime(),
-  status: z.enum(MESSAGE_STATUSES).default('COMPLETED'),
-});
-
 const RunRecordModel = z.object({
   id: z.string().regex(RUN_ID_REGEX),
   threadId: z.string().regex(THREAD_ID_REGEX),
@@ -38,7 +23,6 @@ const RunRecordModel = z.object({
   at: z.string().datetime(),
 });
 
-export type MessageRecord = z.infer<typeof MessageRecordModel>;
 export type RunRecord = z.infer<typeof RunRecordModel>;
 /**
  * `message`: a new message (insert if absent). `messageCompleted`: the final form of a streamed
@@ -48,25 +32,6 @@ export type StreamRecord =
   | { type: 'message'; record: MessageRecord }
   | { type: 'messageCompleted'; record: MessageRecord }
   | { type: 'run'; record: RunRecord };
-
-export function messageRecordOf(message: Message, ownerId: string): MessageRecord {
-  return { ...message, ownerId, createdAt: message.createdAt.toISOString() };
-}
-
-export function messageOfRecord(record: MessageRecord): Message {
-  return {
-    id: record.id as MessageId,
-    threadId: record.threadId as ThreadId,
-    runId: record.runId as RunId | null,
-    role: record.role,
-    content: record.content,
-    metadata: record.metadata,
-    seq: record.seq,
-    clientMessageId: record.clientMessageId,
-    createdAt: new Date(record.createdAt),
-    status: record.status ?? 'COMPLETED',
-  };
-}
 
 export function runRecordOf(run: Run, ownerId: string, at: Date): RunRecord {
   const iso = (date: Date | null) => (date ? date.toISOString() : null);

@@ -7,7 +7,7 @@ import type { Thread } from '../../src/domain/thread.js';
 import { ids } from '../../src/ids/generate-ids.js';
 import type { RunId } from '../../src/ids/id-types.js';
 import { threadChannel } from '../../src/storage/redis-keys.js';
-import { messageRecordOf } from '../../src/storage/stream-records.js';
+import { messageRecordOf } from '../../src/storage/message-record.js';
 import { seed } from '../support/seed.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
 import { collect, connectAs, type Collected, type SocketClient } from '../support/ws-client.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { archivedMessageRow, runTransitionRow, splitRecords } from '../../../src/archive/archiver.js';
-import type { MessageRecord, RunRecord } from '../../../src/storage/stream-records.js';
+import type { MessageRecord } from '../../../src/storage/message-record.js';
+import type { RunRecord } from '../../../src/storage/stream-records.js';
 
 const THREAD = 'thread_session_1757372478799_528_584ef8a5';
 const RUN = `${THREAD}_run_1757372479002_9c1d22aa`;
