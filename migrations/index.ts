@@ -3,6 +3,7 @@ import * as coreTables from './2026-11-22T0000_core_tables.js';
 import * as hotStateInvalidations from './2026-11-22T0100_hot_state_invalidations.js';
 import * as messageStatus from './2026-11-22T0200_message_status.js';
 import * as outbox from './2026-12-04T0000_outbox.js';
+import * as actors from './2026-12-06T0000_actors.js';
 
 /**
  * Every migration, by its dated name. Listed statically rather than discovered on disk so the
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T0100_hot_state_invalidations': hotStateInvalidations,
   '2026-11-22T0200_message_status': messageStatus,
   '2026-12-04T0000_outbox': outbox,
+  '2026-12-06T0000_actors': actors,
 };

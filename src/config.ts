@@ -20,6 +20,14 @@ const EnvironmentModel = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** HS256 secret for Bearer JWTs. Required in production; generated under DATA_DIR otherwise. */
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+  /** A JWKS to verify RS256/ES256 tokens with, fetched and cached (e.g. an identity provider's jwks_uri). */
+  JWT_JWKS_URL: z.string().url().optional(),
+  /** The same, from a file (air-gapped deployments, tests). At most one of the two. */
+  JWT_JWKS_FILE: z.string().min(1).optional(),
+  /** Required `iss` of JWKS-verified tokens. */
+  JWT_ISSUER: z.string().min(1).optional(),
+  /** Required `aud` of JWKS-verified tokens. */
+  JWT_AUDIENCE: z.string().min(1).optional(),
   /** Largest message content, in UTF-8 bytes. Default 65536. */
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1).max(10_485_760).default(65_536),
   /** Redis connection string; unset starts a private redis-server under DATA_DIR when one is installed. */
@@ -73,7 +81,12 @@ export interface Config {
   readonly postgres:
     | { readonly kind: 'external'; readonly url: string; readonly poolSize: number }
     | { readonly kind: 'embedded'; readonly port: number; readonly poolSize: number };
-  readonly auth: { readonly jwtSecret: string | undefined };
+  readonly auth: {
+    readonly jwtSecret: string | undefined;
+    readonly jwks: { readonly kind: 'url'; readonly url: string } | { readonly kind: 'file'; readonly path: string } | null;
+    readonly issuer: string | undefined;
+    readonly audience: string | undefined;
+  };
   readonly limits: { readonly maxMessageBytes: number };
   readonly redis:
     | { readonly kind: 'disabled' }
@@ -108,8 +121,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   const parsed = EnvironmentModel.safeParse(environment);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
   // Read from the raw environment so it is reported with the other problems, not after they are fixed.
-  if (environment.NODE_ENV === 'production' && environment.JWT_SECRET === undefined) {
-    problems.push('  JWT_SECRET: required when NODE_ENV=production');
+  const jwks = environment.JWT_JWKS_URL ?? environment.JWT_JWKS_FILE;
+  if (environment.NODE_ENV === 'production' && environment.JWT_SECRET === undefined && jwks === undefined) {
+    problems.push('  JWT_SECRET: required when NODE_ENV=production (or a JWKS: JWT_JWKS_URL or JWT_JWKS_FILE)');
+  }
+  if (environment.JWT_JWKS_URL !== undefined && environment.JWT_JWKS_FILE !== undefined) {
+    problems.push('  JWT_JWKS_URL, JWT_JWKS_FILE: set one of them, not both');
   }
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
@@ -122,7 +139,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     postgres: env.DATABASE_URL
       ? { kind: 'external', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
       : { kind: 'embedded', port: env.EMBEDDED_PG_PORT, poolSize: env.DATABASE_POOL_SIZE },
-    auth: { jwtSecret: env.JWT_SECRET },
+    auth: {
+      jwtSecret: env.JWT_SECRET,
+      jwks: env.JWT_JWKS_URL ? { kind: 'url', url: env.JWT_JWKS_URL } : env.JWT_JWKS_FILE ? { kind: 'file', path: env.JWT_JWKS_FILE } : null,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+    },
     limits: { maxMessageBytes: env.MAX_MESSAGE_BYTES },
     redis: env.DISABLE_REDIS
       ? { kind: 'disabled' }

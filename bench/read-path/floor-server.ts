@@ -5,6 +5,9 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import pg from 'pg';
 import { verifyBearerToken } from '../../src/context/bearer-token.js';
 import { BENCH_JWT_SECRET } from '../shared/bench-server.js';
+
+// The same keys a Threadline bench server verifies with: its HS256 secret.
+const BENCH_TOKEN_KEYS = { secret: BENCH_JWT_SECRET, jwks: null };
 import { THREAD_PAGE_SQL, THREADS_PAGE_SQL } from './floor-sql.js';
 
 /**
@@ -88,7 +91,7 @@ export async function startFloorServer(databaseUrl: string): Promise<FloorServer
   const yoga = createYoga({
     schema,
     logging: false,
-    context: async ({ request }) => ({ userId: await verifyBearerToken(request.headers.get('authorization'), BENCH_JWT_SECRET) }),
+    context: async ({ request }) => ({ userId: (await verifyBearerToken(request.headers.get('authorization'), BENCH_TOKEN_KEYS)).userId }),
   });
   const server = createServer(yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

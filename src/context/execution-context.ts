@@ -23,6 +23,8 @@ export interface RequestLimits {
  */
 export interface ExecutionContext {
   userId: string | null;
+  /** Who writes on the user's behalf (a delegated token's `act.sub`), or null: the user. */
+  actor: string | null;
   authFailure: string | null;
   requestId: RequestId;
   connectionId: ConnectionId | null;
@@ -55,7 +57,7 @@ export interface ContextSeed {
   db: Kysely<Database>;
   log: Logger;
   limits: RequestLimits;
-  auth: { userId: string } | { failure: string };
+  auth: { userId: string; actor: string | null } | { failure: string };
   connectionId?: ConnectionId | null;
   messageStore: MessageStore;
   realtime?: SubscriptionRegistry | null;
@@ -65,15 +67,17 @@ export interface ContextSeed {
 export function createExecutionContext(seed: ContextSeed): ExecutionContext {
   const requestId = ids.requestId();
   const userId = 'userId' in seed.auth ? seed.auth.userId : null;
+  const actor = 'userId' in seed.auth ? seed.auth.actor : null;
   const uow = new UnitOfWork(seed.db);
   return {
     userId,
+    actor,
     authFailure: 'failure' in seed.auth ? seed.auth.failure : null,
     requestId,
     connectionId: seed.connectionId ?? null,
     uow,
     loaders: createRequestLoaders(uow, userId, seed.messageStore),
-    log: seed.log.child({ requestId, ...(seed.connectionId ? { connectionId: seed.connectionId } : {}), userId }),
+    log: seed.log.child({ requestId, ...(seed.connectionId ? { connectionId: seed.connectionId } : {}), userId, ...(actor !== null && { actor }) }),
     limits: seed.limits,
     messageStore: seed.messageStore,
     realtime: seed.realtime ?? null,

@@ -1,5 +1,5 @@
 /**
- * Tokens verified recently under one secret, by their full text: a client sends the same token
+ * Tokens verified recently under one set of keys, by their full text: a client sends the same token
  * with every request, and a repeat then skips the HMAC (an async WebCrypto job). Bounded in size
  * and in time: an entry is forgotten at the token's `exp` or `maxAgeMs` after it was verified,
  * whichever comes first, so a token far from expiry is still verified again now and then, and
@@ -12,15 +12,15 @@ export interface VerifiedTokensOptions {
   maxAgeMs: number;
 }
 
-interface Entry {
-  userId: string;
+interface Entry<T> {
+  identity: T;
   verifiedAtMs: number;
   forgetAtMs: number;
 }
 
-export class VerifiedTokens {
+export class VerifiedTokens<T> {
   // Insertion order is verification order: the first entry is always the oldest.
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new Map<string, Entry<T>>();
 
   constructor(private readonly options: VerifiedTokensOptions) {}
 
@@ -28,20 +28,20 @@ export class VerifiedTokens {
     return this.#entries.size;
   }
 
-  /** The user of a token verified recently enough, or undefined. */
-  find(token: string, nowMs: number): string | undefined {
+  /** Who a token verified recently enough speaks for, or undefined. */
+  find(token: string, nowMs: number): T | undefined {
     const entry = this.#entries.get(token);
     if (!entry) return undefined;
-    if (entry.forgetAtMs > nowMs) return entry.userId;
+    if (entry.forgetAtMs > nowMs) return entry.identity;
     this.#entries.delete(token);
     return undefined;
   }
 
-  remember(token: string, userId: string, expiresAtMs: number, nowMs: number): void {
+  remember(token: string, identity: T, expiresAtMs: number, nowMs: number): void {
     this.#forgetOlderThan(nowMs - this.options.maxAgeMs);
     this.#entries.delete(token);
     if (this.#entries.size >= this.options.maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
-    this.#entries.set(token, { userId, verifiedAtMs: nowMs, forgetAtMs: Math.min(expiresAtMs, nowMs + this.options.maxAgeMs) });
+    this.#entries.set(token, { identity, verifiedAtMs: nowMs, forgetAtMs: Math.min(expiresAtMs, nowMs + this.options.maxAgeMs) });
   }
 
   /** Drops, from the front, every entry verified at or before `cutoffMs`: those are past their age already. */

@@ -52,6 +52,7 @@ export interface RunTable {
   started_at: Date | null;
   completed_at: Date | null;
   updated_at: Timestamp;
+  actor: string | null;
 }
 
 export interface MessageTable {
@@ -65,6 +66,7 @@ export interface MessageTable {
   client_message_id: string | null;
   created_at: Timestamp;
   status: Generated<MessageStatus>;
+  actor: string | null;
 }
 
 export type ThreadRow = Selectable<ThreadTable>;

@@ -22,6 +22,8 @@ export interface Message {
   createdAt: Date;
   /** IN_PROGRESS while an assistant is still streaming it; content is then what arrived so far. */
   status: MessageStatus;
+  /** Who wrote it on the owner's behalf (a delegated token's `act.sub`), or null: the owner. */
+  actor: string | null;
 }
 
 /** The limit is in UTF-8 bytes, because that is what storage and the wire pay for. */

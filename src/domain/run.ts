@@ -13,6 +13,8 @@ export interface Run {
   createdAt: Date;
   startedAt: Date | null;
   completedAt: Date | null;
+  /** Who started it on the owner's behalf (a delegated token's `act.sub`), or null: the owner. */
+  actor: string | null;
 }
 
 /** The run lifecycle. Terminal states have no way out: a finished run is history. */

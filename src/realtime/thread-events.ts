@@ -70,6 +70,7 @@ export function decodeThreadEvent(json: string): ThreadEvent {
         status: record.status,
         metadata: record.metadata,
         error: record.error,
+        actor: record.actor,
         createdAt: new Date(record.createdAt),
         startedAt: date(record.startedAt),
         completedAt: date(record.completedAt),

@@ -16,6 +16,7 @@ export function toRun(row: RunRow): Run {
     createdAt: row.created_at,
     startedAt: row.started_at,
     completedAt: row.completed_at,
+    actor: row.actor,
   };
 }
 
@@ -59,11 +60,11 @@ export async function findRunPagesByThreadIds(
 
 export async function insertRun(
   trx: Transaction<Database>,
-  run: { id: RunId; threadId: ThreadId; metadata: Record<string, unknown> },
+  run: Pick<Run, 'id' | 'threadId' | 'metadata' | 'actor'>,
 ): Promise<Run> {
   const row = await trx
     .insertInto('runs')
-    .values({ id: run.id, thread_id: run.threadId, metadata: JSON.stringify(run.metadata), error: null, started_at: null, completed_at: null })
+    .values({ id: run.id, thread_id: run.threadId, metadata: JSON.stringify(run.metadata), actor: run.actor, error: null, started_at: null, completed_at: null })
     .returningAll()
     .modifyEnd(sql`/* runs.insertRun */`)
     .executeTakeFirstOrThrow();

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Kysely, LogEvent } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { resolveJwtSecret } from '../context/jwt-secret.js';
+import type { TokenKeys } from '../context/bearer-token.js';
+import { resolveTokenKeys } from '../context/token-keys.js';
 import type { Database } from '../db/database.js';
 import { createLogger } from '../logger.js';
 import { reportDeadLetters, reportOutboxPending } from '../observability/metrics.js';
@@ -26,7 +27,7 @@ export interface AppOptions {
 
 export interface RunningApp {
   url: string;
-  jwtSecret: string;
+  tokenKeys: TokenKeys;
   db: Kysely<Database>;
   messageStore: MessageStore;
   tiers: StorageTiers;
@@ -50,9 +51,9 @@ export function buildApp(config: Config, options: AppOptions = {}) {
 
   async function start(): Promise<RunningApp> {
     tiers = await openStorageTiers(config, log, options.onQuery);
-    const jwtSecret = await resolveJwtSecret(config);
+    const tokenKeys = await resolveTokenKeys(config);
     const { db, redis, messageStore } = tiers;
-    const graphql = createGraphqlHandler({ db, log, jwtSecret, limits: config.limits, messageStore, archive: tiers.archive.queries });
+    const graphql = createGraphqlHandler({ db, log, tokenKeys, limits: config.limits, messageStore, archive: tiers.archive.queries });
     // Its own connection: SUBSCRIBE puts a Redis connection in subscriber mode.
     const subscriber = await tiers.newRedisConnection(`threadline-events-${process.pid}`);
     // Subscription storms read through half the pool at most, leaving the rest to requests.
@@ -62,7 +63,7 @@ export function buildApp(config: Config, options: AppOptions = {}) {
       server,
       yoga: graphql,
       seed: { db, log, limits: config.limits, messageStore, realtime, archive: tiers.archive.queries },
-      jwtSecret,
+      tokenKeys,
       log,
       keepAliveMs: config.realtime.keepAliveMs,
       maxConnectionsPerUser: config.realtime.maxConnectionsPerUser,
@@ -88,7 +89,7 @@ export function buildApp(config: Config, options: AppOptions = {}) {
     const { port } = server.address() as AddressInfo;
     const url = `http://localhost:${port}/graphql`;
     log.info({ url, writePath: messageStore.degraded ? 'postgres (degraded)' : 'redis' }, 'Threadline is listening');
-    return { url, jwtSecret, db, messageStore, tiers, realtime: realtimeStats(realtime, websockets) };
+    return { url, tokenKeys, db, messageStore, tiers, realtime: realtimeStats(realtime, websockets) };
   }
 
   async function stop(): Promise<void> {

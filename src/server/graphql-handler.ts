@@ -1,8 +1,8 @@
 import { createYoga } from 'graphql-yoga';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { verifyBearerToken } from '../context/bearer-token.js';
-import { createExecutionContext, type ExecutionContext, type RequestLimits } from '../context/execution-context.js';
+import { verifyBearerToken, type TokenKeys } from '../context/bearer-token.js';
+import { createExecutionContext, type ContextSeed, type ExecutionContext, type RequestLimits } from '../context/execution-context.js';
 import type { Database } from '../db/database.js';
 import { UnauthenticatedError } from '../errors/domain-errors.js';
 import { schema } from '../schema/index.js';
@@ -21,16 +21,16 @@ import { useVariableValues } from './variable-values.js';
 export interface GraphqlHandlerDeps {
   db: Kysely<Database>;
   log: Logger;
-  jwtSecret: string;
+  tokenKeys: TokenKeys;
   limits: RequestLimits;
   messageStore: MessageStore;
   archive: ArchiveQueries;
 }
 
-/** Resolves the caller from a Bearer header: a user, or the reason there is none. */
-export async function authenticate(authorization: string | null | undefined, secret: string) {
+/** Resolves the caller from a Bearer header: a user (and who acts for them), or the reason there is none. */
+export async function authenticate(authorization: string | null | undefined, keys: TokenKeys): Promise<ContextSeed['auth']> {
   try {
-    return { userId: await verifyBearerToken(authorization, secret) };
+    return await verifyBearerToken(authorization, keys);
   } catch (error) {
     if (error instanceof UnauthenticatedError) return { failure: error.message };
     throw error;
@@ -72,7 +72,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
             limits: deps.limits,
             messageStore: deps.messageStore,
             archive: deps.archive,
-            auth: await authenticate(initial.request.headers.get('authorization'), deps.jwtSecret),
+            auth: await authenticate(initial.request.headers.get('authorization'), deps.tokenKeys),
           }),
   });
 }

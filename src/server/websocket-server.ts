@@ -4,6 +4,7 @@ import { CloseCode, type Context, type ServerOptions } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import type { TokenKeys } from '../context/bearer-token.js';
 import { createExecutionContext, type ContextSeed, type ExecutionContext } from '../context/execution-context.js';
 import { ids } from '../ids/generate-ids.js';
 import { realtimeSockets } from '../observability/metrics.js';
@@ -32,7 +33,7 @@ export interface WebsocketServerOptions {
   yoga: ReturnType<typeof createGraphqlHandler>;
   /** What every execution context is made from; `realtime` is the subscription registry. */
   seed: Omit<ContextSeed, 'auth' | 'connectionId'>;
-  jwtSecret: string;
+  tokenKeys: TokenKeys;
   log: Logger;
   /** Ping interval and pong deadline, ms; 0 disables. Default from config: 12000. */
   keepAliveMs: number;
@@ -65,7 +66,7 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
   async function onConnect(ctx: SocketContext): Promise<boolean> {
     const { socket } = ctx.extra;
     const authorization = ctx.connectionParams?.authorization;
-    const auth = await authenticate(typeof authorization === 'string' ? authorization : null, options.jwtSecret);
+    const auth = await authenticate(typeof authorization === 'string' ? authorization : null, options.tokenKeys);
     // The socket may have gone while the token was checked: then nothing may be acquired.
     if (socket.readyState !== socket.OPEN) return false;
     if ('failure' in auth) return refuse(ctx, SocketCloseCode.Forbidden, `Forbidden: ${auth.failure}`);
@@ -84,7 +85,7 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
     try {
       // A child of the connection's context: same user and connection, its own request ID, unit of work and loaders.
       const connection = ctx.extra.connection as ExecutionContext & { userId: string };
-      const operation = createExecutionContext({ ...seed, auth: { userId: connection.userId }, connectionId: connection.connectionId });
+      const operation = createExecutionContext({ ...seed, auth: { userId: connection.userId, actor: connection.actor }, connectionId: connection.connectionId });
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(operation);
       const document = parse(payload.query);
       const errors = validate(schema, document);

@@ -33,6 +33,8 @@ export const MESSAGE_FIELDS = {
   createdAt: { column: 'created_at', pgType: 'timestamptz', record: z.string().datetime() },
   // Records queued before streaming existed carry no status.
   status: { column: 'status', pgType: 'text', record: z.enum(MESSAGE_STATUSES).default('COMPLETED') },
+  // Records queued before delegated tokens existed carry no actor.
+  actor: { column: 'actor', pgType: 'text', record: z.string().nullable().default(null) },
 } as const satisfies { [K in keyof Message]-?: FieldCodec };
 
 type MessageField = keyof typeof MESSAGE_FIELDS;

@@ -24,16 +24,9 @@ export async function sendThroughPostgres(uow: UnitOfWork, input: SendMessageInp
   if (earlier) return earlier;
   if (input.runId && (await findRunsByIds(trx, input.ownerId, [input.runId])).length === 0) throw runNotFound(input.runId);
   if (options.bypassingRedis) await markHotStateStale(trx, thread.id);
-  const message = await insertMessageWithNextSeq(trx, {
-    id: input.id,
-    threadId: thread.id,
-    runId: input.runId,
-    role: input.role,
-    content: input.content,
-    metadata: input.metadata,
-    clientMessageId: input.clientMessageId,
-    status: input.status,
-  });
+  // The input is the new message, and what only routing needs (owner, durability), which the insert ignores.
+  const message = await insertMessageWithNextSeq(trx, input);
+
   if (options.bypassingRedis) await insertOutboxEntry(trx, thread.id, { kind: 'message', payload: messageRecordOf(message, input.ownerId) });
   return message;
 }

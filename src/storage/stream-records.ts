@@ -19,6 +19,8 @@ const RunRecordModel = z.object({
   createdAt: z.string().datetime(),
   startedAt: z.string().datetime().nullable(),
   completedAt: z.string().datetime().nullable(),
+  // Records queued before delegated tokens existed carry no actor.
+  actor: z.string().nullable().default(null),
   /** When this transition happened. */
   at: z.string().datetime(),
 });
@@ -45,6 +47,7 @@ export function runRecordOf(run: Run, ownerId: string, at: Date): RunRecord {
     createdAt: run.createdAt.toISOString(),
     startedAt: iso(run.startedAt),
     completedAt: iso(run.completedAt),
+    actor: run.actor,
     at: at.toISOString(),
   };
 }

@@ -82,14 +82,14 @@ function archiveSeed(ownerId: string) {
   return {
     thread: (): ThreadId => ids.threadId('test'),
     message(threadId: ThreadId, seq: number, createdAt: string, content = 'hello'): StreamRecord & { type: 'message' } {
-      const record = { id: ids.messageId(), threadId, ownerId, runId: null, role: 'USER' as const, content, metadata: {}, seq, clientMessageId: null, createdAt, status: 'COMPLETED' as const };
+      const record = { id: ids.messageId(), threadId, ownerId, runId: null, role: 'USER' as const, content, metadata: {}, seq, clientMessageId: null, actor: null, createdAt, status: 'COMPLETED' as const };
       return { type: 'message', record };
     },
     /** QUEUED at createdAt, IN_PROGRESS a second later, then `final` after `seconds` (if given). */
     run(threadId: ThreadId, createdAt: string, final?: { status: RunStatus; seconds: number }): { runId: RunId; records: StreamRecord[] } {
       const runId = ids.runId(threadId);
       const startedAt = plusMs(createdAt, 1_000);
-      const base = { id: runId, threadId, ownerId, metadata: {}, error: null, createdAt, completedAt: null };
+      const base = { id: runId, threadId, ownerId, metadata: {}, error: null, createdAt, completedAt: null, actor: null };
       const records: StreamRecord[] = [
         { type: 'run', record: { ...base, status: 'QUEUED', startedAt: null, at: createdAt } },
         { type: 'run', record: { ...base, status: 'IN_PROGRESS', startedAt, at: startedAt } },

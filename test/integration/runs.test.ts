@@ -181,7 +181,7 @@ describe('runs', () => {
       const thread = await seed(app.db).thread(user);
       const threadMs = thread.id.split('_')[2];
       const canonical = `${thread.id}_run_${threadMs}_c0ffee00` as RunId;
-      await app.db.transaction().execute((trx) => insertRun(trx, { id: canonical, threadId: thread.id, metadata: { legacy: true } }));
+      await app.db.transaction().execute((trx) => insertRun(trx, { id: canonical, threadId: thread.id, metadata: { legacy: true }, actor: null }));
 
       const data = expectData(await app.gql(user, 'query($id: ID!) { run(id: $id) { id metadata } }', { id: `run_${thread.id}_c0ffee00` }));
       expect(data.run).toEqual({ id: canonical, metadata: { legacy: true } });

@@ -100,6 +100,7 @@ describe('storage faults: the persister worker', () => {
           content: `message ${i + j}`,
           metadata: {},
           clientMessageId: null,
+          actor: null,
           durability: 'FAST' as const,
         };
         const message = await app.messageStore.send(input, uow);

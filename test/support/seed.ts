@@ -24,14 +24,14 @@ export function seed(db: Kysely<Database>) {
         const inserted = [];
         for (const content of contents) {
           inserted.push(
-            await insertMessageWithNextSeq(trx, { id: ids.messageId(), threadId, runId: null, role, content, metadata: {}, clientMessageId: null }),
+            await insertMessageWithNextSeq(trx, { id: ids.messageId(), threadId, runId: null, role, content, metadata: {}, clientMessageId: null , actor: null}),
           );
         }
         return inserted;
       });
     },
     run(threadId: ThreadId, metadata: Record<string, unknown> = {}) {
-      return db.transaction().execute((trx) => insertRun(trx, { id: ids.runId(threadId), threadId, metadata }));
+      return db.transaction().execute((trx) => insertRun(trx, { id: ids.runId(threadId), threadId, metadata, actor: null }));
     },
   };
 }

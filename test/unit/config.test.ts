@@ -26,7 +26,7 @@ describe('loadConfig defaults', () => {
       http: { port: 4000, host: '0.0.0.0' },
       dataDir: '.threadline',
       postgres: { kind: 'embedded', port: 54329, poolSize: 10 },
-      auth: { jwtSecret: undefined },
+      auth: { jwtSecret: undefined, jwks: null, issuer: undefined, audience: undefined },
       limits: { maxMessageBytes: 65_536 },
       redis: { kind: 'embedded', port: 56379, appendFsync: 'everysec' },
       hotTier: { windowSize: 200, ttlSeconds: 7 * 86_400 },
@@ -76,7 +76,7 @@ describe('loadConfig values', () => {
       http: { port: 8080, host: '127.0.0.1' },
       dataDir: '/var/lib/threadline',
       postgres: { kind: 'embedded', port: 5433, poolSize: 25 },
-      auth: { jwtSecret: SECRET },
+      auth: { jwtSecret: SECRET, jwks: null, issuer: undefined, audience: undefined },
       limits: { maxMessageBytes: 1024 },
       clickhouse: { kind: 'embedded', path: '/var/lib/threadline/clickhouse' },
       logLevel: 'debug',
@@ -194,7 +194,18 @@ describe('loadConfig rejections', () => {
   });
 
   it('requires JWT_SECRET in production', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['JWT_SECRET: required when NODE_ENV=production']);
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['JWT_SECRET: required when NODE_ENV=production (or a JWKS: JWT_JWKS_URL or JWT_JWKS_FILE)']);
+  });
+
+  it('accepts production with a JWKS and no secret: only the identity provider\'s tokens then', () => {
+    const config = loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example.test/jwks.json', JWT_ISSUER: 'https://idp.example.test' });
+    expect(config.auth).toEqual({ jwtSecret: undefined, jwks: { kind: 'url', url: 'https://idp.example.test/jwks.json' }, issuer: 'https://idp.example.test', audience: undefined });
+    expect(loadConfig({ JWT_JWKS_FILE: '/etc/threadline/jwks.json', JWT_AUDIENCE: 'threadline' }).auth).toMatchObject({ jwks: { kind: 'file', path: '/etc/threadline/jwks.json' }, audience: 'threadline' });
+  });
+
+  it('refuses a JWKS from a URL and a file at once, and a JWKS URL that is no URL', () => {
+    expect(problemsOf({ JWT_JWKS_URL: 'https://idp.example.test/jwks.json', JWT_JWKS_FILE: 'jwks.json' })).toEqual(['JWT_JWKS_URL, JWT_JWKS_FILE: set one of them, not both']);
+    expect(namedIn(problemsOf({ JWT_JWKS_URL: 'not a url' }))).toEqual(['JWT_JWKS_URL']);
   });
 
   it('reports a missing production JWT_SECRET together with the other problems', () => {

@@ -47,6 +47,7 @@ builder.mutationField('sendMessage', (t) =>
         {
           id: ids.messageId(),
           ownerId: ctx.userId,
+          actor: ctx.actor,
           threadId,
           runId,
           role: input.role ?? 'USER',

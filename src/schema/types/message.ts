@@ -43,6 +43,10 @@ builder.node(MessageRef, {
     status: t.expose('status', { type: MessageStatusEnum, description: 'IN_PROGRESS while streaming; content is what arrived so far.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     clientMessageId: t.exposeString('clientMessageId', { nullable: true }),
+    actor: t.exposeString('actor', {
+      nullable: true,
+      description: "Who wrote it on the owner's behalf: the `act.sub` of a delegated token (e.g. an agent worker); null when the owner wrote it.",
+    }),
     durability: t.field({
       type: DurabilityEnum,
       description: 'As of this read. A message read straight from Postgres is at least DURABLE.',

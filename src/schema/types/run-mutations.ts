@@ -43,7 +43,8 @@ builder.mutationFields((t) => ({
       const trx = await ctx.uow.writer();
       const thread = await lockOwnedThread(trx, ctx.userId, parseThreadId(input.threadId));
       assertThreadWritable(thread);
-      const run = await insertRun(trx, { id: ids.runId(thread.id), threadId: thread.id, metadata: (input.metadata ?? {}) as Record<string, unknown> });
+      const metadata = (input.metadata ?? {}) as Record<string, unknown>;
+      const run = await insertRun(trx, { id: ids.runId(thread.id), threadId: thread.id, metadata, actor: ctx.actor });
       return announced(ctx, run);
     },
   }),

@@ -28,6 +28,10 @@ builder.node(RunRef, {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true }),
+    actor: t.exposeString('actor', {
+      nullable: true,
+      description: "Who started it on the owner's behalf: the `act.sub` of a delegated token; null when the owner did.",
+    }),
     messages: t.connection(
       {
         type: MessageRef,

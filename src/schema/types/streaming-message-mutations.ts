@@ -39,6 +39,7 @@ builder.mutationFields((t) => ({
         {
           id: ids.messageId(),
           ownerId: ctx.userId,
+          actor: ctx.actor,
           threadId,
           runId,
           role: input.role ?? 'ASSISTANT',

@@ -16,6 +16,7 @@ const message: MessageRecord = {
   metadata: { a: 1 },
   seq: 3,
   clientMessageId: null,
+  actor: null,
   createdAt: '2026-11-22T04:00:00.123Z',
   status: 'COMPLETED',
 };
@@ -27,6 +28,7 @@ const run: RunRecord = {
   status: 'IN_PROGRESS',
   metadata: { model: 'x' },
   error: null,
+  actor: null,
   createdAt: '2026-11-22T04:00:00.000Z',
   startedAt: '2026-11-22T04:00:01.000Z',
   completedAt: null,
