@@ -1,8 +1,9 @@
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { Kind, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { Kind, type ExecutionArgs } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { asGraphqlJsFieldError } from './compiled-error-nodes.js';
 import { compilesInFieldOrder } from './compiled-field-order.js';
+import { readsScalarLiteralsAlike } from './compiled-scalar-literals.js';
 
 /**
  * Queries run compiled by graphql-jit: each document is compiled once into a function that
@@ -16,14 +17,15 @@ import { compilesInFieldOrder } from './compiled-field-order.js';
  *   semantics are where a second executor could differ;
  * - documents with more than one operation: the plugin caches one compiled operation per
  *   document whatever `operationName` asks for, so it would run the wrong one;
- * - documents whose fragments graphql-jit would answer in another field order (compiled-field-order.ts).
+ * - documents whose fragments graphql-jit would answer in another field order (compiled-field-order.ts);
+ * - documents with a JSON literal, which graphql-jit would read without its variables (compiled-scalar-literals.ts).
  */
 export function useCompiledQueries() {
   const jit = useGraphQlJit(
     // Not customJSONSerializer: its compiled stringifier knows no custom scalars (DateTime, JSON).
     {},
     {
-      enableIf: (args: ExecutionArgs) => isCompilable(args.document),
+      enableIf: (args: ExecutionArgs) => isCompilable(args),
       // A document that does not compile answers its errors like any other; nothing to log.
       onError: () => {},
     },
@@ -31,9 +33,9 @@ export function useCompiledQueries() {
   return [jit, useGraphqlJsErrors()] as const;
 }
 
-function isCompilable(document: DocumentNode): boolean {
+function isCompilable({ schema, document }: ExecutionArgs): boolean {
   const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
-  return operations.length === 1 && operations[0]?.operation === 'query' && compilesInFieldOrder(document);
+  return operations.length === 1 && operations[0]?.operation === 'query' && compilesInFieldOrder(document) && readsScalarLiteralsAlike(schema, document);
 }
 
 /**

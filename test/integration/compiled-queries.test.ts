@@ -88,6 +88,16 @@ describe('compiled queries answer exactly as graphql-js does', () => {
     expect(Object.keys(reordered.data.thread)).toEqual(['title', 'id', 'messageCount']);
   });
 
+  it('a JSON literal with a variable inside filters by the variable (graphql-jit would read it as {} and match every thread)', async () => {
+    const nested = 'query($v: Int) { threads(metadata: { n: $v }) { edges { node { id } } } }';
+    const count = async (query: string, variables: Record<string, unknown>) => JSON.parse(await overHttp(query, variables)).data.threads.edges.length;
+    expect(await count(nested, { v: 1 })).toBe(3);
+    expect(await count(nested, { v: 2 })).toBe(0);
+    expect(await count('{ threads(metadata: { n: 2 }) { edges { node { id } } } }', {})).toBe(0);
+    expect(await count('query($m: JSON) { threads(metadata: $m) { edges { node { id } } } }', { m: { n: 2 } })).toBe(0);
+    expect(await overHttp(nested, { v: 2 })).toBe(await interpreted(nested, { v: 2 }));
+  });
+
   it('a document with several operations runs the one operationName names, each time, with its own cost and variables checked', async () => {
     const document = `
       query Cheap { viewer { id } }
