@@ -66,6 +66,15 @@ export const ARCHIVE_MIGRATIONS: readonly ArchiveMigration[] = [
       ORDER BY (owner_id, created_at, run_id, at, status)`,
     ],
   },
+  {
+    // Who wrote a message or started a run on its owner's behalf (a delegated token's act.sub):
+    // analytics can tell an agent worker's writes from the user's own. Null for older rows.
+    name: '2026-12-06T0000_actors',
+    statements: [
+      `ALTER TABLE messages_archive ADD COLUMN IF NOT EXISTS actor Nullable(String)`,
+      `ALTER TABLE run_transitions ADD COLUMN IF NOT EXISTS actor Nullable(String)`,
+    ],
+  },
 ];
 
 const CREATE_VERSION_TABLE = `

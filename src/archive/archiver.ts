@@ -85,6 +85,7 @@ export function archivedMessageRow(record: MessageRecord, archivedAt: Date) {
     status: record.status,
     seq: record.seq,
     content_bytes: Buffer.byteLength(record.content, 'utf8'),
+    actor: record.actor,
     created_at: clickhouseDateTime(record.createdAt),
     archived_at: clickhouseDateTime(archivedAt),
   };
@@ -102,5 +103,6 @@ export function runTransitionRow(record: RunRecord) {
     started_at: optional(record.startedAt),
     completed_at: optional(record.completedAt),
     at: clickhouseDateTime(record.at),
+    actor: record.actor,
   };
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { signUserToken } from '../../src/context/bearer-token.js';
 import { expectData, expectError } from '../support/expect-graphql.js';
 import { seed } from '../support/seed.js';
@@ -124,6 +125,16 @@ describe('tokens from a JWKS file, with issuer and audience', () => {
     }, { timeout: 10_000, interval: 50 });
     const runRow = await app.db.selectFrom('runs').select('actor').where('id', '=', run.id).executeTakeFirstOrThrow();
     expect(runRow.actor).toBe(AGENT);
+    // And in the ClickHouse archive, so analytics can tell an agent's writes from the user's.
+    const archived = (table: string, key: string) => app.tiers.archive.client.query(
+      'testActors', `SELECT DISTINCT ${key} AS id, actor FROM ${table} FINAL WHERE owner_id = {owner:String} ORDER BY id`,
+      { owner: user }, z.object({ id: z.string(), actor: z.string().nullable() }),
+    );
+    await vi.waitFor(async () => {
+      const messages = await archived('messages_archive', 'message_id');
+      expect(messages.map((row) => row.actor).sort()).toEqual([AGENT, AGENT, AGENT, null]);
+      expect(await archived('run_transitions', 'run_id')).toEqual([{ id: run.id, actor: AGENT }]);
+    }, { timeout: 15_000, interval: 100 });
     live.stop();
     await subscriber.client.dispose();
   });

@@ -49,6 +49,7 @@ describe('archive rows', () => {
       content_bytes: Buffer.byteLength('héllo 👋'),
       created_at: '2026-11-22 04:00:00.123',
       archived_at: '2026-11-22 05:00:00.000',
+      actor: null,
     });
     expect(row.content_bytes).toBe(11);
     expect(JSON.stringify(row)).not.toContain('héllo');
@@ -65,6 +66,7 @@ describe('archive rows', () => {
       started_at: '2026-11-22 04:00:01.000',
       completed_at: null,
       at: '2026-11-22 04:00:01.000',
+      actor: null,
     });
   });
 
