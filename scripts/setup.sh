@@ -4,7 +4,8 @@
 # plain bash. The README's Quick start and .ci/run both use it.
 #   1. redis-server on the PATH: installed with apt-get when missing, as root or with passwordless
 #      sudo, without starting the system service (Threadline runs its own redis-server processes);
-#      otherwise it prints what to run and exits 1.
+#      otherwise it prints what to run and exits 1. Debian's chromium too, which the browser tests
+#      drive: installed in the same apt-get run; without root, a warning (npm start does not need it).
 #   2. As root: the embedded Postgres runs as the `postgres` user, which must be able to enter
 #      DATA_DIR (default ./.threadline): refused here, with the fix, rather than by initdb later.
 #   3. The locked npm dependencies (npm ci), skipped when node_modules was installed by this
@@ -44,19 +45,22 @@ root_prefix() {
 # apt-get install with a policy-rc.d that answers 101 ("action forbidden"), so the package's
 # post-install does not start (and enable) the system redis-server; the previous policy, if any,
 # is put back.
+# Usage: install_without_starting PREFIX PACKAGE...
 install_without_starting() {
+  local prefix=$1
+  shift
   # shellcheck disable=SC2016
-  $1 bash -c '
+  $prefix bash -c '
     set -euo pipefail
     policy=/usr/sbin/policy-rc.d saved=""
     if [ -e "$policy" ]; then saved="$(mktemp)"; cp -p "$policy" "$saved"; fi
     printf "#!/bin/sh\nexit 101\n" > "$policy"
     chmod 755 "$policy"
     status=0
-    DEBIAN_FRONTEND=noninteractive apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server || status=$?
+    DEBIAN_FRONTEND=noninteractive apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" || status=$?
     if [ -n "$saved" ]; then mv "$saved" "$policy"; else rm -f "$policy"; fi
     exit "$status"
-  '
+  ' install "$@"
 }
 
 ensure_redis() {
@@ -74,9 +78,29 @@ ensure_redis() {
     '  sudo apt-get update && sudo apt-get install -y --no-install-recommends redis-server' \
     '(as root, the same without sudo; Threadline starts its own redis-server, the system service need not run), then run: npm run setup'
   say "installing redis-server with apt-get${prefix:+ (through $prefix)}"
-  install_without_starting "$prefix"
+  install_without_starting "$prefix" redis-server $(browser_missing && echo chromium)
   command -v redis-server >/dev/null || fail 'apt-get finished, but redis-server is still not on the PATH.'
   say "$(redis-server --version | cut -d' ' -f1-3)"
+}
+
+# The browser tests (test/integration/*-browser.test.ts) launch Debian's chromium from this path.
+browser_missing() {
+  [ ! -x /usr/bin/chromium ]
+}
+
+ensure_browser() {
+  if ! browser_missing; then
+    say "$(/usr/bin/chromium --version 2>/dev/null | head -n 1)"
+    return
+  fi
+  local prefix
+  if ! command -v apt-get >/dev/null || ! prefix="$(root_prefix)"; then
+    say 'warning: /usr/bin/chromium is missing, and the browser tests of npm test need it:' \
+      '  sudo apt-get install -y --no-install-recommends chromium'
+    return
+  fi
+  say "installing chromium with apt-get${prefix:+ (through $prefix)}"
+  install_without_starting "$prefix" chromium
 }
 
 # As root, every directory above DATA_DIR must let others through (x), or the `postgres` user
@@ -117,6 +141,7 @@ install_dependencies() {
 
 check_node
 ensure_redis
+ensure_browser
 check_data_dir_reachable
 install_dependencies
 say 'done: npm start serves on the fast path (Redis), npm test runs every test'

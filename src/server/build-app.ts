@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Kysely, LogEvent } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { TokenKeys } from '../context/bearer-token.js';
+import { signUserToken, type TokenKeys } from '../context/bearer-token.js';
 import { resolveTokenKeys } from '../context/token-keys.js';
 import type { Database } from '../db/database.js';
 import { createLogger } from '../logger.js';
@@ -13,6 +13,7 @@ import { countDeadLetters } from '../storage/dead-letters.js';
 import type { MessageStore } from '../storage/message-store.js';
 import { createSubscriptionRegistry, type SubscriptionRegistry } from '../realtime/subscription-registry.js';
 import { createGraphqlHandler } from './graphql-handler.js';
+import type { PlaygroundOptions } from './graphiql.js';
 import { createHttpDrain } from './http-drain.js';
 import { handleOperationalRoute } from './http-routes.js';
 import { openStorageTiers, type StorageTiers } from './storage-tiers.js';
@@ -53,7 +54,9 @@ export function buildApp(config: Config, options: AppOptions = {}) {
     tiers = await openStorageTiers(config, log, options.onQuery);
     const tokenKeys = await resolveTokenKeys(config);
     const { db, redis, messageStore } = tiers;
-    const graphql = createGraphqlHandler({ db, log, tokenKeys, limits: config.limits, messageStore, archive: tiers.archive.queries });
+    const graphql = createGraphqlHandler({
+      db, log, tokenKeys, limits: config.limits, messageStore, archive: tiers.archive.queries, playground: playgroundOf(config, tokenKeys),
+    });
     // Its own connection: SUBSCRIBE puts a Redis connection in subscriber mode.
     const subscriber = await tiers.newRedisConnection(`threadline-events-${process.pid}`);
     // Subscription storms read through half the pool at most, leaving the rest to requests.
@@ -114,4 +117,11 @@ function realtimeStats(registry: SubscriptionRegistry, websockets: WebsocketServ
       return websockets.sockets;
     },
   };
+}
+
+/** Development playgrounds mint a token for `/graphql?user=<name>`; production ones never do. */
+function playgroundOf(config: Config, keys: TokenKeys): PlaygroundOptions {
+  const { secret } = keys;
+  if (config.env === 'production' || !secret) return { signToken: null };
+  return { signToken: (userId) => signUserToken(userId, secret, '1d') };
 }

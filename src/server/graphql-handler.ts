@@ -9,6 +9,7 @@ import { schema } from '../schema/index.js';
 import type { MessageStore } from '../storage/message-store.js';
 import type { ArchiveQueries } from '../archive/analytics-queries.js';
 import { useCompiledQueries } from './compiled-queries.js';
+import { graphiqlOf, type PlaygroundOptions } from './graphiql.js';
 import { createErrorMasker } from './error-masking.js';
 import { useImmediateWritesAlone } from './immediate-writes-alone.js';
 import { useQueryCost } from './query-cost.js';
@@ -25,6 +26,7 @@ export interface GraphqlHandlerDeps {
   limits: RequestLimits;
   messageStore: MessageStore;
   archive: ArchiveQueries;
+  playground: PlaygroundOptions;
 }
 
 /** Resolves the caller from a Bearer header: a user (and who acts for them), or the reason there is none. */
@@ -48,7 +50,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: { title: 'Threadline', defaultQuery: '{ viewer { id } }' },
+    ...graphiqlOf(deps.playground),
     maskedErrors: { maskError: createErrorMasker(deps.log), isDev: false },
     logging: {
       debug: (...args) => deps.log.debug(args.map(String).join(' ')),
