@@ -30,6 +30,12 @@ const EnvironmentModel = z.object({
   JWT_AUDIENCE: z.string().min(1).optional(),
   /** Largest message content, in UTF-8 bytes. Default 65536. */
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1).max(10_485_760).default(65_536),
+  // Lower-case URI schemes a file part may use, comma-separated; never `data` (files go by reference).
+  FILE_URI_SCHEMES: z.string()
+    .default('https')
+    .transform((value) => value.split(',').map((scheme) => scheme.trim().toLowerCase()))
+    .refine((schemes) => schemes.every((scheme) => /^[a-z][a-z0-9+.-]*$/.test(scheme)), 'must list URI schemes such as https, comma-separated')
+    .refine((schemes) => !schemes.includes('data'), 'must not list data: it would inline the file'),
   /** Redis connection string; unset starts a private redis-server under DATA_DIR when one is installed. */
   REDIS_URL: z.string().url().optional(),
   /** Set to true to run without Redis at all (Postgres-only, degraded). Default false. */
@@ -87,7 +93,7 @@ export interface Config {
     readonly issuer: string | undefined;
     readonly audience: string | undefined;
   };
-  readonly limits: { readonly maxMessageBytes: number };
+  readonly limits: { readonly maxMessageBytes: number; readonly fileUriSchemes: readonly string[] };
   readonly redis:
     | { readonly kind: 'disabled' }
     | { readonly kind: 'external'; readonly url: string }
@@ -145,7 +151,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
     },
-    limits: { maxMessageBytes: env.MAX_MESSAGE_BYTES },
+    limits: { maxMessageBytes: env.MAX_MESSAGE_BYTES, fileUriSchemes: env.FILE_URI_SCHEMES },
     redis: env.DISABLE_REDIS
       ? { kind: 'disabled' }
       : env.REDIS_URL

@@ -162,6 +162,7 @@ function createRowFactory(threadIds: string[], contentBytes: number) {
           metadata: { client: 'bench', locale: 'en-GB', n },
           seq,
           clientMessageId: null,
+          parts: null,
           actor: null,
           createdAt: new Date().toISOString(),
           status: 'COMPLETED',

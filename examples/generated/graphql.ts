@@ -23,6 +23,23 @@ export type Durability =
   /** Acknowledged and held in Redis; on its way to Postgres. */
   | 'HOT';
 
+export type FileInput = {
+  /** type/subtype, e.g. image/png. */
+  mediaType: string;
+  name: string;
+  sizeBytes?: number | null | undefined;
+  /** An https: URI (or a scheme of FILE_URI_SCHEMES); no inline data. */
+  uri: string;
+};
+
+/** One part of a message: exactly one of the fields. */
+export type MessagePartInput =
+  {   file: FileInput; reasoning?: never; text?: never; toolCall?: never; toolResult?: never; }
+  |  { file?: never;   reasoning: string; text?: never; toolCall?: never; toolResult?: never; }
+  |  { file?: never; reasoning?: never;   text: string; toolCall?: never; toolResult?: never; }
+  |  { file?: never; reasoning?: never; text?: never;   toolCall: ToolCallInput; toolResult?: never; }
+  |  { file?: never; reasoning?: never; text?: never; toolCall?: never;   toolResult: ToolResultInput; };
+
 export type MessageRole =
   | 'ASSISTANT'
   | 'SYSTEM'
@@ -44,10 +61,12 @@ export type RunStatus =
 export type SendMessageInput = {
   /** Idempotency key: sending the same one again in a thread returns the first message. */
   clientMessageId?: string | null | undefined;
-  /** At most MAX_MESSAGE_BYTES UTF-8 bytes (default 64 KiB). */
-  content: string;
+  /** The message as one text part: at most MAX_MESSAGE_BYTES UTF-8 bytes (default 64 KiB). Give either content or parts. */
+  content?: string | null | undefined;
   durability?: WriteDurability | null | undefined;
   metadata?: unknown;
+  /** The message as structured parts, in order (text, reasoning, tool calls and results, files); at most MAX_MESSAGE_BYTES as JSON. Give either content or parts. */
+  parts?: Array<MessagePartInput> | null | undefined;
   role?: MessageRole | null | undefined;
   /** The run that produced the message; must belong to the thread. */
   runId?: string | number | null | undefined;
@@ -70,6 +89,22 @@ export type StartRunInput = {
 export type ThreadStatus =
   | 'ACTIVE'
   | 'ARCHIVED';
+
+export type ToolCallInput = {
+  /** Any JSON value, within the metadata limits (16 KiB, 16 levels). */
+  arguments: unknown;
+  /** 1 to 200 printable ASCII characters, no spaces; unique in the thread. */
+  callId: string;
+  name: string;
+};
+
+export type ToolResultInput = {
+  /** A toolCall of the same thread that has no result yet. */
+  callId: string;
+  isError?: boolean | null | undefined;
+  /** Any JSON value, within the metadata limits. */
+  output: unknown;
+};
 
 export type UpdateRunStatusInput = {
   /** Why the run failed; kept with the run. */

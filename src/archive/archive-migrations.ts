@@ -75,6 +75,15 @@ export const ARCHIVE_MIGRATIONS: readonly ArchiveMigration[] = [
       `ALTER TABLE run_transitions ADD COLUMN IF NOT EXISTS actor Nullable(String)`,
     ],
   },
+  {
+    // Structured messages: the kind of each part, in order, and the tools a message calls, so
+    // analytics can count tool use. Older rows read as one text part and no tools.
+    name: '2026-12-06T0100_message_parts',
+    statements: [
+      `ALTER TABLE messages_archive ADD COLUMN IF NOT EXISTS part_types Array(LowCardinality(String)) DEFAULT ['text']`,
+      `ALTER TABLE messages_archive ADD COLUMN IF NOT EXISTS tool_names Array(String)`,
+    ],
+  },
 ];
 
 const CREATE_VERSION_TABLE = `

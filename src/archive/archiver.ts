@@ -7,6 +7,7 @@ import type { MessageRecord } from '../storage/message-record.js';
 import type { RunRecord } from '../storage/stream-records.js';
 import { advanceWatermarks, maxSeqByThread } from '../storage/watermarks.js';
 import { clickhouseDateTime, isTransientClickHouseError, type ArchiveClient } from './clickhouse-client.js';
+import { partsOf } from '../domain/message-parts.js';
 
 export interface ArchiverOptions {
   /** A connection of its own: the consumer's blocking reads hold it. */
@@ -85,6 +86,9 @@ export function archivedMessageRow(record: MessageRecord, archivedAt: Date) {
     status: record.status,
     seq: record.seq,
     content_bytes: Buffer.byteLength(record.content, 'utf8'),
+    // What analytics counts of a structured message: its kinds of parts and the tools it calls.
+    part_types: partsOf(record).map((part) => part.type),
+    tool_names: partsOf(record).flatMap((part) => (part.type === 'toolCall' ? [part.name] : [])),
     actor: record.actor,
     created_at: clickhouseDateTime(record.createdAt),
     archived_at: clickhouseDateTime(archivedAt),

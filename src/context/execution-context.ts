@@ -14,6 +14,8 @@ import type { ArchiveQueries } from '../archive/analytics-queries.js';
 /** Limits the resolvers enforce; from the config. */
 export interface RequestLimits {
   maxMessageBytes: number;
+  /** URI schemes a file part may use. */
+  fileUriSchemes: readonly string[];
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { MessageRole, MessageStatus } from '../domain/message.js';
+import type { MessagePart } from '../domain/message-parts.js';
 
 /**
  * The Postgres schema as Kysely sees it. Row types stay inside src/db, src/repositories and the
@@ -61,6 +62,7 @@ export interface MessageTable {
   run_id: string | null;
   role: MessageRole;
   content: string;
+  parts: ColumnType<MessagePart[] | null, string | null | undefined, string | null>;
   metadata: JsonObject;
   seq: number;
   client_message_id: string | null;

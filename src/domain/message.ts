@@ -1,5 +1,6 @@
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import { InvalidInputError } from '../errors/domain-errors.js';
+import type { MessagePart } from './message-parts.js';
 
 export const MESSAGE_ROLES = ['USER', 'ASSISTANT', 'SYSTEM', 'TOOL'] as const;
 export const MESSAGE_STATUSES = ['IN_PROGRESS', 'COMPLETED'] as const;
@@ -14,7 +15,10 @@ export interface Message {
   threadId: ThreadId;
   runId: RunId | null;
   role: MessageRole;
+  /** Its text parts joined: the whole message for a client that reads text only. */
   content: string;
+  /** Its structured parts, in order; null for a message that is one text part, `content`. */
+  parts: MessagePart[] | null;
   metadata: Record<string, unknown>;
   /** Position in the thread: 1, 2, 3… without gaps. */
   seq: number;

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, MessageRow } from '../db/database.js';
 import type { Message, MessageRole } from '../domain/message.js';
+import type { ToolCallState } from '../domain/message-parts.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import {
   MESSAGE_COLUMNS, MESSAGE_RECORD_COLUMNS, messageOfRow, messageRecordValues, type NewMessage,
@@ -98,6 +99,19 @@ export async function insertMessageWithNextSeq(trx: Transaction<Database>, messa
   const row = rows[0];
   if (!row) throw new Error(`Thread ${message.threadId} vanished while inserting a message`);
   return messageOfRow(row);
+}
+
+/**
+ * Every tool call of a thread and whether a result answers it, from the parts of its messages
+ * (the partial index on messages with parts keeps plain-text messages out of the scan).
+ */
+export async function findToolCallStates(db: Kysely<Database>, threadId: ThreadId): Promise<ToolCallState[]> {
+  const { rows } = await sql<ToolCallState>`/* messages.findToolCallStates */
+    select part->>'callId' as "callId", bool_or(part->>'type' = 'toolResult') as answered
+    from messages cross join lateral jsonb_array_elements(messages.parts) as part
+    where messages.thread_id = ${threadId} and messages.parts is not null and part->>'type' in ('toolCall', 'toolResult')
+    group by 1`.execute(db);
+  return rows;
 }
 
 /** Locks one of the owner's messages (for streaming updates), or returns undefined. */

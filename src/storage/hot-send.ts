@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { threadArchived } from '../domain/thread.js';
-import { findMessageByClientId, findMessagesByIds } from '../repositories/messages-repository.js';
+import { findMessageByClientId, findMessagesByIds, findToolCallStates } from '../repositories/messages-repository.js';
+import { toolCallRefused } from '../domain/message-parts.js';
 import { findRunsByIds, runNotFound } from '../repositories/runs-repository.js';
 import { findThreadsByIds, threadNotFound } from '../repositories/threads-repository.js';
 import { insertMessageRecords } from '../repositories/message-records-repository.js';
@@ -19,8 +20,8 @@ export type StoredMessage = Message & { durability: Durability };
  */
 export type HotSendResult = { ok: true; message: StoredMessage } | { ok: false; error: unknown };
 
-/** Retries of the script after filling in what Redis did not know (thread, client ID, run). */
-const MAX_ROUNDS = 4;
+/** Retries of the script after filling in what Redis did not know (thread, client ID, run, tool calls). */
+const MAX_ROUNDS = 5;
 
 /**
  * The fast path: one Lua script sequences, windows, queues and publishes the message. When the
@@ -53,6 +54,16 @@ export async function sendThroughHotTier(hot: HotTier, db: Kysely<Database>, inp
         if (!fact.ok) return fact;
         if (fact.value) return { ok: true, message: { ...fact.value, durability: 'DURABLE' } };
         clientIdChecked = true;
+        break;
+      }
+      case 'TOOL_CALL_EXISTS':
+      case 'UNKNOWN_TOOL_CALL':
+      case 'TOOL_CALL_ANSWERED':
+        return { ok: false, error: toolCallRefused(outcome) };
+      case 'CHECK_TOOL_CALLS': {
+        const fact = await fromPostgres(() => findToolCallStates(db, input.threadId));
+        if (!fact.ok) return fact;
+        await hot.indexToolCalls(input.threadId, fact.value);
         break;
       }
       case 'CHECK_RUN': {

@@ -7,15 +7,20 @@ import { CHANNEL_PREFIX } from './redis-keys.js';
  */
 
 /**
- * KEYS: meta, window, clientIds, runs, stream, draft, unpersistedIndex
+ * KEYS: meta, window, clientIds, runs, stream, draft, unpersistedIndex, toolCalls
  * ARGV: ownerId, recordJsonWithoutSeq, clientMessageId ('' = none), runId ('' = none),
  *       channel, windowSize, clientIdsCheckedInPostgres ('1'/'0'), ttlSeconds,
- *       startsDraft ('1' for a streaming message: its draft is created in the same step), threadId
- * Reply: {status, ...}: COLD | NOT_FOUND | ARCHIVED | CHECK_CLIENT_ID | CHECK_RUN
+ *       startsDraft ('1' for a streaming message: its draft is created in the same step), threadId,
+ *       the callIds the message opens and the ones it answers (each space-separated, '' = none)
+ * Reply: {status, ...}: COLD | NOT_FOUND | ARCHIVED | CHECK_CLIENT_ID | CHECK_RUN | CHECK_TOOL_CALLS
+ *        | TOOL_CALL_EXISTS callId | UNKNOWN_TOOL_CALL callId | TOOL_CALL_ANSWERED callId
  *        | DUPLICATE json persisted archived | OK json persisted archived
+ * The toolCalls hash (callId → open | answered) is the whole thread's once meta's callsIndexed is
+ * 1: a new thread starts indexed, an older one is indexed from Postgres on its first tool message
+ * (CHECK_TOOL_CALLS, then INDEX_TOOL_CALLS), and a re-seed un-indexes it.
  */
 export const SEND_MESSAGE = luaScript(`
-local meta = redis.call('HMGET', KEYS[1], 'owner', 'status', 'persisted', 'archived', 'coldClientIds')
+local meta = redis.call('HMGET', KEYS[1], 'owner', 'status', 'persisted', 'archived', 'coldClientIds', 'callsIndexed')
 if not meta[1] then return {'COLD'} end
 if meta[1] ~= ARGV[1] then return {'NOT_FOUND'} end
 if meta[2] ~= 'ACTIVE' then return {'ARCHIVED'} end
@@ -26,6 +31,19 @@ if clientId ~= '' then
   if meta[5] == '1' and ARGV[7] ~= '1' then return {'CHECK_CLIENT_ID'} end
 end
 if ARGV[4] ~= '' and redis.call('SISMEMBER', KEYS[4], ARGV[4]) == 0 then return {'CHECK_RUN'} end
+if ARGV[11] ~= '' or ARGV[12] ~= '' then
+  if meta[6] ~= '1' then return {'CHECK_TOOL_CALLS'} end
+  for callId in string.gmatch(ARGV[11], '%S+') do
+    if redis.call('HEXISTS', KEYS[8], callId) == 1 then return {'TOOL_CALL_EXISTS', callId} end
+  end
+  for callId in string.gmatch(ARGV[12], '%S+') do
+    local state = redis.call('HGET', KEYS[8], callId)
+    if not state then return {'UNKNOWN_TOOL_CALL', callId} end
+    if state == 'answered' then return {'TOOL_CALL_ANSWERED', callId} end
+  end
+  for callId in string.gmatch(ARGV[11], '%S+') do redis.call('HSET', KEYS[8], callId, 'open') end
+  for callId in string.gmatch(ARGV[12], '%S+') do redis.call('HSET', KEYS[8], callId, 'answered') end
+end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 -- The record arrives as JSON without its seq; the seq goes in front. Decoding and re-encoding it
 -- with cjson instead would turn an empty metadata array into an object and re-escape text.
@@ -40,6 +58,7 @@ redis.call('XADD', KEYS[5], '*', 'type', 'message', 'data', json)
 redis.call('SET', KEYS[7], ARGV[10] .. ':' .. seq, 'EX', ARGV[8])
 redis.call('PUBLISH', ARGV[5], '{"type":"MessageAdded","seq":' .. seq .. ',"message":' .. json .. '}')
 for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[8]) end
+redis.call('EXPIRE', KEYS[8], ARGV[8])
 if ARGV[9] == '1' then
   redis.call('HSET', KEYS[6], 'owner', ARGV[1], 'channel', ARGV[5], 'seq', seq, 'record', json, 'chunks', 0, 'meta', KEYS[1])
   redis.call('EXPIRE', KEYS[6], ARGV[8])
@@ -48,14 +67,16 @@ return {'OK', json, meta[3], meta[4]}
 `);
 
 /**
- * Seeds a thread's hot state from Postgres, unless another instance already did.
+ * Seeds a thread's hot state from Postgres, unless another instance already did. A thread with
+ * messages in Postgres starts with its client-ID index and its tool-call index incomplete.
  * KEYS: meta  ARGV: owner, status, lastSeq, ttlSeconds
  */
 export const INIT_THREAD = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local cold = '0'
-if tonumber(ARGV[3]) > 0 then cold = '1' end
-redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'status', ARGV[2], 'seq', ARGV[3], 'persisted', ARGV[3], 'archived', '0', 'coldClientIds', cold)
+local cold, indexed = '0', '1'
+if tonumber(ARGV[3]) > 0 then cold, indexed = '1', '0' end
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'status', ARGV[2], 'seq', ARGV[3], 'persisted', ARGV[3], 'archived', '0',
+  'coldClientIds', cold, 'callsIndexed', indexed)
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1
 `);
@@ -66,12 +87,29 @@ return 1
  * The client-ID index stays complete without asking Postgres: every message of the outage
  * reaches it through the outbox relay (RECORD_CLIENT_ID) before the fast path resumes, so a
  * retry is recognised, and a new send acked, from Redis alone, even while Postgres is down.
+ * The tool-call index is not: it is rebuilt from Postgres on the thread's next tool message.
  * KEYS: meta, window  ARGV: lastSeq
  */
 export const RESEED_THREAD = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'persisted', ARGV[1])
+redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'persisted', ARGV[1], 'callsIndexed', '0')
 redis.call('DEL', KEYS[2])
+return 1
+`);
+
+/**
+ * Completes a thread's tool-call index from Postgres. Calls sent through Redis meanwhile are
+ * already in it, and an answered call stays answered: Postgres's `open` never overwrites.
+ * KEYS: meta, toolCalls  ARGV: ttlSeconds, then callId, state (open | answered) pairs
+ */
+export const INDEX_TOOL_CALLS = luaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+for i = 2, #ARGV, 2 do
+  if ARGV[i + 1] == 'answered' then redis.call('HSET', KEYS[2], ARGV[i], 'answered')
+  else redis.call('HSETNX', KEYS[2], ARGV[i], 'open') end
+end
+redis.call('HSET', KEYS[1], 'callsIndexed', '1')
+redis.call('EXPIRE', KEYS[2], ARGV[1])
 return 1
 `);
 

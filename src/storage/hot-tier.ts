@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Message } from '../domain/message.js';
 import type { Thread, ThreadStatus } from '../domain/thread.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
-import { INIT_THREAD, READ_WINDOW_SLICE, RECORD_CLIENT_ID, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT } from './hot-tier-scripts.js';
+import { toolCallIdsOf, type ToolCallRefusal, type ToolCallState } from '../domain/message-parts.js';
+import { INDEX_TOOL_CALLS, INIT_THREAD, READ_WINDOW_SLICE, RECORD_CLIENT_ID, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT } from './hot-tier-scripts.js';
 import { draftKeys, parseUnpersistedPlace, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey } from './redis-keys.js';
 import { execAtomically } from './redis-transaction.js';
 import { messageOfRecord, type MessageRecord } from './message-record.js';
@@ -19,7 +20,8 @@ export interface Watermarks {
 
 export type AppendOutcome =
   | { status: 'OK' | 'DUPLICATE'; message: Message; watermarks: Watermarks }
-  | { status: 'COLD' | 'NOT_FOUND' | 'ARCHIVED' | 'CHECK_CLIENT_ID' | 'CHECK_RUN' };
+  | { status: 'COLD' | 'NOT_FOUND' | 'ARCHIVED' | 'CHECK_CLIENT_ID' | 'CHECK_RUN' | 'CHECK_TOOL_CALLS' }
+  | { status: ToolCallRefusal; callId: string };
 
 /** The seqs a read wants from a window: after < seq < before, at most `limit`, from the end of that range when `backwards`. */
 export interface SeqRange {
@@ -71,11 +73,12 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
 
     async append(record: Omit<MessageRecord, 'seq'>, checkedInPostgres: { clientId?: boolean } = {}): Promise<AppendOutcome> {
       const keys = threadKeys(record.threadId as ThreadId);
+      const { calls, results } = toolCallIdsOf(record.parts);
       const reply = (await SEND_MESSAGE(
         redis,
         [
           keys.meta, keys.window, keys.clientIds, keys.runs, PERSISTENCE_STREAM,
-          draftKeys(record.id as MessageId).draft, unpersistedMessageKey(record.id as MessageId),
+          draftKeys(record.id as MessageId).draft, unpersistedMessageKey(record.id as MessageId), keys.toolCalls,
         ],
         [
           record.ownerId,
@@ -88,13 +91,23 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
           ttl,
           record.status === 'IN_PROGRESS' ? '1' : '0',
           record.threadId,
+          calls.join(' '),
+          results.join(' '),
         ],
       )) as [string, string?, string?, string?];
       const [status, json, persisted, archived] = reply;
       if (status === 'OK' || status === 'DUPLICATE') {
         return { status, message: messageOfRecord(JSON.parse(json as string)), watermarks: toWatermarks(persisted, archived) };
       }
+      if (status === 'TOOL_CALL_EXISTS' || status === 'UNKNOWN_TOOL_CALL' || status === 'TOOL_CALL_ANSWERED') return { status, callId: json as string };
       return { status: status as 'COLD' };
+    },
+
+    /** Completes a thread's tool-call index with what Postgres knows (the CHECK_TOOL_CALLS answer). */
+    async indexToolCalls(threadId: ThreadId, states: readonly ToolCallState[]): Promise<void> {
+      const keys = threadKeys(threadId);
+      const pairs = states.flatMap(({ callId, answered }) => [callId, answered ? 'answered' : 'open']);
+      await INDEX_TOOL_CALLS(redis, [keys.meta, keys.toolCalls], [ttl, ...pairs]);
     },
 
     /** Caches what the fast path needs to know about a thread, from its Postgres row. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { MessageRow, MessageTable } from '../db/database.js';
 import { MESSAGE_ID_REGEX, RUN_ID_REGEX, THREAD_ID_REGEX } from '../ids/id-formats.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES, type Message } from '../domain/message.js';
+import { messagePartModel } from '../domain/message-parts.js';
 
 /** How a field is typed where Postgres reads a record's JSON (`jsonb_to_recordset`). */
 type PgType = 'text' | 'int' | 'jsonb' | 'timestamptz';
@@ -27,6 +28,8 @@ export const MESSAGE_FIELDS = {
   runId: { column: 'run_id', pgType: 'text', record: z.string().regex(RUN_ID_REGEX).nullable() },
   role: { column: 'role', pgType: 'text', record: z.enum(MESSAGE_ROLES) },
   content: { column: 'content', pgType: 'text', record: z.string() },
+  // Records queued before structured messages existed carry no parts: one text part, the content.
+  parts: { column: 'parts', pgType: 'jsonb', record: z.array(messagePartModel).nullable().default(null) },
   metadata: { column: 'metadata', pgType: 'jsonb', record: z.record(z.string(), z.unknown()) },
   seq: { column: 'seq', pgType: 'int', record: z.number().int().positive() },
   clientMessageId: { column: 'client_message_id', pgType: 'text', record: z.string().nullable() },

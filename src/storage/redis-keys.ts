@@ -7,7 +7,7 @@ import type { MessageId, ThreadId } from '../ids/id-types.js';
 export function threadKeys(threadId: ThreadId) {
   const tag = `tl:{${threadId}}`;
   return {
-    /** Hash: owner, status, seq (last assigned), persisted (watermark), coldClientIds. */
+    /** Hash: owner, status, seq (last assigned), persisted (watermark), coldClientIds, callsIndexed. */
     meta: `${tag}:meta`,
     /** List of message JSON, oldest first: the recent window reads are served from. */
     window: `${tag}:window`,
@@ -15,6 +15,8 @@ export function threadKeys(threadId: ThreadId) {
     clientIds: `${tag}:cmid`,
     /** Set of the thread's run IDs known to exist in Postgres. */
     runs: `${tag}:runs`,
+    /** Hash: callId → open | answered, for the thread's tool calls (complete once meta's callsIndexed is 1). */
+    toolCalls: `${tag}:calls`,
   };
 }
 

@@ -2,7 +2,8 @@ import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { Message } from '../domain/message.js';
 import { assertThreadWritable } from '../domain/thread.js';
 import { markHotStateStale } from '../repositories/message-records-repository.js';
-import { findMessageByClientId, insertMessageWithNextSeq } from '../repositories/messages-repository.js';
+import { findMessageByClientId, findToolCallStates, insertMessageWithNextSeq } from '../repositories/messages-repository.js';
+import { toolCallRefusalOf, toolCallRefused } from '../domain/message-parts.js';
 import { insertOutboxEntry } from '../repositories/outbox-repository.js';
 import { findRunsByIds, runNotFound } from '../repositories/runs-repository.js';
 import { lockOwnedThread } from '../repositories/threads-repository.js';
@@ -23,6 +24,11 @@ export async function sendThroughPostgres(uow: UnitOfWork, input: SendMessageInp
   const earlier = input.clientMessageId ? await findMessageByClientId(trx, thread.id, input.clientMessageId) : undefined;
   if (earlier) return earlier;
   if (input.runId && (await findRunsByIds(trx, input.ownerId, [input.runId])).length === 0) throw runNotFound(input.runId);
+  if (input.parts?.some((part) => part.type === 'toolCall' || part.type === 'toolResult')) {
+    // Under the thread lock: no concurrent send can open or answer a call between check and insert.
+    const refusal = toolCallRefusalOf(input.parts, await findToolCallStates(trx, thread.id));
+    if (refusal) throw toolCallRefused(refusal);
+  }
   if (options.bypassingRedis) await markHotStateStale(trx, thread.id);
   // The input is the new message, and what only routing needs (owner, durability), which the insert ignores.
   const message = await insertMessageWithNextSeq(trx, input);

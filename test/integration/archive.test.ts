@@ -82,7 +82,7 @@ function archiveSeed(ownerId: string) {
   return {
     thread: (): ThreadId => ids.threadId('test'),
     message(threadId: ThreadId, seq: number, createdAt: string, content = 'hello'): StreamRecord & { type: 'message' } {
-      const record = { id: ids.messageId(), threadId, ownerId, runId: null, role: 'USER' as const, content, metadata: {}, seq, clientMessageId: null, actor: null, createdAt, status: 'COMPLETED' as const };
+      const record = { id: ids.messageId(), threadId, ownerId, runId: null, role: 'USER' as const, content, metadata: {}, seq, clientMessageId: null, parts: null, actor: null, createdAt, status: 'COMPLETED' as const };
       return { type: 'message', record };
     },
     /** QUEUED at createdAt, IN_PROGRESS a second later, then `final` after `seconds` (if given). */
@@ -151,7 +151,7 @@ describe('archive migrations', () => {
   it('are recorded once applied, so a second start-up applies nothing', async () => {
     expect(await migrateArchive(archive, silent)).toEqual([]);
     const applied = await archive.query('testListMigrations', 'SELECT name FROM threadline_migrations FINAL ORDER BY name', {}, z.object({ name: z.string() }));
-    expect(applied.map((row) => row.name)).toEqual(['2026-11-22T0200_messages_archive', '2026-11-22T0201_run_transitions', '2026-12-06T0000_actors']);
+    expect(applied.map((row) => row.name)).toEqual(['2026-11-22T0200_messages_archive', '2026-11-22T0201_run_transitions', '2026-12-06T0000_actors', '2026-12-06T0100_message_parts']);
   });
 });
 

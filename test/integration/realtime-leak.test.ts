@@ -79,6 +79,7 @@ describe('realtime leak test', () => {
       metadata: {},
       seq: 1_000,
       clientMessageId: null,
+      parts: null,
       actor: null,
       createdAt: new Date(),
       status: 'COMPLETED' as const,

@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Message } from '../../src/domain/message.js';
 import type { Run } from '../../src/domain/run.js';
 import type { Thread } from '../../src/domain/thread.js';
-import { PERSISTENCE_STREAM, threadKeys } from '../../src/storage/redis-keys.js';
+import { threadKeys } from '../../src/storage/redis-keys.js';
 import { captureLog, type CapturedLog } from '../support/captured-log.js';
 import { expectData, expectError } from '../support/expect-graphql.js';
 import { ownerRows } from '../support/owner-rows.js';
 import { seed } from '../support/seed.js';
+import { threadFootprint } from '../support/thread-footprint.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
 import { collect, connectAs } from '../support/ws-client.js';
 
@@ -42,16 +43,7 @@ describe('unstorable text is refused before the ack and changes nothing', () => 
     await app?.stop();
   });
 
-  /** Everything a refused write could have touched: the owner's rows, the thread's hot state, the stream. */
-  async function footprint() {
-    const keys = threadKeys(thread.id);
-    return {
-      rows: await ownerRows(app.db, user),
-      seq: await redis.hget(keys.meta, 'seq'),
-      window: await redis.lrange(keys.window, 0, -1),
-      streamed: (await redis.xrange(PERSISTENCE_STREAM, '-', '+')).filter(([, fields]) => fields.join(' ').includes(thread.id)).length,
-    };
-  }
+  const footprint = () => threadFootprint(app.db, redis, user, thread.id);
 
   type Case = [what: string, query: string, variables: (bad: string) => Record<string, unknown>];
   const send = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { id seq } }';

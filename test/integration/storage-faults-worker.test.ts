@@ -100,6 +100,7 @@ describe('storage faults: the persister worker', () => {
           content: `message ${i + j}`,
           metadata: {},
           clientMessageId: null,
+          parts: null,
           actor: null,
           durability: 'FAST' as const,
         };

@@ -130,7 +130,7 @@ describe('storage: the Redis hot path', () => {
       const older = await app.db.transaction().execute(async (trx) => {
         const stored = [];
         for (const [content, key] of [['old 1', 'old-a'], ['old 2', null], ['old 3', 'old-b']] as const) {
-          stored.push(await insertMessageWithNextSeq(trx, { id: ids.messageId(), threadId: thread.id, runId: null, role: 'USER', content, metadata: {}, clientMessageId: key , actor: null}));
+          stored.push(await insertMessageWithNextSeq(trx, { id: ids.messageId(), threadId: thread.id, runId: null, role: 'USER', content, metadata: {}, clientMessageId: key , parts: null, actor: null}));
         }
         return stored;
       });

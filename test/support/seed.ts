@@ -24,7 +24,7 @@ export function seed(db: Kysely<Database>) {
         const inserted = [];
         for (const content of contents) {
           inserted.push(
-            await insertMessageWithNextSeq(trx, { id: ids.messageId(), threadId, runId: null, role, content, metadata: {}, clientMessageId: null , actor: null}),
+            await insertMessageWithNextSeq(trx, { id: ids.messageId(), threadId, runId: null, role, content, metadata: {}, clientMessageId: null , parts: null, actor: null}),
           );
         }
         return inserted;

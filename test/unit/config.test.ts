@@ -27,7 +27,7 @@ describe('loadConfig defaults', () => {
       dataDir: '.threadline',
       postgres: { kind: 'embedded', port: 54329, poolSize: 10 },
       auth: { jwtSecret: undefined, jwks: null, issuer: undefined, audience: undefined },
-      limits: { maxMessageBytes: 65_536 },
+      limits: { maxMessageBytes: 65_536, fileUriSchemes: ['https'] },
       redis: { kind: 'embedded', port: 56379, appendFsync: 'everysec' },
       hotTier: { windowSize: 200, ttlSeconds: 7 * 86_400 },
       workers: { inProcess: true, batchSize: 500, blockMs: 20, claimIdleMs: 30_000, flushIntervalMs: 20, archiveBatchSize: 5_000, archiveFlushIntervalMs: 1_000 },
@@ -77,7 +77,7 @@ describe('loadConfig values', () => {
       dataDir: '/var/lib/threadline',
       postgres: { kind: 'embedded', port: 5433, poolSize: 25 },
       auth: { jwtSecret: SECRET, jwks: null, issuer: undefined, audience: undefined },
-      limits: { maxMessageBytes: 1024 },
+      limits: { maxMessageBytes: 1024, fileUriSchemes: ['https'] },
       clickhouse: { kind: 'embedded', path: '/var/lib/threadline/clickhouse' },
       logLevel: 'debug',
     } satisfies Partial<Config>);
@@ -138,6 +138,10 @@ describe('loadConfig values', () => {
     expect(read(loadConfig({ [name]: value }))).toBe(expected);
   });
 
+  it('reads FILE_URI_SCHEMES as a list of lower-case schemes', () => {
+    expect(loadConfig({ FILE_URI_SCHEMES: 'https, S3' }).limits.fileUriSchemes).toEqual(['https', 's3']);
+  });
+
   it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])('accepts LOG_LEVEL=%s', (level) => {
     expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
   });
@@ -167,6 +171,9 @@ describe('loadConfig rejections', () => {
     ['HOT_STATE_TTL_DAYS', '0'],
     ['PERSISTER_CLAIM_IDLE_MS', '99'],
     ['ARCHIVE_FLUSH_INTERVAL_MS', '-1'],
+    ['FILE_URI_SCHEMES', 'https,data'],
+    ['FILE_URI_SCHEMES', 'ht tp'],
+    ['FILE_URI_SCHEMES', ''],
   ])('rejects %s=%j, naming it', (name, value) => {
     expect(namedIn(problemsOf({ [name]: value }))).toEqual([name]);
   });

@@ -5,6 +5,10 @@ import { assertRunInThread, parseRunId, parseThreadId } from '../../ids/parse-id
 import { builder } from '../builder.js';
 import { IMMEDIATE_WRITE } from '../immediate-write.js';
 import { MessageRef, MessageRoleEnum } from './message.js';
+import { MessagePartInputRef } from './message-part.js';
+import { assertPartsAcceptable, contentOfParts, partsOfInput, type MessagePart, type MessagePartInput } from '../../domain/message-parts.js';
+import { InvalidInputError } from '../../errors/domain-errors.js';
+import type { RequestLimits } from '../../context/execution-context.js';
 import { metadataSchema } from '../../domain/metadata.js';
 
 const WriteDurabilityEnum = builder.enumType('WriteDurability', {
@@ -18,7 +22,15 @@ const WriteDurabilityEnum = builder.enumType('WriteDurability', {
 const SendMessageInput = builder.inputType('SendMessageInput', {
   fields: (t) => ({
     threadId: t.id({ required: true }),
-    content: t.string({ required: true, description: 'At most MAX_MESSAGE_BYTES UTF-8 bytes (default 64 KiB).' }),
+    content: t.string({
+      required: false,
+      description: 'The message as one text part: at most MAX_MESSAGE_BYTES UTF-8 bytes (default 64 KiB). Give either content or parts.',
+    }),
+    parts: t.field({
+      type: [MessagePartInputRef],
+      required: false,
+      description: 'The message as structured parts, in order (text, reasoning, tool calls and results, files); at most MAX_MESSAGE_BYTES as JSON. Give either content or parts.',
+    }),
     role: t.field({ type: MessageRoleEnum, required: false, defaultValue: 'USER' }),
     runId: t.id({ required: false, description: 'The run that produced the message; must belong to the thread.' }),
     clientMessageId: t.string({
@@ -42,7 +54,8 @@ builder.mutationField('sendMessage', (t) =>
       const threadId = parseThreadId(input.threadId);
       const runId = input.runId == null ? null : parseRunId(input.runId);
       if (runId) assertRunInThread(runId, threadId);
-      assertContentSize(input.content, ctx.limits.maxMessageBytes);
+      const role = input.role ?? 'USER';
+      const { content, parts } = bodyOf(input, role, ctx.limits);
       return ctx.messageStore.send(
         {
           id: ids.messageId(),
@@ -50,8 +63,9 @@ builder.mutationField('sendMessage', (t) =>
           actor: ctx.actor,
           threadId,
           runId,
-          role: input.role ?? 'USER',
-          content: input.content,
+          role,
+          content,
+          parts,
           metadata: (input.metadata ?? {}) as Record<string, unknown>,
           clientMessageId: input.clientMessageId ?? null,
           durability: input.durability ?? 'FAST',
@@ -61,3 +75,19 @@ builder.mutationField('sendMessage', (t) =>
     },
   }),
 );
+
+/** The message's text and parts from exactly one of `content` and `parts`, checked. */
+function bodyOf(
+  input: { content?: string | null; parts?: readonly MessagePartInput[] | null },
+  role: string,
+  limits: RequestLimits,
+): { content: string; parts: MessagePart[] | null } {
+  if ((input.content == null) === (input.parts == null)) throw new InvalidInputError('Give exactly one of content and parts');
+  if (input.content != null) {
+    assertContentSize(input.content, limits.maxMessageBytes);
+    return { content: input.content, parts: null };
+  }
+  const parts = partsOfInput(input.parts!);
+  assertPartsAcceptable(parts, role, limits);
+  return { content: contentOfParts(parts), parts };
+}

@@ -5,6 +5,8 @@ import { MESSAGE_ID_REGEX } from '../../ids/id-formats.js';
 import { parseMessageId } from '../../ids/parse-ids.js';
 import { builder } from '../builder.js';
 import { RunRef } from './run.js';
+import { MessagePartRef } from './message-part.js';
+import { partsOf } from '../../domain/message-parts.js';
 import { ThreadRef } from './thread.js';
 import { loadOrNull, nullWhenNotFound } from '../nullable-lookup.js';
 
@@ -37,7 +39,12 @@ builder.node(MessageRef, {
       resolve: (message, _args, ctx) => (message.runId ? ctx.loaders.runById.load(message.runId) : null),
     }),
     role: t.expose('role', { type: MessageRoleEnum }),
-    content: t.exposeString('content'),
+    content: t.exposeString('content', { description: 'Its text parts joined; the whole message for a client that reads text only.' }),
+    parts: t.field({
+      type: [MessagePartRef],
+      description: 'The message in order: text, reasoning, tool calls and results, files. A message sent as content is one TextPart.',
+      resolve: (message) => partsOf(message),
+    }),
     metadata: t.expose('metadata', { type: 'JSON' }),
     seq: t.exposeInt('seq'),
     status: t.expose('status', { type: MessageStatusEnum, description: 'IN_PROGRESS while streaming; content is what arrived so far.' }),

@@ -44,6 +44,7 @@ builder.mutationFields((t) => ({
           runId,
           role: input.role ?? 'ASSISTANT',
           content: '',
+          parts: null,
           metadata: (input.metadata ?? {}) as Record<string, unknown>,
           clientMessageId: null,
           durability: 'FAST',

@@ -16,6 +16,7 @@ const message: MessageRecord = {
   metadata: { a: 1 },
   seq: 3,
   clientMessageId: null,
+  parts: null,
   actor: null,
   createdAt: '2026-11-22T04:00:00.123Z',
   status: 'COMPLETED',
@@ -49,10 +50,32 @@ describe('archive rows', () => {
       content_bytes: Buffer.byteLength('héllo 👋'),
       created_at: '2026-11-22 04:00:00.123',
       archived_at: '2026-11-22 05:00:00.000',
+      part_types: ['text'],
+      tool_names: [],
       actor: null,
     });
     expect(row.content_bytes).toBe(11);
     expect(JSON.stringify(row)).not.toContain('héllo');
+  });
+
+  it('keeps the kinds of a structured message’s parts and the tools it calls, not their content', () => {
+    const row = archivedMessageRow(
+      {
+        ...message,
+        content: 'Looking it up.',
+        parts: [
+          { type: 'reasoning', text: 'secret thoughts' },
+          { type: 'text', text: 'Looking it up.' },
+          { type: 'toolCall', callId: 'call-1', name: 'weather', arguments: { city: 'Oslo' } },
+          { type: 'toolCall', callId: 'call-2', name: 'search', arguments: 'q' },
+          { type: 'file', uri: 'https://x.test/a.png', mediaType: 'image/png', name: 'a.png', sizeBytes: 10 },
+        ],
+      },
+      new Date('2026-11-22T05:00:00Z'),
+    );
+    expect(row.part_types).toEqual(['reasoning', 'text', 'toolCall', 'toolCall', 'file']);
+    expect(row.tool_names).toEqual(['weather', 'search']);
+    expect(JSON.stringify(row)).not.toMatch(/secret|Oslo|x\.test/);
   });
 
   it('maps a run transition, keeping absent times null', () => {

@@ -34,6 +34,7 @@ function setup(options: { maxQueuedEvents?: number } = {}) {
     metadata: {},
     seq,
     clientMessageId: null,
+    parts: null,
     actor: null,
     createdAt: new Date(0),
     status: 'COMPLETED',
