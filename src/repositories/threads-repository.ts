@@ -152,6 +152,24 @@ export async function archiveThreads(trx: Transaction<Database>, ownerId: string
   return ids.map((id) => found.get(id) as Thread);
 }
 
+/**
+ * Back to ACTIVE, the inverse of archiveThreads. A thread that is not archived comes back as it
+ * is, `changed: false`: nothing is written and there is nothing to announce.
+ */
+export async function unarchiveThread(trx: Transaction<Database>, ownerId: string, id: ThreadId): Promise<{ thread: Thread; changed: boolean }> {
+  const thread = await lockOwnedThread(trx, ownerId, id);
+  if (thread.status !== 'ARCHIVED') return { thread, changed: false };
+  const row = await trx
+    .updateTable('threads')
+    .set({ status: 'ACTIVE', updated_at: sql`now()` })
+    .modifyEnd(sql`/* threads.unarchiveThread */`)
+    .where('id', '=', id)
+    .where('owner_id', '=', ownerId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { thread: toThread(row), changed: true };
+}
+
 export function threadNotFound(id: string): NotFoundError {
   return new NotFoundError(`Thread ${id} not found`, { id });
 }
