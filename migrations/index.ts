@@ -4,6 +4,7 @@ import * as hotStateInvalidations from './2026-11-22T0100_hot_state_invalidation
 import * as messageStatus from './2026-11-22T0200_message_status.js';
 import * as outbox from './2026-12-04T0000_outbox.js';
 import * as actors from './2026-12-06T0000_actors.js';
+import * as threadsOwnerCreated from './2026-12-06T0100_threads_owner_created.js';
 
 /**
  * Every migration, by its dated name. Listed statically rather than discovered on disk so the
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T0200_message_status': messageStatus,
   '2026-12-04T0000_outbox': outbox,
   '2026-12-06T0000_actors': actors,
+  '2026-12-06T0100_threads_owner_created': threadsOwnerCreated,
 };
