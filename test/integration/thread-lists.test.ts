@@ -44,23 +44,21 @@ describe('threads: titleContains, updatedAfter, orderBy, totalCount', () => {
 
   /** Every page of 2, forwards through `after` and backwards through `before`. */
   async function walk(user: string, variables: Record<string, unknown>): Promise<{ forwards: string[]; backwards: string[] }> {
-    const forwards: string[] = [];
-    let after: string | null = null;
-    for (let page = 0; page < 20; page++) {
-      const connection = await list(user, { ...variables, first: 2, after });
-      forwards.push(...connection.edges.map((edge) => edge.node.id));
-      if (!connection.pageInfo.hasNextPage) break;
-      after = connection.pageInfo.endCursor;
-    }
-    const backwards: string[] = [];
-    let before: string | null = null;
-    for (let page = 0; page < 20; page++) {
-      const connection = await list(user, { ...variables, last: 2, before });
-      backwards.unshift(...connection.edges.map((edge) => edge.node.id));
-      if (!connection.pageInfo.hasPreviousPage) break;
-      before = connection.pageInfo.startCursor;
-    }
-    return { forwards, backwards };
+    const read = async (forwards: boolean) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 20; page++) {
+        const connection = await list(user, { ...variables, ...(forwards ? { first: 2, after: cursor } : { last: 2, before: cursor }) });
+        const pageIds = connection.edges.map((edge) => edge.node.id);
+        if (forwards) ids.push(...pageIds);
+        else ids.unshift(...pageIds);
+        const { hasNextPage, hasPreviousPage, endCursor, startCursor } = connection.pageInfo;
+        if (!(forwards ? hasNextPage : hasPreviousPage)) break;
+        cursor = forwards ? endCursor : startCursor;
+      }
+      return ids;
+    };
+    return { forwards: await read(true), backwards: await read(false) };
   }
 
   describe('titleContains', () => {
