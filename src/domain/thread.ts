@@ -7,6 +7,13 @@ export type ThreadStatus = (typeof THREAD_STATUSES)[number];
 /** Longest thread title, in characters. */
 export const MAX_TITLE_LENGTH = 200;
 
+/** Longest `threads(titleContains:)`: a longer substring could match no title. */
+export const MAX_TITLE_FILTER_LENGTH = MAX_TITLE_LENGTH;
+
+/** The orders a list of threads comes in, each then by ID (the tie-breaker). The first is the default. */
+export const THREAD_ORDERS = ['UPDATED_AT_DESC', 'CREATED_AT_DESC', 'CREATED_AT_ASC'] as const;
+export type ThreadOrder = (typeof THREAD_ORDERS)[number];
+
 export interface Thread {
   id: ThreadId;
   ownerId: string;

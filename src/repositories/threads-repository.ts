@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, ThreadRow } from '../db/database.js';
-import type { Thread, ThreadStatus } from '../domain/thread.js';
+import type { Thread, ThreadOrder, ThreadStatus } from '../domain/thread.js';
 import type { ThreadId } from '../ids/id-types.js';
 import { NotFoundError } from '../errors/domain-errors.js';
 import type { PageWindow, TimeCursor } from './page-window.js';
@@ -9,6 +9,22 @@ export interface ThreadFilter {
   status?: ThreadStatus | undefined;
   /** Threads whose metadata contains this object (`@>`). */
   metadataContains?: Record<string, unknown> | undefined;
+  /** Threads whose title contains this text, ignoring case; `%`, `_` and `\` match themselves. */
+  titleContains?: string | undefined;
+  /** Threads last active strictly after this instant. */
+  updatedAfter?: Date | undefined;
+}
+
+/** What each order sorts by (then by ID), which way, and the key a cursor of it carries. */
+export const THREAD_ORDER_KEYS = {
+  UPDATED_AT_DESC: { column: 'updated_at', direction: 'desc', keyOf: (thread: Thread) => thread.updatedAt },
+  CREATED_AT_DESC: { column: 'created_at', direction: 'desc', keyOf: (thread: Thread) => thread.createdAt },
+  CREATED_AT_ASC: { column: 'created_at', direction: 'asc', keyOf: (thread: Thread) => thread.createdAt },
+} as const satisfies Record<ThreadOrder, { column: 'updated_at' | 'created_at'; direction: 'asc' | 'desc'; keyOf: (thread: Thread) => Date }>;
+
+/** A LIKE pattern matching `text` anywhere, its wildcards and escape character taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
 export function toThread(row: ThreadRow): Thread {
@@ -36,29 +52,54 @@ export async function findThreadsByIds(db: Kysely<Database>, ownerId: string, id
   return rows.map(toThread);
 }
 
-/** Newest activity first; keyset pagination over (updated_at, id). */
+/** The owner's threads that pass the filter: the one WHERE clause a page and its count share. */
+function filteredThreads(db: Kysely<Database>, ownerId: string, filter: ThreadFilter) {
+  let query = db.selectFrom('threads').where('owner_id', '=', ownerId);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.metadataContains) {
+    query = query.where(sql<boolean>`metadata @> ${JSON.stringify(filter.metadataContains)}::jsonb`);
+  }
+  if (filter.titleContains !== undefined) {
+    query = query.where(sql<boolean>`title ilike ${containsPattern(filter.titleContains)} escape '\\'`);
+  }
+  if (filter.updatedAfter) query = query.where('updated_at', '>', filter.updatedAfter);
+  return query;
+}
+
+/**
+ * In `order` (newest activity first by default); keyset pagination over (its column, id), served
+ * by threads_owner_activity_idx or threads_owner_created_idx.
+ */
 export async function listThreadsByOwner(
   db: Kysely<Database>,
   ownerId: string,
   filter: ThreadFilter,
   window: PageWindow<TimeCursor>,
+  order: ThreadOrder = 'UPDATED_AT_DESC',
 ): Promise<Thread[]> {
-  const direction = window.backwards ? 'asc' : 'desc';
-  let query = db
-    .selectFrom('threads')
+  const { column, direction } = THREAD_ORDER_KEYS[order];
+  const reading = window.backwards ? (direction === 'desc' ? 'asc' : 'desc') : direction;
+  // "After" a cursor is further along the order: smaller keys when it descends.
+  const [afterOp, beforeOp] = direction === 'desc' ? (['<', '>'] as const) : (['>', '<'] as const);
+  let query = filteredThreads(db, ownerId, filter)
     .selectAll()
     .modifyEnd(sql`/* threads.listThreadsByOwner */`)
-    .where('owner_id', '=', ownerId)
-    .orderBy('updated_at', direction)
-    .orderBy('id', direction)
+    .orderBy(column, reading)
+    .orderBy('id', reading)
     .limit(window.limit);
-  if (filter.status) query = query.where('status', '=', filter.status);
-  if (filter.metadataContains) {
-    query = query.where(sql<boolean>`metadata @> ${JSON.stringify(filter.metadataContains)}::jsonb`);
-  }
-  if (window.after) query = query.where(sql<boolean>`(updated_at, id) < (${window.after.at}, ${window.after.id})`);
-  if (window.before) query = query.where(sql<boolean>`(updated_at, id) > (${window.before.at}, ${window.before.id})`);
+  const key = sql.ref(column);
+  if (window.after) query = query.where(sql<boolean>`(${key}, id) ${sql.raw(afterOp)} (${window.after.at}, ${window.after.id})`);
+  if (window.before) query = query.where(sql<boolean>`(${key}, id) ${sql.raw(beforeOp)} (${window.before.at}, ${window.before.id})`);
   return (await query.execute()).map(toThread);
+}
+
+/** How many of the owner's threads pass the filter, whatever the page. */
+export async function countThreadsByOwner(db: Kysely<Database>, ownerId: string, filter: ThreadFilter): Promise<number> {
+  const row = await filteredThreads(db, ownerId, filter)
+    .select(sql<number>`count(*)::int`.as('count'))
+    .modifyEnd(sql`/* threads.countThreadsByOwner */`)
+    .executeTakeFirstOrThrow();
+  return row.count;
 }
 
 export async function findActiveThread(db: Kysely<Database>, ownerId: string): Promise<Thread | undefined> {
@@ -150,6 +191,24 @@ export async function archiveThreads(trx: Transaction<Database>, ownerId: string
   const missing = ids.find((id) => !found.has(id));
   if (missing) throw threadNotFound(missing);
   return ids.map((id) => found.get(id) as Thread);
+}
+
+/**
+ * Back to ACTIVE, the inverse of archiveThreads. A thread that is not archived comes back as it
+ * is, `changed: false`: nothing is written and there is nothing to announce.
+ */
+export async function unarchiveThread(trx: Transaction<Database>, ownerId: string, id: ThreadId): Promise<{ thread: Thread; changed: boolean }> {
+  const thread = await lockOwnedThread(trx, ownerId, id);
+  if (thread.status !== 'ARCHIVED') return { thread, changed: false };
+  const row = await trx
+    .updateTable('threads')
+    .set({ status: 'ACTIVE', updated_at: sql`now()` })
+    .modifyEnd(sql`/* threads.unarchiveThread */`)
+    .where('id', '=', id)
+    .where('owner_id', '=', ownerId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { thread: toThread(row), changed: true };
 }
 
 export function threadNotFound(id: string): NotFoundError {

@@ -39,6 +39,7 @@ describe('client errors', () => {
       ['node(id)', 'query($v: ID!) { node(id: $v) { id } }', () => ({}), () => 'msg_123', 'node'],
       ['updateThread.input.id given a message ID', 'mutation($v: ID!) { updateThread(input: { id: $v, title: "x" }) { id } }', () => ({}), () => message.id, 'thread'],
       ['archiveThread(id) given an empty string', 'mutation($v: ID!) { archiveThread(id: $v) { id } }', () => ({}), () => '', 'thread'],
+      ['unarchiveThread(id) given a run ID', 'mutation($v: ID!) { unarchiveThread(id: $v) { id } }', () => ({}), () => run.id, 'thread'],
       ['archiveThreads(ids), one bad among good', 'mutation($v: ID!, $good: ID!) { archiveThreads(ids: [$good, $v]) { id } }', () => ({ good: thread.id }), () => 'thread_x', 'thread'],
       ['generateThreadTitle(id) with too many prefixes of nothing', 'mutation($v: ID!) { generateThreadTitle(id: $v) { id } }', () => ({}), () => 'thread_thread_thread_x', 'thread'],
       ['startRun.input.threadId given a run ID', 'mutation($v: ID!) { startRun(input: { threadId: $v }) { id } }', () => ({}), () => run.id, 'thread'],

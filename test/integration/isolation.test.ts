@@ -86,6 +86,7 @@ describe('two users', () => {
       ['updateThread', 'mutation($t: ID!) { updateThread(input: { id: $t, title: "mine now" }) { id } }', (t) => ({ t }), 'thread'],
       ['archiveThread', 'mutation($t: ID!) { archiveThread(id: $t) { id } }', (t) => ({ t }), 'thread'],
       ['archiveThreads', 'mutation($t: ID!) { archiveThreads(ids: [$t]) { id } }', (t) => ({ t }), 'thread'],
+      ['unarchiveThread', 'mutation($t: ID!) { unarchiveThread(id: $t) { id } }', (t) => ({ t }), 'thread'],
       ['generateThreadTitle', 'mutation($t: ID!) { generateThreadTitle(id: $t) { id } }', (t) => ({ t }), 'thread'],
       ['startRun', 'mutation($t: ID!) { startRun(input: { threadId: $t }) { id } }', (t) => ({ t }), 'thread'],
       ['sendMessage', 'mutation($t: ID!) { sendMessage(input: { threadId: $t, content: "hi" }) { id } }', (t) => ({ t }), 'thread'],

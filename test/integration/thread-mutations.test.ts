@@ -4,6 +4,7 @@ import { expectData, expectError } from '../support/expect-graphql.js';
 import { ownerRows } from '../support/owner-rows.js';
 import { seed } from '../support/seed.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
+import { collect, connectAs, subscriptionsHeld } from '../support/ws-client.js';
 
 const ABSENT_THREAD_ID = 'thread_api_1757372478799_1_0badf00d';
 
@@ -40,6 +41,74 @@ describe('archiving and titling threads', () => {
       const response = await app.gql(user, 'mutation($id: ID!) { archiveThread(id: $id) { id } }', { id: ABSENT_THREAD_ID });
       expect(expectError(response, 'NOT_FOUND').message).toContain(ABSENT_THREAD_ID);
       expect(response.data).toBeNull();
+    });
+  });
+
+  describe('unarchiveThread', () => {
+    const UNARCHIVE = 'mutation($id: ID!) { unarchiveThread(id: $id) { id status title updatedAt } }';
+    const THREAD_UPDATES = 'subscription($threadId: ID!) { threadEvents(threadId: $threadId) { __typename ... on ThreadUpdated { thread { id status } } } }';
+
+    it('round trip: archive then unarchive makes the thread ACTIVE again, in the database, Redis and to subscribers', async () => {
+      const user = newUserId();
+      const thread = await seed(app.db).thread(user, { title: 'back' });
+      const { client } = await connectAs(app.url, { userId: user });
+      try {
+        const before = app.realtime.subscriptions;
+        const sub = collect(client, THREAD_UPDATES, { threadId: thread.id });
+        await subscriptionsHeld(app, before + 1);
+        expectData(await app.gql(user, 'mutation($id: ID!) { archiveThread(id: $id) { id } }', { id: thread.id }));
+        const send = 'mutation($t: ID!) { sendMessage(input: { threadId: $t, content: "x" }) { id } }';
+        expectError(await app.gql(user, send, { t: thread.id }), 'BAD_USER_INPUT');
+
+        const { unarchiveThread } = expectData(await app.gql(user, UNARCHIVE, { id: thread.id }));
+        expect(unarchiveThread).toMatchObject({ id: thread.id, status: 'ACTIVE', title: 'back' });
+        const row = await app.db.selectFrom('threads').selectAll().where('id', '=', thread.id).executeTakeFirstOrThrow();
+        expect(row.status).toBe('ACTIVE');
+        expect(row.updated_at.toISOString()).toBe(unarchiveThread.updatedAt);
+        // The fast path heard of it through the outbox: the thread takes messages again.
+        expectData(await app.gql(user, send, { t: thread.id }));
+
+        const events = (await sub.received(2)).map((event) => event.threadEvents);
+        expect(events).toEqual([
+          { __typename: 'ThreadUpdated', thread: { id: thread.id, status: 'ARCHIVED' } },
+          { __typename: 'ThreadUpdated', thread: { id: thread.id, status: 'ACTIVE' } },
+        ]);
+        sub.stop();
+      } finally {
+        await client.dispose();
+      }
+    });
+
+    it('returns a thread that is not archived as it is, writing nothing', async () => {
+      const user = newUserId();
+      const thread = await seed(app.db).thread(user, { title: 'never archived' });
+      const before = await ownerRows(app.db, user);
+      const { unarchiveThread } = expectData(await app.gql(user, UNARCHIVE, { id: thread.id }));
+      expect(unarchiveThread).toEqual({ id: thread.id, status: 'ACTIVE', title: 'never archived', updatedAt: thread.updatedAt.toISOString() });
+      expect(await ownerRows(app.db, user)).toEqual(before);
+    });
+
+    it("refuses another user's archived thread with NOT_FOUND and leaves it archived", async () => {
+      const owner = newUserId();
+      const intruder = newUserId('intruder');
+      const thread = await seed(app.db).thread(owner);
+      expectData(await app.gql(owner, 'mutation($id: ID!) { archiveThread(id: $id) { id } }', { id: thread.id }));
+      const before = await ownerRows(app.db, owner);
+      const response = await app.gql(intruder, UNARCHIVE, { id: thread.id });
+      expect(expectError(response, 'NOT_FOUND').message).toContain(thread.id);
+      expect(response.data).toBeNull();
+      expect(await ownerRows(app.db, owner)).toEqual(before);
+      expect(await statusesOf([thread.id])).toEqual({ [thread.id]: 'ARCHIVED' });
+    });
+
+    it('refuses a malformed ID with INVALID_ID and a well-formed absent one with NOT_FOUND', async () => {
+      const user = newUserId();
+      const thread = await seed(app.db).thread(user);
+      const before = await ownerRows(app.db, user);
+      expect(expectError(await app.gql(user, UNARCHIVE, { id: 'thread_nope' }), 'INVALID_ID').message).toContain('thread_nope');
+      expectError(await app.gql(user, UNARCHIVE, { id: ABSENT_THREAD_ID }), 'NOT_FOUND');
+      expect(await ownerRows(app.db, user)).toEqual(before);
+      expect(await statusesOf([thread.id])).toEqual({ [thread.id]: 'ACTIVE' });
     });
   });
 

@@ -36,12 +36,16 @@ export function parseSeqCursor(cursor: string): number {
   return seq;
 }
 
-export function timeCursor(at: Date, id: string): string {
-  return encode(`t:${at.getTime()}:${id}`);
+/**
+ * `kind` names the order a cursor belongs to, so a cursor of one order handed to a list in
+ * another is refused rather than read as a position it never was. Default `t`.
+ */
+export function timeCursor(at: Date, id: string, kind = 't'): string {
+  return encode(`${kind}:${at.getTime()}:${id}`);
 }
 
-export function parseTimeCursor(cursor: string): TimeCursor {
-  const [ms, ...rest] = decode(cursor, 't').split(':');
+export function parseTimeCursor(cursor: string, kind = 't'): TimeCursor {
+  const [ms, ...rest] = decode(cursor, kind).split(':');
   const atMs = Number(ms);
   if (!Number.isInteger(atMs) || atMs < 0 || atMs > MAX_CURSOR_TIME_MS || rest.length === 0) throw invalidCursor(cursor);
   return { at: new Date(atMs), id: rest.join(':') };

@@ -10,6 +10,7 @@ import {
   insertThread,
   lockOwnedThread,
   lockThreadCreationForOwner,
+  unarchiveThread,
   updateThread,
 } from '../../repositories/threads-repository.js';
 import type { ExecutionContext } from '../../context/execution-context.js';
@@ -86,6 +87,15 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const [thread] = await archiveThreads(await ctx.uow.writer(), ctx.userId, [parseThreadId(args.id)]);
       return announced(ctx, thread as Thread);
+    },
+  }),
+  unarchiveThread: t.withAuth({ authenticated: true }).field({
+    type: ThreadRef,
+    description: 'Makes an archived thread ACTIVE again; a thread that is not archived comes back unchanged.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const { thread, changed } = await unarchiveThread(await ctx.uow.writer(), ctx.userId, parseThreadId(args.id));
+      return changed ? announced(ctx, thread) : thread;
     },
   }),
   archiveThreads: t.withAuth({ authenticated: true }).field({

@@ -3,10 +3,16 @@ import type { Message } from '../../domain/message.js';
 import type { Run } from '../../domain/run.js';
 import type { Thread } from '../../domain/thread.js';
 import { metadataSchema } from '../../domain/metadata.js';
-import { MAX_TITLE_LENGTH, THREAD_STATUSES } from '../../domain/thread.js';
+import { MAX_TITLE_FILTER_LENGTH, MAX_TITLE_LENGTH, THREAD_ORDERS, THREAD_STATUSES, type ThreadOrder } from '../../domain/thread.js';
 import { THREAD_ID_REGEX } from '../../ids/id-formats.js';
 import { parseThreadId } from '../../ids/parse-ids.js';
-import { findActiveThread, listThreadsByOwner } from '../../repositories/threads-repository.js';
+import {
+  countThreadsByOwner,
+  findActiveThread,
+  listThreadsByOwner,
+  THREAD_ORDER_KEYS,
+  type ThreadFilter,
+} from '../../repositories/threads-repository.js';
 import { builder } from '../builder.js';
 import { loadOrNull, nullWhenNotFound } from '../nullable-lookup.js';
 import { parseSeqCursor, parseTimeCursor, seqCursor, timeCursor } from '../pagination/cursors.js';
@@ -15,6 +21,26 @@ import { MessageConnection, MessageRef } from './message.js';
 import { RunConnection, RunRef, RunStatusEnum } from './run.js';
 
 export const ThreadStatusEnum = builder.enumType('ThreadStatus', { values: THREAD_STATUSES });
+
+const ThreadOrderEnum = builder.enumType('ThreadOrder', {
+  description: 'The order of a list of threads; equal times are ordered by ID, the same way.',
+  values: {
+    UPDATED_AT_DESC: { description: 'Newest activity first.' },
+    CREATED_AT_DESC: { description: 'Newest created first.' },
+    CREATED_AT_ASC: { description: 'Oldest created first.' },
+  } satisfies Record<ThreadOrder, unknown>,
+});
+
+/** Cursor kinds per order: `t` (activity, as before orders existed) stays valid for old clients. */
+const CURSOR_KINDS: Record<ThreadOrder, string> = { UPDATED_AT_DESC: 't', CREATED_AT_DESC: 'tcd', CREATED_AT_ASC: 'tca' };
+
+function threadCursors(order: ThreadOrder) {
+  const kind = CURSOR_KINDS[order];
+  return {
+    toCursor: (thread: Thread) => timeCursor(THREAD_ORDER_KEYS[order].keyOf(thread), thread.id, kind),
+    parse: (cursor: string) => parseTimeCursor(cursor, kind),
+  };
+}
 
 export const ThreadRef = builder.objectRef<Thread>('Thread');
 
@@ -70,22 +96,42 @@ builder.queryFields((t) => ({
   threads: t.withAuth({ authenticated: true }).connection(
     {
       type: ThreadRef,
-      description: "The viewer's threads, newest activity first.",
+      description: "The viewer's threads, newest activity first unless `orderBy` says otherwise.",
       args: {
         status: t.arg({ type: ThreadStatusEnum, required: false }),
         metadata: t.arg({ type: 'JSON', required: false, description: 'Only threads whose metadata contains this object.', validate: metadataSchema.optional().nullable() }),
+        titleContains: t.arg.string({
+          required: false,
+          description: `Only threads whose title contains this text, ignoring case (at most ${MAX_TITLE_FILTER_LENGTH} characters; % and _ are plain characters).`,
+          validate: z.string().max(MAX_TITLE_FILTER_LENGTH, `titleContains must be at most ${MAX_TITLE_FILTER_LENGTH} characters`).nullish(),
+        }),
+        updatedAfter: t.arg({ type: 'DateTime', required: false, description: 'Only threads last active after this instant.' }),
+        orderBy: t.arg({
+          type: ThreadOrderEnum,
+          required: false,
+          defaultValue: 'UPDATED_AT_DESC',
+          description: 'A cursor belongs to the order it came from: one from another order is refused.',
+        }),
       },
-      resolve: (_root, args, ctx) =>
-        resolvePage(args, { toCursor: (thread: Thread) => timeCursor(thread.updatedAt, thread.id), parse: parseTimeCursor }, (window) =>
-          listThreadsByOwner(
-            ctx.uow.reader,
-            ctx.userId,
-            { status: args.status ?? undefined, metadataContains: (args.metadata as Record<string, unknown> | null) ?? undefined },
-            window,
-          ),
-        ),
+      resolve: async (_root, args, ctx) => {
+        const order = args.orderBy ?? 'UPDATED_AT_DESC';
+        const filter: ThreadFilter = {
+          status: args.status ?? undefined,
+          metadataContains: (args.metadata as Record<string, unknown> | null) ?? undefined,
+          titleContains: args.titleContains ?? undefined,
+          updatedAfter: args.updatedAfter ?? undefined,
+        };
+        const page = await resolvePage(args, threadCursors(order), (window) => listThreadsByOwner(ctx.uow.reader, ctx.userId, filter, window, order));
+        // Counted only when asked for: one more query, over the same filter.
+        return { ...page, totalCount: () => countThreadsByOwner(ctx.uow.reader, ctx.userId, filter) };
+      },
     },
-    { name: 'ThreadConnection' },
+    {
+      name: 'ThreadConnection',
+      fields: (t) => ({
+        totalCount: t.int({ description: 'How many threads pass the filters, across all pages.', resolve: (connection) => connection.totalCount() }),
+      }),
+    },
     { name: 'ThreadEdge' },
   ),
   activeThread: t.withAuth({ authenticated: true }).field({
