@@ -7,6 +7,8 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 export type AppendMessageDeltaInput = {
   delta: string;
   id: string | number;
+  /** The part the chunk extends, from 0: a text or reasoning part, or a toolCall started with string arguments. */
+  partIndex?: number | null | undefined;
 };
 
 export type CreateThreadInput = {
@@ -75,6 +77,8 @@ export type SendMessageInput = {
 
 export type StartMessageInput = {
   metadata?: unknown;
+  /** The parts the message opens with (default: one empty text part). Deltas extend text and reasoning parts, and toolCall parts whose arguments is a string: JSON text that completeMessage parses. */
+  parts?: Array<MessagePartInput> | null | undefined;
   role?: MessageRole | null | undefined;
   /** The run producing the message; must belong to the thread. */
   runId?: string | number | null | undefined;

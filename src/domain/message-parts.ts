@@ -23,19 +23,18 @@ const MEDIA_TYPE_REGEX = /^[\w.+-]{1,127}\/[\w.+-]{1,127}$/;
 const MAX_TOOL_NAME_LENGTH = 200;
 const MAX_FILE_NAME_LENGTH = 1_000;
 
-/** A tool's arguments or output: any JSON value, within the limits metadata has. */
+/** What is wrong with a tool's arguments or output (any JSON value, within the limits metadata has), or null. */
+export function toolJsonProblem(value: unknown, what: string): string | null {
+  if (value === undefined) return `${what} is required`;
+  if (exceedsDepth(value, MAX_METADATA_DEPTH)) return `${what} is nested deeper than ${MAX_METADATA_DEPTH} levels`;
+  const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
+  return bytes > MAX_METADATA_BYTES ? `${what} is ${bytes} bytes as JSON; the limit is ${MAX_METADATA_BYTES}` : null;
+}
+
 const toolJson = (what: string) =>
   z.unknown().superRefine((value, ctx) => {
-    if (value === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${what} is required` });
-      return;
-    }
-    if (exceedsDepth(value, MAX_METADATA_DEPTH)) {
-      ctx.addIssue({ code: 'custom', message: `${what} is nested deeper than ${MAX_METADATA_DEPTH} levels` });
-      return;
-    }
-    const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
-    if (bytes > MAX_METADATA_BYTES) ctx.addIssue({ code: 'custom', message: `${what} is ${bytes} bytes as JSON; the limit is ${MAX_METADATA_BYTES}` });
+    const problem = toolJsonProblem(value, what);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
 const callId = z.string().regex(CALL_ID_REGEX, 'callId must be 1 to 200 printable ASCII characters without spaces');
@@ -108,6 +107,12 @@ export function toolCallIdsOf(parts: readonly MessagePart[] | null): { calls: st
   return { calls, results };
 }
 
+/** The size limit of a structured message: its parts as JSON, in UTF-8 bytes. */
+export function assertPartsSize(parts: readonly MessagePart[], maxBytes: number): void {
+  const bytes = Buffer.byteLength(JSON.stringify(parts), 'utf8');
+  if (bytes > maxBytes) throw new InvalidInputError(`Message parts are ${bytes} bytes as JSON; the limit is ${maxBytes}`, { bytes, maxBytes });
+}
+
 export interface MessagePartRules {
   maxMessageBytes: number;
   /** URI schemes a file part may use, without the colon (`https`). */
@@ -120,10 +125,7 @@ export interface MessagePartRules {
  */
 export function assertPartsAcceptable(parts: readonly MessagePart[], role: string, rules: MessagePartRules): void {
   if (parts.length === 0) throw new InvalidInputError('parts must hold at least one part');
-  const bytes = Buffer.byteLength(JSON.stringify(parts), 'utf8');
-  if (bytes > rules.maxMessageBytes) {
-    throw new InvalidInputError(`Message parts are ${bytes} bytes as JSON; the limit is ${rules.maxMessageBytes}`, { bytes, maxBytes: rules.maxMessageBytes });
-  }
+  assertPartsSize(parts, rules.maxMessageBytes);
   if (role === 'TOOL' && parts.some((part) => part.type !== 'toolResult')) {
     throw new InvalidInputError('A TOOL message carries only toolResult parts');
   }

@@ -13,7 +13,7 @@ export type ThreadEventWire =
   | { type: 'MessageAdded'; seq: number; message: MessageRecord }
   | { type: 'ThreadUpdated'; thread: ThreadWire }
   | { type: 'RunStatusChanged'; run: RunRecord }
-  | { type: 'MessageDelta'; threadId: string; messageId: string; seq: number; index: number; delta: string }
+  | { type: 'MessageDelta'; threadId: string; messageId: string; seq: number; index: number; partIndex?: number; delta: string }
   | { type: 'MessageCompleted'; seq: number; message: MessageRecord };
 
 export type ThreadWire = Omit<Thread, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
@@ -24,7 +24,7 @@ export type ThreadEvent =
   | { type: 'ThreadUpdated'; threadId: ThreadId; thread: Thread }
   | { type: 'RunStatusChanged'; threadId: ThreadId; run: Run }
   /** A chunk of a streaming assistant message; `index` counts chunks from 0. */
-  | { type: 'MessageDelta'; threadId: ThreadId; messageId: MessageId; seq: number; index: number; delta: string }
+  | { type: 'MessageDelta'; threadId: ThreadId; messageId: MessageId; seq: number; index: number; partIndex?: number; delta: string }
   /** A streaming message finished; `message.content` is the concatenation of its deltas. */
   | { type: 'MessageCompleted'; threadId: ThreadId; seq: number; message: Message };
 

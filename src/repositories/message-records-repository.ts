@@ -1,7 +1,9 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { ThreadId } from '../ids/id-types.js';
-import { MESSAGE_COLUMNS, MESSAGE_RECORD_COLUMNS, messageRecordValues, type MessageRecord } from '../storage/message-record.js';
+import {
+  MESSAGE_COLUMNS, MESSAGE_RECORD_COLUMNS, messageRecordValues, STREAMED_COLUMNS_FROM_EXCLUDED, type MessageRecord,
+} from '../storage/message-record.js';
 
 /** A sequenced record's values as they are; records queued before streaming existed carry no status. */
 const SEQUENCED_VALUES = messageRecordValues('r', { status: "coalesce(r.status, 'COMPLETED')" });
@@ -25,7 +27,7 @@ export async function insertMessageRecords(
       insert into messages (${sql.raw(MESSAGE_COLUMNS)})
       select ${sql.raw(SEQUENCED_VALUES)}
       from incoming r
-      on conflict (id) do ${completing ? sql`update set content = excluded.content, status = 'COMPLETED' where messages.status = 'IN_PROGRESS'` : sql`nothing`}
+      on conflict (id) do ${completing ? sql`update set ${sql.raw(STREAMED_COLUMNS_FROM_EXCLUDED)}, status = 'COMPLETED' where messages.status = 'IN_PROGRESS'` : sql`nothing`}
       returning thread_id, seq, created_at
     )
     update threads t

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, MessageRow } from '../db/database.js';
 import type { Message, MessageRole } from '../domain/message.js';
-import type { ToolCallState } from '../domain/message-parts.js';
+import type { MessagePart, ToolCallState } from '../domain/message-parts.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import {
   MESSAGE_COLUMNS, MESSAGE_RECORD_COLUMNS, messageOfRow, messageRecordValues, type NewMessage,
@@ -128,18 +128,19 @@ export async function lockOwnedMessage(trx: Transaction<Database>, ownerId: stri
   return row && messageOfRow(row);
 }
 
-/** Appends to, or completes, a streaming message stored in Postgres. */
+/** Writes a streaming message's content and parts so far, or its final form; the caller holds its row lock. */
 export async function updateStreamingMessage(
   trx: Transaction<Database>,
   id: MessageId,
-  change: { appendContent?: string; complete?: boolean },
+  change: { content: string; parts: MessagePart[] | null; complete: boolean },
 ): Promise<Message> {
   const row = await trx
     .updateTable('messages')
-    .set((eb) => ({
-      ...(change.appendContent ? { content: sql<string>`${eb.ref('content')} || ${change.appendContent}` } : {}),
+    .set({
+      content: change.content,
+      parts: change.parts && JSON.stringify(change.parts),
       ...(change.complete ? { status: 'COMPLETED' as const } : {}),
-    }))
+    })
     .where('id', '=', id)
     .returningAll()
     .modifyEnd(sql`/* messages.updateStreamingMessage */`)

@@ -11,7 +11,9 @@ import { CHANNEL_PREFIX } from './redis-keys.js';
  * ARGV: ownerId, recordJsonWithoutSeq, clientMessageId ('' = none), runId ('' = none),
  *       channel, windowSize, clientIdsCheckedInPostgres ('1'/'0'), ttlSeconds,
  *       startsDraft ('1' for a streaming message: its draft is created in the same step), threadId,
- *       the callIds the message opens and the ones it answers (each space-separated, '' = none)
+ *       the callIds the message opens and the ones it answers (each space-separated, '' = none),
+ *       the streamable kinds of a draft's parts (part-streaming.ts: one letter per part), and the
+ *       bytes its parts start with (what deltas may add is MAX_MESSAGE_BYTES less those)
  * Reply: {status, ...}: COLD | NOT_FOUND | ARCHIVED | CHECK_CLIENT_ID | CHECK_RUN | CHECK_TOOL_CALLS
  *        | TOOL_CALL_EXISTS callId | UNKNOWN_TOOL_CALL callId | TOOL_CALL_ANSWERED callId
  *        | DUPLICATE json persisted archived | OK json persisted archived
@@ -60,7 +62,8 @@ redis.call('PUBLISH', ARGV[5], '{"type":"MessageAdded","seq":' .. seq .. ',"mess
 for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[8]) end
 redis.call('EXPIRE', KEYS[8], ARGV[8])
 if ARGV[9] == '1' then
-  redis.call('HSET', KEYS[6], 'owner', ARGV[1], 'channel', ARGV[5], 'seq', seq, 'record', json, 'chunks', 0, 'meta', KEYS[1])
+  redis.call('HSET', KEYS[6], 'owner', ARGV[1], 'channel', ARGV[5], 'seq', seq, 'record', json, 'chunks', 0, 'bytes', ARGV[14],
+    'kinds', ARGV[13], 'meta', KEYS[1])
   redis.call('EXPIRE', KEYS[6], ARGV[8])
 end
 return {'OK', json, meta[3], meta[4]}
@@ -126,48 +129,73 @@ return 1
 `);
 
 /**
- * Appends a chunk to a streaming message and publishes it, in one step. Refused once its thread
- * is archived: the draft names its thread's meta key (a key not declared in KEYS, so under Redis
- * Cluster it must share the draft's hash slot; see README).
- * KEYS: draft, draftContent  ARGV: ownerId, messageId, delta, maxBytes
- * Reply: NO_DRAFT | NOT_FOUND | ARCHIVED | TOO_LARGE | OK record content
+ * Appends a chunk to one part of a streaming message and publishes it, in one step. Part i's text
+ * so far is the key draftContent (i = 0) or draftContent:i, so a delta never rewrites what came
+ * before; the draft's `kinds` says which parts stream (a draft from before parts: one text part).
+ * Refused once its thread is archived: the draft names its thread's meta key (a key not declared
+ * in KEYS, like the part keys, so under Redis Cluster they must share the draft's hash slot; see README).
+ * KEYS: draft, draftContent  ARGV: ownerId, messageId, delta, maxBytes, partIndex
+ * Reply: NO_DRAFT | NOT_FOUND | ARCHIVED | TOO_LARGE | NOT_STREAMABLE kinds | OK record content0 content1 …
  */
 export const APPEND_DELTA = luaScript(`
-local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel', 'seq', 'record', 'meta')
+local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel', 'seq', 'record', 'meta', 'kinds', 'bytes')
 if not draft[1] then return {'NO_DRAFT'} end
 if draft[1] ~= ARGV[1] then return {'NOT_FOUND'} end
 if draft[5] and redis.call('HGET', draft[5], 'status') == 'ARCHIVED' then return {'ARCHIVED'} end
-if redis.call('STRLEN', KEYS[2]) + string.len(ARGV[3]) > tonumber(ARGV[4]) then return {'TOO_LARGE'} end
-redis.call('APPEND', KEYS[2], ARGV[3])
+local kinds = draft[6] or 't'
+local part = tonumber(ARGV[5])
+if part >= string.len(kinds) or string.sub(kinds, part + 1, part + 1) == '-' then return {'NOT_STREAMABLE', kinds} end
+local bytes = math.max(tonumber(draft[7] or '0'), redis.call('STRLEN', KEYS[2]))
+if bytes + string.len(ARGV[3]) > tonumber(ARGV[4]) then return {'TOO_LARGE'} end
+local partKey = KEYS[2]
+if part > 0 then partKey = KEYS[2] .. ':' .. part end
+redis.call('APPEND', partKey, ARGV[3])
+redis.call('HSET', KEYS[1], 'bytes', bytes + string.len(ARGV[3]))
 local index = redis.call('HINCRBY', KEYS[1], 'chunks', 1) - 1
 local threadId = string.sub(draft[2], string.len('${CHANNEL_PREFIX}') + 1)
 redis.call('PUBLISH', draft[2], cjson.encode({type = 'MessageDelta', threadId = threadId, messageId = ARGV[2],
-  seq = tonumber(draft[3]), index = index, delta = ARGV[3]}))
-redis.call('EXPIRE', KEYS[2], redis.call('TTL', KEYS[1]))
-return {'OK', draft[4], redis.call('GET', KEYS[2])}
+  seq = tonumber(draft[3]), index = index, partIndex = part, delta = ARGV[3]}))
+local ttl = redis.call('TTL', KEYS[1])
+local reply = {'OK', draft[4]}
+for i = 0, string.len(kinds) - 1 do
+  local key = KEYS[2]
+  if i > 0 then key = KEYS[2] .. ':' .. i end
+  if ttl > 0 and redis.call('EXISTS', key) == 1 then redis.call('EXPIRE', key, ttl) end
+  reply[#reply + 1] = redis.call('GET', key) or ''
+end
+return reply
 `);
 
-/** KEYS: draft, draftContent  ARGV: ownerId  Reply: NO_DRAFT | NOT_FOUND | OK record content */
+/**
+ * KEYS: draft, draftContent  ARGV: ownerId
+ * Reply: NO_DRAFT | NOT_FOUND | OK record chunks content0 content1 … (one per part, as APPEND_DELTA keeps them)
+ */
 export const READ_DRAFT = luaScript(`
-local draft = redis.call('HMGET', KEYS[1], 'owner', 'record')
+local draft = redis.call('HMGET', KEYS[1], 'owner', 'record', 'chunks', 'kinds')
 if not draft[1] then return {'NO_DRAFT'} end
 if draft[1] ~= ARGV[1] then return {'NOT_FOUND'} end
-return {'OK', draft[2], redis.call('GET', KEYS[2]) or ''}
+local reply = {'OK', draft[2], draft[3] or '0'}
+for i = 0, string.len(draft[4] or 't') - 1 do
+  local key = KEYS[2]
+  if i > 0 then key = KEYS[2] .. ':' .. i end
+  reply[#reply + 1] = redis.call('GET', key) or ''
+end
+return reply
 `);
 
 /**
  * Completes a streaming message: replaces its window entry, queues its final form for Postgres,
  * publishes MessageCompleted, drops the draft. Refuses (RETRY) if a delta landed since the
- * caller read the draft, so no chunk is lost. The entry is found by index, as READ_WINDOW_SLICE
+ * caller read the draft (its chunk count moved), so no chunk is lost. The entry is found by index, as READ_WINDOW_SLICE
  * finds it (seq s at s - firstSeq), not by reading its JSON, and replaced only if it is still the
  * entry the draft began as: after a re-seed the same seq can name another message.
- * KEYS: draft, draftContent, window, stream, meta  ARGV: ownerId, seq, finalRecordJson, expectedContentLength
+ * KEYS: draft, draftContent, window, stream, meta  ARGV: ownerId, seq, finalRecordJson, expectedChunks
  */
 export const FINISH_DRAFT = luaScript(`
-local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel', 'record')
+local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel', 'record', 'chunks', 'kinds')
 if not draft[1] then return {'NO_DRAFT'} end
 if draft[1] ~= ARGV[1] then return {'NOT_FOUND'} end
-if redis.call('STRLEN', KEYS[2]) ~= tonumber(ARGV[4]) then return {'RETRY'} end
+if (draft[4] or '0') ~= ARGV[4] then return {'RETRY'} end
 local seq = tonumber(ARGV[2])
 local last = tonumber(redis.call('HGET', KEYS[5], 'seq') or '0')
 local first = last - redis.call('LLEN', KEYS[3]) + 1
@@ -177,6 +205,7 @@ end
 redis.call('XADD', KEYS[4], '*', 'type', 'messageCompleted', 'data', ARGV[3])
 redis.call('PUBLISH', draft[2], '{"type":"MessageCompleted","seq":' .. ARGV[2] .. ',"message":' .. ARGV[3] .. '}')
 redis.call('DEL', KEYS[1], KEYS[2])
+for i = 1, string.len(draft[5] or 't') - 1 do redis.call('DEL', KEYS[2] .. ':' .. i) end
 return {'OK'}
 `);
 

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Message } from '../domain/message.js';
 import type { Thread, ThreadStatus } from '../domain/thread.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
+import { streamableKindsOf } from '../domain/part-streaming.js';
 import { toolCallIdsOf, type ToolCallRefusal, type ToolCallState } from '../domain/message-parts.js';
 import { INDEX_TOOL_CALLS, INIT_THREAD, READ_WINDOW_SLICE, RECORD_CLIENT_ID, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT } from './hot-tier-scripts.js';
 import { draftKeys, parseUnpersistedPlace, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey } from './redis-keys.js';
@@ -93,6 +94,8 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
           record.threadId,
           calls.join(' '),
           results.join(' '),
+          streamableKindsOf(record.parts),
+          String(record.parts ? Buffer.byteLength(JSON.stringify(record.parts), 'utf8') : Buffer.byteLength(record.content, 'utf8')),
         ],
       )) as [string, string?, string?, string?];
       const [status, json, persisted, archived] = reply;

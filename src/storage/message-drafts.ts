@@ -4,9 +4,13 @@ import { APPEND_DELTA, FINISH_DRAFT, READ_DRAFT } from './hot-tier-scripts.js';
 import type { HotTier } from './hot-tier.js';
 import { draftKeys, PERSISTENCE_STREAM, threadKeys } from './redis-keys.js';
 import { messageOfRecord, type MessageRecord } from './message-record.js';
+import { completedParts, withStreamed } from '../domain/part-streaming.js';
 
 /** What a draft operation came to; NO_DRAFT sends the caller to Postgres (completed, or started there). */
-export type DraftOutcome = { status: 'OK'; message: Message } | { status: 'NO_DRAFT' | 'NOT_FOUND' | 'ARCHIVED' | 'TOO_LARGE' };
+export type DraftOutcome =
+  | { status: 'OK'; message: Message }
+  | { status: 'NOT_STREAMABLE'; kinds: string }
+  | { status: 'NO_DRAFT' | 'NOT_FOUND' | 'ARCHIVED' | 'TOO_LARGE' };
 
 /** Tries of a completion that raced with a late delta. */
 const MAX_FINISH_ATTEMPTS = 5;
@@ -19,30 +23,35 @@ const MAX_FINISH_ATTEMPTS = 5;
 export function createMessageDrafts(hot: HotTier) {
   const { redis } = hot;
 
-  function messageFrom(recordJson: string, content: string, status: Message['status']): Message {
-    return { ...messageOfRecord(JSON.parse(recordJson) as MessageRecord), content, status };
+  /** The draft's record with what has streamed into each of its parts. */
+  function recordFrom(recordJson: string, streamed: readonly string[]): MessageRecord {
+    const record = JSON.parse(recordJson) as MessageRecord;
+    return { ...record, ...withStreamed(record, streamed) };
   }
 
   return {
-    async appendDelta(ownerId: string, messageId: MessageId, delta: string, maxBytes: number): Promise<DraftOutcome> {
+    async appendDelta(ownerId: string, messageId: MessageId, delta: string, maxBytes: number, partIndex: number): Promise<DraftOutcome> {
       const keys = draftKeys(messageId);
-      const [status, record, content] = (await APPEND_DELTA(redis, [keys.draft, keys.content], [ownerId, messageId, delta, String(maxBytes)])) as string[];
+      const args = [ownerId, messageId, delta, String(maxBytes), String(partIndex)];
+      const [status, record, ...streamed] = (await APPEND_DELTA(redis, [keys.draft, keys.content], args)) as string[];
+      if (status === 'NOT_STREAMABLE') return { status, kinds: record as string };
       if (status !== 'OK') return { status: status as 'NO_DRAFT' };
-      return { status: 'OK', message: messageFrom(record as string, content ?? '', 'IN_PROGRESS') };
+      return { status: 'OK', message: messageOfRecord(recordFrom(record as string, streamed)) };
     },
 
     async complete(ownerId: string, messageId: MessageId): Promise<DraftOutcome> {
       const keys = draftKeys(messageId);
       for (let attempt = 0; attempt < MAX_FINISH_ATTEMPTS; attempt++) {
-        const [status, recordJson, content = ''] = (await READ_DRAFT(redis, [keys.draft, keys.content], [ownerId])) as string[];
+        const [status, recordJson, chunks, ...streamed] = (await READ_DRAFT(redis, [keys.draft, keys.content], [ownerId])) as string[];
         if (status !== 'OK') return { status: status as 'NO_DRAFT' };
-        const record = { ...(JSON.parse(recordJson as string) as MessageRecord), content, status: 'COMPLETED' as const };
+        const streamedRecord = recordFrom(recordJson as string, streamed);
+        const record = { ...streamedRecord, parts: completedParts(streamedRecord.parts), status: 'COMPLETED' as const };
         const finalJson = JSON.stringify(record);
         const thread = threadKeys(messageOfRecord(record).threadId);
         const [finished] = (await FINISH_DRAFT(
           redis,
           [keys.draft, keys.content, thread.window, PERSISTENCE_STREAM, thread.meta],
-          [ownerId, String(record.seq), finalJson, String(Buffer.byteLength(content))],
+          [ownerId, String(record.seq), finalJson, chunks as string],
         )) as string[];
         if (finished === 'OK') return { status: 'OK', message: messageOfRecord(record) };
         if (finished !== 'RETRY') return { status: finished as 'NO_DRAFT' };

@@ -103,6 +103,12 @@ export function messageOfRow(row: MessageRow): Message {
 /** The `messages` columns, in field order: `id, thread_id, …`. */
 export const MESSAGE_COLUMNS = FIELD_NAMES.map((name) => MESSAGE_FIELDS[name].column).join(', ');
 
+/** The fields deltas grow while a message streams: what its final form brings to the row. */
+const STREAMED_FIELDS = ['content', 'parts'] as const satisfies readonly MessageField[];
+
+/** `content = excluded.content, …`: the update a streamed message's final form makes to its row. */
+export const STREAMED_COLUMNS_FROM_EXCLUDED = STREAMED_FIELDS.map((name) => `${MESSAGE_FIELDS[name].column} = excluded.${MESSAGE_FIELDS[name].column}`).join(', ');
+
 /** The column definition list of `jsonb_to_recordset(…) as r(…)` over records: `id text, "threadId" text, …`. */
 export const MESSAGE_RECORD_COLUMNS = FIELD_NAMES.map((name) => `"${name}" ${MESSAGE_FIELDS[name].pgType}`).join(', ');
 

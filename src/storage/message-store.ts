@@ -26,6 +26,7 @@ import { InvalidInputError, NotFoundError } from '../errors/domain-errors.js';
 import { createMessageDrafts } from './message-drafts.js';
 import { changeStreamingMessageInPostgres } from './streaming-through-postgres.js';
 import { sendThroughPostgres } from './send-through-postgres.js';
+import { partNotStreamable } from '../domain/part-streaming.js';
 
 export interface MessageStoreOptions {
   db: Kysely<Database>;
@@ -154,13 +155,15 @@ export function createMessageStore(options: MessageStoreOptions) {
     },
 
     /** Appends a chunk to a streaming message; subscribers get it at once as a MessageDelta. */
-    async appendDelta(uow: UnitOfWork, ownerId: string, messageId: MessageId, delta: string, maxBytes: number): Promise<Message> {
-      const outcome = drafts && !breaker?.opened ? await drafts.appendDelta(ownerId, messageId, delta, maxBytes) : null;
+    /** Appends a chunk to part `partIndex` of a streaming message (0 for a message without parts). */
+    async appendDelta(uow: UnitOfWork, ownerId: string, messageId: MessageId, delta: { text: string; partIndex: number }, maxBytes: number): Promise<Message> {
+      const outcome = drafts && !breaker?.opened ? await drafts.appendDelta(ownerId, messageId, delta.text, maxBytes, delta.partIndex) : null;
       if (outcome?.status === 'OK') return outcome.message;
+      if (outcome?.status === 'NOT_STREAMABLE') throw partNotStreamable(delta.partIndex, outcome.kinds);
       if (outcome?.status === 'NOT_FOUND') throw new NotFoundError(`Message ${messageId} not found`, { id: messageId });
       if (outcome?.status === 'TOO_LARGE') throw new InvalidInputError(`Message ${messageId} would exceed ${maxBytes} bytes`);
       if (outcome?.status === 'ARCHIVED') throw new InvalidInputError(`Message ${messageId} is in an archived thread, which takes no new content`, { id: messageId });
-      return changeStreamingMessageInPostgres(uow, ownerId, messageId, { appendContent: delta, maxBytes });
+      return changeStreamingMessageInPostgres(uow, ownerId, messageId, { append: delta, maxBytes });
     },
 
     /** Finalises a streaming message: its content is the concatenation of its deltas. */

@@ -43,6 +43,7 @@ function everyOperation(thread: Thread, run: Run, message: Message): Array<[stri
     ['updateThread', 'mutation($id: ID!) { updateThread(input: { id: $id, title: "hijacked" }) { id } }', t],
     ['archiveThread', 'mutation($id: ID!) { archiveThread(id: $id) { id } }', t],
     ['archiveThreads', 'mutation($ids: [ID!]!) { archiveThreads(ids: $ids) { id } }', { ids: [thread.id] }],
+    ['unarchiveThread', 'mutation($id: ID!) { unarchiveThread(id: $id) { id } }', t],
     ['generateThreadTitle', 'mutation($id: ID!) { generateThreadTitle(id: $id) { id } }', t],
     ['startRun', 'mutation($id: ID!) { startRun(input: { threadId: $id }) { id } }', t],
     ['updateRunStatus', 'mutation($id: ID!) { updateRunStatus(input: { id: $id, status: IN_PROGRESS }) { id } }', { id: run.id }],

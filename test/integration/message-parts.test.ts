@@ -244,3 +244,99 @@ describe.each([
     expect(expectData(response).sendMessage.parts).toEqual([{ __typename: 'ToolResultPart', callId: 'open_call', output: 'late', isError: true }]);
   });
 });
+
+const START = `mutation($input: StartMessageInput!) { startMessage(input: $input) { id seq status content ${PARTS} } }`;
+const APPEND = `mutation($input: AppendMessageDeltaInput!) { appendMessageDelta(input: $input) { status content ${PARTS} } }`;
+const COMPLETE = `mutation($id: ID!) { completeMessage(id: $id) { status content ${PARTS} } }`;
+
+describe.each([
+  ['the fast path (Redis)', {}],
+  ['the Postgres path (no Redis)', { DISABLE_REDIS: 'true' }],
+])('streaming by part on %s', (path, env) => {
+  let app: TestApp;
+  let user: string;
+  let thread: Thread;
+
+  beforeAll(async () => {
+    app = await startTestApp({ env });
+    user = newUserId();
+    thread = await seed(app.db).thread(user);
+  });
+  afterAll(() => app?.stop());
+
+  const start = async (parts: unknown[]) => expectData(await app.gql(user, START, { input: { threadId: thread.id, parts } })).startMessage;
+  const append = (id: string, partIndex: number, delta: string) => app.gql(user, APPEND, { input: { id, partIndex, delta } });
+
+  it('deltas grow the part they name: reasoning, text, and tool-call arguments parsed as JSON at completion', async () => {
+    // Without Redis there is no live fan-out to watch.
+    const subscriber = !('DISABLE_REDIS' in env) ? await connectAs(app.url, { userId: user }) : null;
+    const live = subscriber && collect(subscriber.client, 'subscription($id: ID!) { threadEvents(threadId: $id) { __typename ... on MessageDelta { index partIndex delta } } }', { id: thread.id });
+    if (live) await vi.waitFor(() => expect(app.realtime.subscriptions).toBeGreaterThan(0));
+
+    const call = { callId: `call_${path.length}_stream`, name: 'weather' };
+    const started = await start([{ reasoning: '' }, { text: '' }, { toolCall: { ...call, arguments: '' } }]);
+    expect(started.status).toBe('IN_PROGRESS');
+    let sofar: any;
+    for (const [partIndex, delta] of [[0, 'Cold there?'], [1, 'Checking '], [2, '{"city":'], [1, 'Oslo.'], [2, '"Oslo"}']] as const) {
+      sofar = expectData(await append(started.id, partIndex, delta)).appendMessageDelta;
+    }
+    expect(sofar.content).toBe('Checking Oslo.');
+    expect(sofar.parts[2]).toEqual({ __typename: 'ToolCallPart', ...call, arguments: '{"city":"Oslo"}' });
+    const done = expectData(await app.gql(user, COMPLETE, { id: started.id })).completeMessage;
+    expect(done).toEqual({
+      status: 'COMPLETED',
+      content: 'Checking Oslo.',
+      parts: [
+        { __typename: 'ReasoningPart', text: 'Cold there?' },
+        { __typename: 'TextPart', text: 'Checking Oslo.' },
+        { __typename: 'ToolCallPart', ...call, arguments: { city: 'Oslo' } },
+      ],
+    });
+    // The streamed call is a call of the thread like any other: its result is accepted once.
+    const result = { input: { threadId: thread.id, role: 'TOOL', parts: [{ toolResult: { callId: call.callId, output: -3 } }] } };
+    expectData(await app.gql(user, SEND, result));
+    expectError(await app.gql(user, SEND, result), 'BAD_USER_INPUT');
+
+    if (live) {
+      const deltas = (await live.received(8)).filter((event) => event.threadEvents.__typename === 'MessageDelta').map((event) => event.threadEvents);
+      expect(deltas.map(({ index, partIndex, delta }) => [index, partIndex, delta])).toEqual([
+        [0, 0, 'Cold there?'], [1, 1, 'Checking '], [2, 2, '{"city":'], [3, 1, 'Oslo.'], [4, 2, '"Oslo"}'],
+      ]);
+      live.stop();
+      await subscriber!.client.dispose();
+    }
+    await vi.waitFor(async () => {
+      const row = await app.db.selectFrom('messages').select(['status', 'content', 'parts']).where('id', '=', started.id).executeTakeFirst();
+      expect(row).toEqual({ status: 'COMPLETED', content: 'Checking Oslo.', parts: [
+        { type: 'reasoning', text: 'Cold there?' }, { type: 'text', text: 'Checking Oslo.' }, { type: 'toolCall', ...call, arguments: { city: 'Oslo' } },
+      ] });
+    }, { timeout: 10_000, interval: 50 });
+  });
+
+  it('refuses a delta for a part past the end, for a part that does not stream, and for part 1 of a message without parts', async () => {
+    const started = await start([{ text: 'see ' }, { file: { uri: 'https://files.example/a.png', mediaType: 'image/png', name: 'a.png' } }]);
+    expect(expectError(await append(started.id, 2, 'x'), 'BAD_USER_INPUT').message).toMatch(/partIndex 2 is past the message's 2 part/);
+    expect(expectError(await append(started.id, 1, 'x'), 'BAD_USER_INPUT').message).toMatch(/Part 1 takes no deltas/);
+    const plain = expectData(await app.gql(user, START, { input: { threadId: thread.id } })).startMessage;
+    expect(expectError(await append(plain.id, 1, 'x'), 'BAD_USER_INPUT').message).toMatch(/partIndex 1 is past the message's 1 part/);
+    expect(expectData(await append(plain.id, 0, 'fine')).appendMessageDelta.content).toBe('fine');
+    const done = expectData(await app.gql(user, COMPLETE, { id: started.id })).completeMessage;
+    expect(done.content).toBe('see ');
+  });
+
+  it('arguments that are no JSON refuse the completion and keep the message open for the rest', async () => {
+    const started = await start([{ toolCall: { callId: `call_${path.length}_broken`, name: 'f', arguments: '{"a":' } }]);
+    expectData(await append(started.id, 0, '1'));
+    expect(expectError(await app.gql(user, COMPLETE, { id: started.id }), 'BAD_USER_INPUT').message).toMatch(/streamed arguments are not JSON text/);
+    expectData(await append(started.id, 0, '}'));
+    expect(expectData(await app.gql(user, COMPLETE, { id: started.id })).completeMessage.parts[0].arguments).toEqual({ a: 1 });
+  });
+
+  it('the size limit covers the parts it started with and every delta', async () => {
+    const started = await start([{ text: 'x'.repeat(60_000) }, { reasoning: '' }]);
+    expectData(await append(started.id, 1, 'y'.repeat(5_000)));
+    expect(expectError(await append(started.id, 1, 'y'.repeat(1_000)), 'BAD_USER_INPUT').message).toMatch(/exceed 65536 bytes|limit is 65536/);
+    const done = expectData(await app.gql(user, COMPLETE, { id: started.id })).completeMessage;
+    expect(done.parts[1].text).toHaveLength(5_000);
+  });
+});

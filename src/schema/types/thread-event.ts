@@ -25,6 +25,11 @@ const MessageDeltaRef = builder.objectRef<EventOf<'MessageDelta'>>('MessageDelta
     seq: t.exposeInt('seq'),
     messageId: t.exposeID('messageId'),
     index: t.exposeInt('index'),
+    partIndex: t.int({
+      description: 'The part of the message the chunk extends (0 for a message without parts).',
+      // Deltas published before structured messages carry none: they extended the one text part.
+      resolve: (event) => event.partIndex ?? 0,
+    }),
     delta: t.exposeString('delta'),
   }),
 });
