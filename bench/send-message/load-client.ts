@@ -4,11 +4,26 @@
 // latencies: autocannon's histogram rounds to whole milliseconds, too coarse for the hot path.
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { sendMessageBody } from './payload.js';
+import { seedCallId, sendMessageBody, sendPartsBody } from './payload.js';
 import { quantile } from '../shared/stats.js';
 import type { LoadJob, LoadResult } from './load-protocol.js';
 
 const VIEWER_BODY = JSON.stringify({ query: '{ viewer { id } }' });
+
+/**
+ * Each thread's newest tool call, answered by its next structured send. Kept across jobs (this
+ * process runs them all) and set as each request is written: a request still in flight when a
+ * job ends is stored all the same, and any refused one fails the run anyway.
+ */
+const openCalls = new Map<string, string>();
+
+function bodyOf(job: LoadJob, threadId: string, n: number): string {
+  if (job.operation === 'viewer') return VIEWER_BODY;
+  if (job.operation !== 'sendParts') return sendMessageBody(threadId, n, job.contentBytes);
+  const body = sendPartsBody(threadId, n, job.contentBytes, openCalls.get(threadId) ?? seedCallId(threadId));
+  openCalls.set(threadId, `c${n}`);
+  return body;
+}
 
 function runJob(job: LoadJob): Promise<LoadResult> {
   const { pathname, hostname, port } = new URL(job.url);
@@ -36,7 +51,7 @@ function runJob(job: LoadJob): Promise<LoadResult> {
               const n = job.firstN + sent++;
               const thread = job.threads[n % job.threads.length]!;
               request.headers = { 'content-type': 'application/json', authorization: `Bearer ${thread.token}` };
-              request.body = job.operation === 'viewer' ? VIEWER_BODY : sendMessageBody(thread.threadId, n, job.contentBytes);
+              request.body = bodyOf(job, thread.threadId, n);
               return request;
             },
             onResponse: (status, body) => {

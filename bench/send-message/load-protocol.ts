@@ -1,6 +1,8 @@
 import type { BenchThread } from './servers.js';
 
 /** One autocannon run, bounded by `durationSec`. */
+export type LoadOperation = 'sendMessage' | 'sendParts' | 'viewer';
+
 export interface LoadJob {
   name: string;
   url: string;
@@ -10,8 +12,11 @@ export interface LoadJob {
   /** Requests per second over all connections; unset = as fast as the connections go. */
   overallRate?: number;
   contentBytes: number;
-  /** What to send. Default sendMessage; `viewer` ({ viewer { id } }) is the floor: auth + GraphQL, no storage. */
-  operation?: 'sendMessage' | 'viewer';
+  /**
+   * What to send. Default sendMessage (text); sendParts: the five-part message of payload.ts;
+   * `viewer` ({ viewer { id } }) is the floor: auth + GraphQL, no storage.
+   */
+  operation?: LoadOperation;
   /** Offset of this job's message numbers, so every message text differs. */
   firstN: number;
   /** Return [threadId, seq, ackEpochMs] for every acknowledged message. */

@@ -42,3 +42,36 @@ export function sendMessageBody(threadId: string, n: number, contentBytes: numbe
     },
   });
 }
+
+/** The structured send: the five kinds of part in one message; the same selection as the text send. */
+export const SEND_PARTS_MUTATION =
+  'mutation SendParts($input: SendMessageInput!) { sendMessage(input: $input) { id threadId seq durability createdAt } }';
+
+/**
+ * One sendMessage request with five parts (reasoning, text of about `contentBytes`, a tool call,
+ * the result of the thread's previous call, a file), as an agent's turn writes them. Every
+ * message opens call `c<n>` and answers `answersCallId`, so the tool-call rules run on every send.
+ */
+export function sendPartsBody(threadId: string, n: number, contentBytes: number, answersCallId: string): string {
+  return JSON.stringify({
+    query: SEND_PARTS_MUTATION,
+    operationName: 'SendParts',
+    variables: {
+      input: {
+        threadId,
+        role: 'ASSISTANT',
+        parts: [
+          { reasoning: messageContent(n + 1, 80) },
+          { text: messageContent(n, contentBytes) },
+          { toolCall: { callId: `c${n}`, name: 'search', arguments: { query: messageContent(n + 2, 40), limit: 5 } } },
+          { toolResult: { callId: answersCallId, output: { hits: 3, first: messageContent(n + 3, 40) } } },
+          { file: { uri: `https://files.example/${n}.png`, mediaType: 'image/png', name: `${n}.png`, sizeBytes: 2048 } },
+        ],
+        metadata: { client: 'bench', locale: 'en-GB', n },
+      },
+    },
+  });
+}
+
+/** The call a thread opens before its first structured send, so that send has a call to answer. */
+export const seedCallId = (threadId: string) => `seed-${threadId}`;

@@ -3,6 +3,12 @@ import { round } from '../shared/stats.js';
 import { writeResultFiles } from '../shared/result-files.js';
 
 const CPU_PARTS = ['serverMain', 'serverThreads', 'redis', 'postgres', 'loadClient'];
+const PATH_LABELS = {
+  FAST: 'FAST',
+  NAIVE: 'NAIVE',
+  FLOOR: 'floor: `{ viewer { id } }`',
+  FAST_PARTS: 'FAST, 5 parts (text, reasoning, tool call, tool result, file)',
+} as const;
 
 /** Everything the run measured; written as JSON and summarised as Markdown tables. */
 export interface BenchReport {
@@ -56,24 +62,25 @@ The floor row is \`{ viewer { id } }\` on the same server: HTTP, JWT check, Grap
 | ---: | --- | ---: | ---: | ---: | --- | --- |
 ${report.sendMessage.levels
   .flatMap((level) => [
-    ...(['FAST', 'NAIVE', 'FLOOR'] as const).map((path) => {
+    ...(['FAST', 'NAIVE', 'FLOOR', 'FAST_PARTS'] as const).map((path) => {
       const x = level.medians[path];
       const c = x.cpuMsPerRequest;
       const d = x.eventLoopDelayMs;
-      return `| ${level.connections} | ${path === 'FLOOR' ? 'floor: `{ viewer { id } }`' : path} | ${ms(x.p50Ms)} | ${ms(x.p99Ms)} | ${Math.round(x.requestsPerSec)} | ${CPU_PARTS.slice(0, 4).map((part) => (c[part] ?? Number.NaN).toFixed(2)).join(' + ')} | ${ms(d.p99 ?? Number.NaN)} / ${ms(d.max ?? Number.NaN)} |`;
+      return `| ${level.connections} | ${PATH_LABELS[path]} | ${ms(x.p50Ms)} | ${ms(x.p99Ms)} | ${Math.round(x.requestsPerSec)} | ${CPU_PARTS.slice(0, 4).map((part) => (c[part] ?? Number.NaN).toFixed(2)).join(' + ')} | ${ms(d.p99 ?? Number.NaN)} / ${ms(d.max ?? Number.NaN)} |`;
     }),
     `| ${level.connections} | **FAST/NAIVE** | **${times(level.ratios.p50)}** | **${times(level.ratios.p99)}** | ${times(level.ratios.requestsPerSec)} | | |`,
+    `| ${level.connections} | **FAST 5 parts / FAST text** | **${times(level.ratios.partsOverTextP50)}** | | | | |`,
   ])
   .join('\n')}
 
 Per round, p50 / p99 ms (others' CPU in cores during the run):
 
-| round | ${report.sendMessage.levels.map((l) => `FAST c${l.connections} | NAIVE c${l.connections} | floor c${l.connections}`).join(' | ')} |
-| ---: | ${report.sendMessage.levels.map(() => '--- | --- | ---').join(' | ')} |
+| round | ${report.sendMessage.levels.map((l) => `FAST c${l.connections} | NAIVE c${l.connections} | floor c${l.connections} | 5 parts c${l.connections}`).join(' | ')} |
+| ---: | ${report.sendMessage.levels.map(() => '--- | --- | --- | ---').join(' | ')} |
 ${report.sendMessage.rounds
   .map((r, i) => `| ${r.round} | ${report.sendMessage.levels.map((l) => {
     const x = l.perRound[i]!;
-    return (['FAST', 'NAIVE', 'FLOOR'] as const).map((path) => `${ms(x[path].p50Ms)} / ${ms(x[path].p99Ms)} (${x[path].otherCores ?? '?'})`).join(' | ');
+    return (['FAST', 'NAIVE', 'FLOOR', 'FAST_PARTS'] as const).map((path) => `${ms(x[path].p50Ms)} / ${ms(x[path].p99Ms)} (${x[path].otherCores ?? '?'})`).join(' | ');
   }).join(' | ')} |`)
   .join('\n')}
 

@@ -1,4 +1,4 @@
-import type { LoadResult } from './load-protocol.js';
+import type { LoadOperation, LoadResult } from './load-protocol.js';
 import type { PathName } from './servers.js';
 import { waitForQuietMachine } from '../shared/cpu-meter.js';
 import { median } from '../shared/stats.js';
@@ -6,7 +6,7 @@ import { median } from '../shared/stats.js';
 export type Summary = Omit<LoadResult, 'acks' | 'firstError'>;
 
 export interface RoundsContext {
-  drive(path: PathName, label: string, durationSec: number, connections: number, operation?: 'sendMessage' | 'viewer'): Promise<Summary>;
+  drive(path: PathName, label: string, durationSec: number, connections: number, operation?: LoadOperation): Promise<Summary>;
   /** Waits for the persister to drain what a FAST run queued. */
   settle(): Promise<{ backlogAtEnd: number | null; catchUpMs: number }>;
   rounds: number;
@@ -27,6 +27,8 @@ interface Round {
     NAIVE: Summary;
     /** `{ viewer { id } }` on the FAST server: what any authenticated GraphQL request costs here, with no storage. */
     FLOOR: Summary;
+    /** FAST with the five-part message (text, tool call, tool result, reasoning, file). */
+    FAST_PARTS: Summary;
     persisterAfterFast: Awaited<ReturnType<RoundsContext['settle']>>;
   }>;
 }
@@ -50,10 +52,12 @@ export async function runAlternatingRounds(ctx: RoundsContext) {
         const persisterAfterFast = await ctx.settle();
         const NAIVE = await ctx.drive('NAIVE', `r${round} c${connections}`, ctx.durationSec, connections);
         const FLOOR = await ctx.drive('FAST', `r${round} c${connections} floor`, ctx.durationSec, connections, 'viewer');
-        levels.push({ connections, FAST, NAIVE, FLOOR, persisterAfterFast });
+        const FAST_PARTS = await ctx.drive('FAST', `r${round} c${connections} 5 parts`, ctx.durationSec, connections, 'sendParts');
+        await ctx.settle();
+        levels.push({ connections, FAST, NAIVE, FLOOR, FAST_PARTS, persisterAfterFast });
       }
       const contended = levels.some((level) =>
-        [level.FAST, level.NAIVE, level.FLOOR].some((run) => (run.cpu?.otherCores ?? 0) > ctx.quiet.maxOtherCoresDuringRun),
+        [level.FAST, level.NAIVE, level.FLOOR, level.FAST_PARTS].some((run) => (run.cpu?.otherCores ?? 0) > ctx.quiet.maxOtherCoresDuringRun),
       );
       if (contended && attempt < ctx.quiet.maxAttempts) {
         console.log(`  round ${round}: other processes used CPU during the round; running it again`);
@@ -69,7 +73,7 @@ export async function runAlternatingRounds(ctx: RoundsContext) {
 
 function summarise(rounds: Round[], connections: number) {
   const runs = rounds.map((round) => round.levels.find((level) => level.connections === connections)!);
-  const medianOf = (path: PathName | 'FLOOR') => ({
+  const medianOf = (path: PathName | 'FLOOR' | 'FAST_PARTS') => ({
     p50Ms: median(runs.map((r) => r[path].latencyMs.p50)),
     p99Ms: median(runs.map((r) => r[path].latencyMs.p99)),
     requestsPerSec: median(runs.map((r) => r[path].requestsPerSec)),
@@ -79,15 +83,20 @@ function summarise(rounds: Round[], connections: number) {
   const FAST = medianOf('FAST');
   const NAIVE = medianOf('NAIVE');
   const FLOOR = medianOf('FLOOR');
+  const FAST_PARTS = medianOf('FAST_PARTS');
   return {
     connections,
-    medians: { FAST, NAIVE, FLOOR },
-    ratios: { p50: FAST.p50Ms / NAIVE.p50Ms, p99: FAST.p99Ms / NAIVE.p99Ms, requestsPerSec: FAST.requestsPerSec / NAIVE.requestsPerSec },
+    medians: { FAST, NAIVE, FLOOR, FAST_PARTS },
+    ratios: {
+      p50: FAST.p50Ms / NAIVE.p50Ms, p99: FAST.p99Ms / NAIVE.p99Ms, requestsPerSec: FAST.requestsPerSec / NAIVE.requestsPerSec,
+      partsOverTextP50: FAST_PARTS.p50Ms / FAST.p50Ms,
+    },
     perRound: runs.map((r, i) => ({
       round: rounds[i]!.round,
       FAST: { p50Ms: r.FAST.latencyMs.p50, p99Ms: r.FAST.latencyMs.p99, requestsPerSec: r.FAST.requestsPerSec, otherCores: r.FAST.cpu?.otherCores },
       NAIVE: { p50Ms: r.NAIVE.latencyMs.p50, p99Ms: r.NAIVE.latencyMs.p99, requestsPerSec: r.NAIVE.requestsPerSec, otherCores: r.NAIVE.cpu?.otherCores },
       FLOOR: { p50Ms: r.FLOOR.latencyMs.p50, p99Ms: r.FLOOR.latencyMs.p99, requestsPerSec: r.FLOOR.requestsPerSec, otherCores: r.FLOOR.cpu?.otherCores },
+      FAST_PARTS: { p50Ms: r.FAST_PARTS.latencyMs.p50, p99Ms: r.FAST_PARTS.latencyMs.p99, requestsPerSec: r.FAST_PARTS.requestsPerSec, otherCores: r.FAST_PARTS.cpu?.otherCores },
     })),
   };
 }
