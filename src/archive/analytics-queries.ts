@@ -25,6 +25,10 @@ export interface RunDurationStats {
   p95Seconds: number | null;
   count: number;
 }
+export interface ToolCallCount {
+  name: string;
+  count: number;
+}
 export interface RunStatusCount {
   status: RunStatus;
   count: number;
@@ -70,6 +74,20 @@ GROUP BY thread_id
 ORDER BY count DESC, threadId ASC
 LIMIT {limit:UInt32}`;
 
+// One row per message first (redelivery and a streamed message's final form repeat it), then
+// one per tool call it makes.
+const TOOL_CALLS = `/* toolCalls */
+SELECT name, count() AS count
+FROM (
+  SELECT message_id, any(tool_names) AS names
+  FROM messages_archive
+  WHERE ${MESSAGE_RANGE}
+  GROUP BY message_id
+)
+ARRAY JOIN names AS name
+GROUP BY name
+ORDER BY count DESC, name ASC`;
+
 // Runs are selected by when they were created, the archive's partition and sort column.
 const RUN_RANGE = MESSAGE_RANGE;
 
@@ -102,6 +120,7 @@ ORDER BY status`;
 const DailyRow = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), count: countValue });
 const ThreadRow = z.object({ threadId: z.string(), count: countValue });
 const DurationRow = z.object({ count: countValue, quantiles: z.array(z.number().nullable()).length(2) });
+const ToolCallRow = z.object({ name: z.string(), count: countValue });
 const StatusRow = z.object({ status: z.enum(RUN_STATUSES), count: countValue });
 
 /** Analytics over the ClickHouse archive. Each function answers for one owner only: the viewer. */
@@ -121,6 +140,11 @@ export function createArchiveQueries(client: ArchiveClient) {
     async threadMessageCounts(ownerId: string, from: Date, to: Date, limit: number): Promise<ThreadMessageCount[]> {
       assertThreadCountLimit(limit);
       return client.query('threadMessageCounts', THREAD_MESSAGE_COUNTS, { ...rangeParams(ownerId, from, to), limit }, ThreadRow);
+    },
+
+    /** How often each tool was called in messages created in [from, to), most called first. */
+    async toolCalls(ownerId: string, from: Date, to: Date): Promise<ToolCallCount[]> {
+      return client.query('toolCalls', TOOL_CALLS, rangeParams(ownerId, from, to), ToolCallRow);
     },
 
     /** p50/p95 of completed_at - started_at, in seconds, over completed runs created in [from, to). */

@@ -81,8 +81,9 @@ function archiveSeed(ownerId: string) {
   const plusMs = (iso: string, ms: number) => new Date(new Date(iso).getTime() + ms).toISOString();
   return {
     thread: (): ThreadId => ids.threadId('test'),
-    message(threadId: ThreadId, seq: number, createdAt: string, content = 'hello'): StreamRecord & { type: 'message' } {
-      const record = { id: ids.messageId(), threadId, ownerId, runId: null, role: 'USER' as const, content, metadata: {}, seq, clientMessageId: null, parts: null, actor: null, createdAt, status: 'COMPLETED' as const };
+    message(threadId: ThreadId, seq: number, createdAt: string, content = 'hello', toolNames: string[] = []): StreamRecord & { type: 'message' } {
+      const parts = toolNames.length ? toolNames.map((name, n) => ({ type: 'toolCall' as const, callId: `call-${seq}-${n}`, name, arguments: {} })) : null;
+      const record = { id: ids.messageId(), threadId, ownerId, runId: null, role: 'USER' as const, content, metadata: {}, seq, clientMessageId: null, parts, actor: null, createdAt, status: 'COMPLETED' as const };
       return { type: 'message', record };
     },
     /** QUEUED at createdAt, IN_PROGRESS a second later, then `final` after `seconds` (if given). */
@@ -341,9 +342,9 @@ describe('analytics queries', () => {
     const a = archiveSeed(ownerA);
     const [t1, t2] = [a.thread(), a.thread()];
     const messages = [
-      a.message(t1, 1, '2026-05-31T23:59:59.999Z'),
-      a.message(t1, 2, '2026-06-01T10:00:00.000Z'),
-      a.message(t1, 3, '2026-06-01T10:00:01.000Z'),
+      a.message(t1, 1, '2026-05-31T23:59:59.999Z', 'before the range', ['early']),
+      a.message(t1, 2, '2026-06-01T10:00:00.000Z', '', ['search', 'weather']),
+      a.message(t1, 3, '2026-06-01T10:00:01.000Z', '', ['search']),
       a.message(t1, 4, '2026-06-02T10:00:00.000Z'),
       a.message(t1, 5, '2026-06-02T11:00:00.000Z'),
       a.message(t1, 6, '2026-06-02T12:00:00.000Z'),
@@ -361,7 +362,7 @@ describe('analytics queries', () => {
     const b = archiveSeed(ownerB);
     const tb = b.thread();
     const others = [
-      ...[1, 2, 3, 4].map((seq) => b.message(tb, seq, '2026-06-01T12:00:00.000Z')),
+      ...[1, 2, 3, 4].map((seq) => b.message(tb, seq, '2026-06-01T12:00:00.000Z', 'hello', seq === 1 ? ['someone_elses_tool'] : [])),
       ...b.run(tb, '2026-06-02T09:00:00.000Z', { status: 'COMPLETED', seconds: 5_000 }).records,
     ];
     // Everything twice: analytics must not depend on ClickHouse having merged duplicates away.
@@ -392,7 +393,11 @@ describe('analytics queries', () => {
       { status: 'IN_PROGRESS', count: 1 },
     ]);
 
+    // Each call once, though every message was archived twice; none from outside the range.
+    expect(await queries.toolCalls(ownerA, from, to)).toEqual([{ name: 'search', count: 2 }, { name: 'weather', count: 1 }]);
+
     expect(await queries.messagesPerDay(ownerB, from, to)).toEqual([{ day: '2026-06-01', count: 4 }]);
+    expect(await queries.toolCalls(ownerB, from, to)).toEqual([{ name: 'someone_elses_tool', count: 1 }]);
     expect(await queries.runDurationPercentiles(ownerB, from, to)).toEqual({ count: 1, p50Seconds: 5_000, p95Seconds: 5_000 });
   });
 
@@ -402,6 +407,7 @@ describe('analytics queries', () => {
     expect(await queries.threadMessageCounts(nobody, from, to, 5)).toEqual([]);
     expect(await queries.runDurationPercentiles(nobody, from, to)).toEqual({ count: 0, p50Seconds: null, p95Seconds: null });
     expect(await queries.runStatusCounts(nobody, from, to)).toEqual([]);
+    expect(await queries.toolCalls(nobody, from, to)).toEqual([]);
     await expect(queries.messagesPerDay(nobody, to, from)).rejects.toBeInstanceOf(InvalidInputError);
     await expect(queries.threadMessageCounts(nobody, from, to, 0)).rejects.toBeInstanceOf(InvalidInputError);
     await expect(queries.runStatusCounts(nobody, from, new Date('2027-06-04T00:00:00Z'))).rejects.toBeInstanceOf(InvalidInputError);

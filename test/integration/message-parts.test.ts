@@ -113,6 +113,10 @@ describe('structured messages: parts of every kind, through every tier', () => {
         { seq: 4, part_types: ['text'], tool_names: [] },
       ]);
     }, { timeout: 15_000, interval: 100 });
+    // Analytics counts the calls per tool: once each, though a message may be archived twice.
+    const day = { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date(Date.now() + 86_400_000).toISOString() };
+    const analytics = expectData(await app.gql(user, 'query($from: DateTime!, $to: DateTime!) { analytics(from: $from, to: $to) { toolCalls { name count } } }', day));
+    expect(analytics.analytics.toolCalls).toEqual([{ name: 'weather', count: 1 }]);
     live.stop();
     await subscriber.client.dispose();
   });

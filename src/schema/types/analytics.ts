@@ -6,6 +6,7 @@ import {
   type RunDurationStats,
   type RunStatusCount,
   type ThreadMessageCount,
+  type ToolCallCount,
 } from '../../archive/analytics-queries.js';
 import { builder } from '../builder.js';
 import { RunStatusEnum } from './run.js';
@@ -52,6 +53,14 @@ const RunStatusCountRef = builder.objectRef<RunStatusCount>('RunStatusCount').im
   }),
 });
 
+const ToolCallCountRef = builder.objectRef<ToolCallCount>('ToolCallCount').implement({
+  description: 'How many tool calls named one tool.',
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    count: t.exposeInt('count'),
+  }),
+});
+
 const AnalyticsRef = builder.objectRef<AnalyticsScope>('Analytics').implement({
   description:
     "The viewer's activity in a time range [from, to), served from the ClickHouse archive: it may lag the " +
@@ -80,6 +89,11 @@ const AnalyticsRef = builder.objectRef<AnalyticsScope>('Analytics').implement({
       type: [RunStatusCountRef],
       description: 'The runs created in the range, by current status; statuses without runs are left out.',
       resolve: (scope, _args, ctx) => ctx.archive.runStatusCounts(scope.ownerId, scope.from, scope.to),
+    }),
+    toolCalls: t.field({
+      type: [ToolCallCountRef],
+      description: 'The tool calls (ToolCallPart) of messages created in the range, per tool name, most called first.',
+      resolve: (scope, _args, ctx) => ctx.archive.toolCalls(scope.ownerId, scope.from, scope.to),
     }),
   }),
 });
