@@ -26,6 +26,7 @@ import { InvalidInputError, NotFoundError } from '../errors/domain-errors.js';
 import { createMessageDrafts } from './message-drafts.js';
 import { changeStreamingMessageInPostgres } from './streaming-through-postgres.js';
 import { sendThroughPostgres } from './send-through-postgres.js';
+import { waitUntilPersisted } from './persisted-barrier.js';
 import { partNotStreamable } from '../domain/part-streaming.js';
 
 export interface MessageStoreOptions {
@@ -188,6 +189,16 @@ export function createMessageStore(options: MessageStoreOptions) {
       const rest = messageIds.filter((id) => !hotFound.has(id));
       const fromPostgres = rest.length ? await findMessagesByIds(reader, ownerId, rest) : [];
       return [...fromRedis, ...fromPostgres.map((message) => ({ ...message, durability: 'DURABLE' as const }))];
+    },
+
+    /**
+     * Waits (at most `timeoutMs`) until Postgres holds every message acked before the call, for
+     * reads that only Postgres can answer (search); true at once without a fast path. A Redis
+     * that fails to answer ends the wait: the read then answers from what Postgres has.
+     */
+    async awaitPersisted(timeoutMs: number): Promise<boolean> {
+      if (!hot || !breaker || breaker.opened) return true;
+      return waitUntilPersisted(hot.redis, timeoutMs).catch(() => false);
     },
 
     /**

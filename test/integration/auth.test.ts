@@ -38,6 +38,7 @@ function everyOperation(thread: Thread, run: Run, message: Message): Array<[stri
     ['message', 'query($id: ID!) { message(id: $id) { id content } }', { id: message.id }],
     ['node', 'query($id: ID!) { node(id: $id) { id } }', t],
     ['analytics', '{ analytics(from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z") { __typename } }'],
+    ['searchMessages', '{ searchMessages(query: "hello") { edges { node { id } } } }'],
     ['createThread', 'mutation { createThread(input: { title: "intruder" }) { id } }'],
     ['getOrCreateActiveThread', 'mutation { getOrCreateActiveThread { id } }'],
     ['updateThread', 'mutation($id: ID!) { updateThread(input: { id: $id, title: "hijacked" }) { id } }', t],

@@ -13,7 +13,8 @@ import { loadOrNull, nullWhenNotFound } from '../nullable-lookup.js';
 export const MessageRoleEnum = builder.enumType('MessageRole', { values: MESSAGE_ROLES });
 const MessageStatusEnum = builder.enumType('MessageStatus', { values: MESSAGE_STATUSES });
 
-export const MessageRef = builder.objectRef<Message & { durability?: Durability }>('Message');
+/** A message as resolvers hand it over: with its durability where a read judged it, and its snippet in search results. */
+export const MessageRef = builder.objectRef<Message & { durability?: Durability; snippet?: string }>('Message');
 
 const DurabilityEnum = builder.enumType('Durability', {
   description: 'How far a message has travelled through the storage tiers.',
@@ -62,7 +63,19 @@ builder.node(MessageRef, {
   }),
 });
 
-export const MessageConnection = builder.connectionObject({ type: MessageRef, name: 'MessageConnection' }, { name: 'MessageEdge' });
+export const MessageConnection = builder.connectionObject(
+  { type: MessageRef, name: 'MessageConnection' },
+  {
+    name: 'MessageEdge',
+    fields: (t) => ({
+      snippet: t.string({
+        nullable: true,
+        description: 'In searchMessages: the content around the matches, each match between « and »; plain text (tags in the content are dropped, none added). Null elsewhere.',
+        resolve: (edge) => edge.node.snippet ?? null,
+      }),
+    }),
+  },
+);
 
 builder.queryField('message', (t) =>
   t.withAuth({ authenticated: true }).field({
