@@ -16,6 +16,7 @@ import { createGraphqlHandler } from './graphql-handler.js';
 import type { PlaygroundOptions } from './graphiql.js';
 import { createHttpDrain } from './http-drain.js';
 import { handleOperationalRoute } from './http-routes.js';
+import { handleExportRoute } from './export-route.js';
 import { openStorageTiers, type StorageTiers } from './storage-tiers.js';
 import { createWebsocketServer, type WebsocketServer } from './websocket-server.js';
 
@@ -83,7 +84,8 @@ export function buildApp(config: Config, options: AppOptions = {}) {
     }
     server.on('request', (req, res) => {
       shutdown.track(req, res);
-      if (!handleOperationalRoute(req, res, { db, redis, messageStore, shutdown })) void graphql(req, res);
+      if (handleOperationalRoute(req, res, { db, redis, messageStore, shutdown })) return;
+      if (!handleExportRoute(req, res, { db, tokenKeys, messageStore, log })) void graphql(req, res);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,0 +1,113 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ids } from '../../src/ids/generate-ids.js';
+import { insertMessageRecords } from '../../src/repositories/message-records-repository.js';
+import type { MessageRecord } from '../../src/storage/message-record.js';
+import { expectData } from '../support/expect-graphql.js';
+import { seed } from '../support/seed.js';
+import { newUserId, startTestApp, tokenFor, type TestApp } from '../support/test-app.js';
+
+type Line = Record<string, any> & { type: string };
+
+/** Reads an NDJSON response line by line as it streams. */
+async function readLines(response: Response): Promise<Line[]> {
+  const lines: Line[] = [];
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    const complete = buffered.split('\n');
+    buffered = complete.pop()!;
+    for (const line of complete) lines.push(JSON.parse(line));
+  }
+  expect(buffered).toBe('');
+  return lines;
+}
+
+describe('GET /export', () => {
+  let app: TestApp;
+  beforeAll(async () => void (app = await startTestApp()));
+  afterAll(() => app?.stop());
+
+  const exportAs = async (userId: string, init: RequestInit = {}) =>
+    fetch(new URL('/export', app.url), { ...init, headers: { authorization: `Bearer ${await tokenFor(userId)}` } });
+
+  it('streams 10,000 messages, runs and threads as NDJSON that round-trips what the API shows, and nothing of another user', async () => {
+    const [user, other] = [newUserId(), newUserId()];
+    const big = await seed(app.db).thread(user, { title: 'big', metadata: { kind: 'bulk' } });
+    const small = await seed(app.db).thread(user, { title: 'small' });
+    await seed(app.db).thread(other, { title: 'not yours' });
+    const run = await seed(app.db).run(small.id, { model: 'm' });
+    const createdAt = new Date().toISOString();
+    for (let from = 1; from <= 10_000; from += 1_000) {
+      const records: MessageRecord[] = Array.from({ length: 1_000 }, (_, i) => ({
+        id: ids.messageId(), threadId: big.id, ownerId: user, runId: null, role: 'USER', content: `message ${from + i}`, parts: null,
+        metadata: { n: from + i }, seq: from + i, clientMessageId: null, createdAt, status: 'COMPLETED', actor: null,
+      }));
+      await insertMessageRecords(app.db, records);
+    }
+    const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }';
+    expectData(await app.gql(user, SEND, { input: { threadId: small.id, runId: run.id, role: 'ASSISTANT', parts: [{ text: 'hi' }, { toolCall: { callId: 'c1', name: 'f', arguments: [1] } }] } }));
+    // Acked on the fast path a moment ago: the export waits for it to reach Postgres.
+    const fast = expectData(await app.gql(user, SEND, { input: { threadId: small.id, content: 'just now' } })).sendMessage;
+
+    const response = await exportAs(user);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const lines = await readLines(response);
+    expect(lines[0]).toMatchObject({ type: 'export', format: 1, userId: user });
+    expect(lines.at(-1)).toEqual({ type: 'end', threads: 2, runs: 1, messages: 10_002 });
+    expect(lines.filter((line) => line.type === 'thread').map((line) => line.title).sort()).toEqual(['big', 'small']);
+    const bigMessages = lines.filter((line) => line.type === 'message' && line.threadId === big.id);
+    expect(bigMessages.map((line) => line.seq)).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1));
+    expect(JSON.stringify(lines)).not.toContain('not yours');
+    expect(lines.some((line) => line.id === fast.id)).toBe(true);
+
+    // What the API shows of the small thread, field for field.
+    const PAGE = `query($id: ID!) { thread(id: $id) { id title status metadata createdAt updatedAt
+      runs(first: 5) { edges { node { id status metadata createdAt } } }
+      messages(first: 5) { edges { node { id seq role content metadata runId clientMessageId actor status createdAt
+        parts { __typename ... on TextPart { text } ... on ToolCallPart { callId name arguments } } } } } } }`;
+    const shown = expectData(await app.gql(user, PAGE, { id: small.id })).thread;
+    const exported = (type: string) => lines.filter((line) => line.type === type && (line.threadId ?? line.id) === small.id);
+    const [thread] = exported('thread');
+    expect({ id: thread!.id, title: thread!.title, status: thread!.status, metadata: thread!.metadata, createdAt: thread!.createdAt, updatedAt: thread!.updatedAt })
+      .toEqual({ id: shown.id, title: shown.title, status: shown.status, metadata: shown.metadata, createdAt: shown.createdAt, updatedAt: shown.updatedAt });
+    expect(exported('run').map(({ id, status, metadata, createdAt: at }) => ({ id, status, metadata, createdAt: at })))
+      .toEqual(shown.runs.edges.map((edge: any) => edge.node));
+    const typename = { text: 'TextPart', toolCall: 'ToolCallPart' } as Record<string, string>;
+    expect(exported('message').map((line) => ({
+      id: line.id, seq: line.seq, role: line.role, content: line.content, metadata: line.metadata, runId: line.runId, clientMessageId: line.clientMessageId,
+      actor: line.actor, status: line.status, createdAt: line.createdAt,
+      parts: (line.parts ?? [{ type: 'text', text: line.content }]).map(({ type, ...rest }: any) => ({ __typename: typename[type], ...rest })),
+    }))).toEqual(shown.messages.edges.map((edge: any) => edge.node));
+  }, 60_000);
+
+  it('refuses a request without a valid token with 401 UNAUTHENTICATED, and anything but GET with 405', async () => {
+    const anonymous = await fetch(new URL('/export', app.url));
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: expect.stringMatching(/Authorization/) } });
+    const forged = await fetch(new URL('/export', app.url), { headers: { authorization: 'Bearer not.a.token' } });
+    expect(forged.status).toBe(401);
+    expect((await exportAs(newUserId(), { method: 'POST' })).status).toBe(405);
+  });
+
+  it('a client that goes away mid-export ends it: no transaction is left open', async () => {
+    const user = newUserId();
+    const thread = await seed(app.db).thread(user);
+    const records: MessageRecord[] = Array.from({ length: 5_000 }, (_, i) => ({
+      id: ids.messageId(), threadId: thread.id, ownerId: user, runId: null, role: 'USER', content: 'x'.repeat(2_000), parts: null,
+      metadata: {}, seq: i + 1, clientMessageId: null, createdAt: new Date().toISOString(), status: 'COMPLETED', actor: null,
+    }));
+    await insertMessageRecords(app.db, records);
+    const controller = new AbortController();
+    const response = await exportAs(user, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    controller.abort();
+    const exporting = () => sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where query like '%/* export.%' and state <> 'idle' and pid <> pg_backend_pid()`.execute(app.db);
+    await vi.waitFor(async () => expect((await exporting()).rows[0]!.n).toBe(0), { timeout: 10_000, interval: 100 });
+    const idleInTransaction = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where state = 'idle in transaction' and query like '%/* export.%'`.execute(app.db);
+    expect(idleInTransaction.rows[0]!.n).toBe(0);
+  });
+});
