@@ -174,6 +174,8 @@ describe('read state: markThreadRead, Thread.lastReadSeq / unreadCount, Viewer.u
     expect(await unreadThreads(user)).toBe(1);
     // The archived thread still reports its own count; it only stays out of the viewer's total.
     expect((await readState(user, archived!.id)).unreadCount).toBe(1);
+    // Reading is not writing: an archived thread can be marked.
+    expect(expectData(await mark(user, archived!.id, 1)).markThreadRead).toMatchObject({ lastReadSeq: 1, unreadCount: 0 });
     await send(user, readToEnd!.id);
     expect(await unreadThreads(user)).toBe(2);
     expectData(await mark(user, unread!.id, 2));
