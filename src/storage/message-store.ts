@@ -187,14 +187,7 @@ export function createMessageStore(options: MessageStoreOptions) {
       return [...fromRedis, ...fromPostgres.map((message) => ({ ...message, durability: 'DURABLE' as const }))];
     },
 
-    /**
-     * How many messages a thread has, counting those acked but not yet persisted: Postgres's
-     * last seq, or Redis's counter when it is ahead. Concurrent calls share a round trip.
-     */
-    async messageCount(thread: Thread): Promise<number> {
-      return (await lastSeqs([thread]))[0] as number;
-    },
-
+    /** Each thread's newest seq, which is also its message count (Thread.messageCount, unreadCount). */
     lastSeqs,
 
     /** A page of messages for each thread (see readMessagePages). */
@@ -235,8 +228,9 @@ export function createMessageStore(options: MessageStoreOptions) {
   }
 
   /**
-   * The newest seq of each thread, as the API reports it (Redis's counter when it is ahead of
-   * Postgres), in one Redis round trip for all of them; in the order given.
+   * The newest seq of each thread, as the API reports it, counting messages acked but not yet
+   * persisted (Redis's counter when it is ahead of Postgres's last seq), in one Redis round trip
+   * for all of them; in the order given.
    */
   async function lastSeqs(threads: readonly Pick<Thread, 'id' | 'lastSeq'>[]): Promise<number[]> {
     if (!hot || !breaker || breaker.opened || threads.length === 0) return threads.map((thread) => thread.lastSeq);
