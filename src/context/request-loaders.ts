@@ -47,6 +47,11 @@ export function createRequestLoaders(uow: UnitOfWork, viewerId: string | null, m
   const messagesOfRun = lazy(() =>
     pageLoader<RunId, number, Message>((ids, window) => findMessagePages(uow.reader, { column: 'run_id', ids }, window)),
   );
+  // Not cached: the newest seq moves during a request (a mutation's send), and a stale one would
+  // undercount; batching the threads of one tick is what saves the round trips.
+  const lastSeqOfThread = lazy(
+    () => new DataLoader<Thread, number, ThreadId>((threads) => messageStore.lastSeqs(threads), { cache: false }),
+  );
   const runsOfThread = lazy(() =>
     pageLoader<ThreadId, TimeCursor, Run, RunStatus>((ids, window, status) => findRunPagesByThreadIds(uow.reader, ids, window, status)),
   );
@@ -58,6 +63,8 @@ export function createRequestLoaders(uow: UnitOfWork, viewerId: string | null, m
     get messagesOfThread() { return messagesOfThread(); },
     get messagesOfRun() { return messagesOfRun(); },
     get runsOfThread() { return runsOfThread(); },
+    /** A thread's newest seq as the API reports it (Redis-only messages included). */
+    get lastSeqOfThread() { return lastSeqOfThread(); },
   };
 }
 

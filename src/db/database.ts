@@ -39,6 +39,8 @@ export interface ThreadTable {
   status: Generated<'ACTIVE' | 'ARCHIVED'>;
   metadata: JsonObject;
   last_seq: Generated<number>;
+  /** How far the owner has read: the highest seq marked read (never moves backwards). */
+  last_read_seq: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

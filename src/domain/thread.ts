@@ -22,6 +22,8 @@ export interface Thread {
   metadata: Record<string, unknown>;
   /** Sequence number of the newest message; sequences are gap-free, so this is also the count. */
   lastSeq: number;
+  /** The highest seq its owner has marked read; may be ahead of `lastSeq` while Postgres trails Redis. */
+  lastReadSeq: number;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -58,7 +58,13 @@ export function decodeThreadEvent(json: string): ThreadEvent {
       return { type: 'MessageAdded', threadId: message.threadId, seq: wire.seq, message };
     }
     case 'ThreadUpdated': {
-      const thread = { ...wire.thread, createdAt: new Date(wire.thread.createdAt), updatedAt: new Date(wire.thread.updatedAt) };
+      // lastReadSeq is a snapshot taken at the change; events written before read state existed lack it.
+      const thread = {
+        ...wire.thread,
+        lastReadSeq: wire.thread.lastReadSeq ?? 0,
+        createdAt: new Date(wire.thread.createdAt),
+        updatedAt: new Date(wire.thread.updatedAt),
+      };
       return { type: 'ThreadUpdated', threadId: thread.id, thread };
     }
     case 'RunStatusChanged': {

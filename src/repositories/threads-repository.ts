@@ -35,6 +35,7 @@ export function toThread(row: ThreadRow): Thread {
     status: row.status,
     metadata: row.metadata,
     lastSeq: row.last_seq,
+    lastReadSeq: row.last_read_seq,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -209,6 +210,43 @@ export async function unarchiveThread(trx: Transaction<Database>, ownerId: strin
     .returningAll()
     .executeTakeFirstOrThrow();
   return { thread: toThread(row), changed: true };
+}
+
+/**
+ * Moves the owner's read position to `seq`, never backwards: one statement, so two devices
+ * marking at once serialise on the row and end at the higher of the two. Not activity, so
+ * updated_at stays.
+ */
+export async function markThreadReadUpTo(trx: Transaction<Database>, ownerId: string, id: ThreadId, seq: number): Promise<Thread> {
+  const row = await trx
+    .updateTable('threads')
+    .set({ last_read_seq: sql<number>`greatest(last_read_seq, ${seq})` })
+    .modifyEnd(sql`/* threads.markThreadReadUpTo */`)
+    .where('id', '=', id)
+    .where('owner_id', '=', ownerId)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw threadNotFound(id);
+  return toThread(row);
+}
+
+export interface ReadPosition {
+  id: ThreadId;
+  /** Postgres's last seq, which Redis may be ahead of. */
+  lastSeq: number;
+  lastReadSeq: number;
+}
+
+/** Where the owner stands in each of their threads of `status`, for counting unread threads. */
+export async function listReadPositionsByOwner(db: Kysely<Database>, ownerId: string, status: ThreadStatus): Promise<ReadPosition[]> {
+  const rows = await db
+    .selectFrom('threads')
+    .select(['id', 'last_seq', 'last_read_seq'])
+    .modifyEnd(sql`/* threads.listReadPositionsByOwner */`)
+    .where('owner_id', '=', ownerId)
+    .where('status', '=', status)
+    .execute();
+  return rows.map((row) => ({ id: row.id as ThreadId, lastSeq: row.last_seq, lastReadSeq: row.last_read_seq }));
 }
 
 export function threadNotFound(id: string): NotFoundError {

@@ -133,9 +133,19 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
       await execAtomically(redis.multi().sadd(runs, runId).expire(runs, options.ttlSeconds));
     },
 
-    /** The last seq Redis handed out in a thread (ahead of Postgres until the persister catches up); 0 when not hot. */
-    async lastSeq(threadId: ThreadId): Promise<number> {
-      return Number((await redis.hget(threadKeys(threadId).meta, 'seq')) ?? 0);
+    /**
+     * The last seq Redis handed out in each thread (ahead of Postgres until the persister catches
+     * up; 0 for a thread that is not hot), in one round trip, in the order given.
+     */
+    async lastSeqs(threadIds: readonly ThreadId[]): Promise<number[]> {
+      if (threadIds.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const threadId of threadIds) pipeline.hget(threadKeys(threadId).meta, 'seq');
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.map(([error, value]) => {
+        if (error) throw error;
+        return Number(value ?? 0);
+      });
     },
 
     /** Slices of many threads' windows in one round trip (auto-pipelined); absent when not hot. */

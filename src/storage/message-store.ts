@@ -201,15 +201,8 @@ export function createMessageStore(options: MessageStoreOptions) {
       return waitUntilPersisted(hot.redis, timeoutMs).catch(() => false);
     },
 
-    /**
-     * How many messages a thread has, counting those acked but not yet persisted: Postgres's
-     * last seq, or Redis's counter when it is ahead. Concurrent calls share a round trip.
-     */
-    async messageCount(thread: Thread): Promise<number> {
-      if (!hot || !breaker || breaker.opened) return thread.lastSeq;
-      const hotSeq = await hot.lastSeq(thread.id).catch(() => 0);
-      return Math.max(thread.lastSeq, hotSeq);
-    },
+    /** Each thread's newest seq, which is also its message count (Thread.messageCount, unreadCount). */
+    lastSeqs,
 
     /** A page of messages for each thread (see readMessagePages). */
     async readPages(reader: Kysely<Database>, threadIds: readonly ThreadId[], window: PageWindow<number>) {
@@ -246,6 +239,17 @@ export function createMessageStore(options: MessageStoreOptions) {
     // step (a send right after archiveThread is refused on the fast path too). With its circuit
     // open the relay retries in the background, and recovery relays before the circuit closes.
     uow.afterCommit(() => (breaker?.opened ? relay.wake() : relay.relayOrRetry()));
+  }
+
+  /**
+   * The newest seq of each thread, as the API reports it, counting messages acked but not yet
+   * persisted (Redis's counter when it is ahead of Postgres's last seq), in one Redis round trip
+   * for all of them; in the order given.
+   */
+  async function lastSeqs(threads: readonly Pick<Thread, 'id' | 'lastSeq'>[]): Promise<number[]> {
+    if (!hot || !breaker || breaker.opened || threads.length === 0) return threads.map((thread) => thread.lastSeq);
+    const hotSeqs = await hot.lastSeqs(threads.map((thread) => thread.id)).catch(() => threads.map(() => 0));
+    return threads.map((thread, index) => Math.max(thread.lastSeq, hotSeqs[index] ?? 0));
   }
 
   async function windowSlices(threadIds: readonly ThreadId[], window: PageWindow<number>): Promise<Map<ThreadId, WindowSlice>> {

@@ -42,6 +42,7 @@ describe('client errors', () => {
       ['unarchiveThread(id) given a run ID', 'mutation($v: ID!) { unarchiveThread(id: $v) { id } }', () => ({}), () => run.id, 'thread'],
       ['archiveThreads(ids), one bad among good', 'mutation($v: ID!, $good: ID!) { archiveThreads(ids: [$good, $v]) { id } }', () => ({ good: thread.id }), () => 'thread_x', 'thread'],
       ['generateThreadTitle(id) with too many prefixes of nothing', 'mutation($v: ID!) { generateThreadTitle(id: $v) { id } }', () => ({}), () => 'thread_thread_thread_x', 'thread'],
+      ['markThreadRead.input.threadId given a message ID', 'mutation($v: ID!) { markThreadRead(input: { threadId: $v, seq: 0 }) { id } }', () => ({}), () => message.id, 'thread'],
       ['startRun.input.threadId given a run ID', 'mutation($v: ID!) { startRun(input: { threadId: $v }) { id } }', () => ({}), () => run.id, 'thread'],
       ['updateRunStatus.input.id, legacy form without hex', 'mutation($v: ID!) { updateRunStatus(input: { id: $v, status: IN_PROGRESS }) { id } }', () => ({}), () => `run_${thread.id}`, 'run'],
       ['sendMessage.input.threadId in upper case', 'mutation($v: ID!) { sendMessage(input: { threadId: $v, content: "x" }) { id } }', () => ({}), () => thread.id.toUpperCase(), 'thread'],

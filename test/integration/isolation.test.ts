@@ -88,6 +88,7 @@ describe('two users', () => {
       ['archiveThreads', 'mutation($t: ID!) { archiveThreads(ids: [$t]) { id } }', (t) => ({ t }), 'thread'],
       ['unarchiveThread', 'mutation($t: ID!) { unarchiveThread(id: $t) { id } }', (t) => ({ t }), 'thread'],
       ['generateThreadTitle', 'mutation($t: ID!) { generateThreadTitle(id: $t) { id } }', (t) => ({ t }), 'thread'],
+      ['markThreadRead', 'mutation($t: ID!) { markThreadRead(input: { threadId: $t, seq: 0 }) { id } }', (t) => ({ t }), 'thread'],
       ['startRun', 'mutation($t: ID!) { startRun(input: { threadId: $t }) { id } }', (t) => ({ t }), 'thread'],
       ['sendMessage', 'mutation($t: ID!) { sendMessage(input: { threadId: $t, content: "hi" }) { id } }', (t) => ({ t }), 'thread'],
       ['sendMessage with A\'s run', 'mutation($t: ID!, $r: ID!) { sendMessage(input: { threadId: $t, content: "hi", runId: $r }) { id } }', (t, r) => ({ t, r }), 'thread'],

@@ -13,6 +13,7 @@ import {
   unarchiveThread,
   updateThread,
 } from '../../repositories/threads-repository.js';
+import { markThreadRead } from '../../storage/read-state.js';
 import type { ExecutionContext } from '../../context/execution-context.js';
 import type { Thread } from '../../domain/thread.js';
 import { builder } from '../builder.js';
@@ -26,6 +27,17 @@ const CreateThreadInput = builder.inputType('CreateThreadInput', {
   fields: (t) => ({
     title: t.string({ required: false, validate: titleSchema.nullish() }),
     metadata: t.field({ type: 'JSON', required: false, validate: metadataSchema.nullish() }),
+  }),
+});
+
+const MarkThreadReadInput = builder.inputType('MarkThreadReadInput', {
+  fields: (t) => ({
+    threadId: t.id({ required: true }),
+    seq: t.int({
+      required: true,
+      description: "Read up to and including this message's seq; 0 is nothing read. At most the thread's newest seq.",
+      validate: z.number().int().min(0, 'seq must be 0 or more'),
+    }),
   }),
 });
 
@@ -108,6 +120,12 @@ builder.mutationFields((t) => ({
       for (const thread of archived) await announced(ctx, thread);
       return archived;
     },
+  }),
+  markThreadRead: t.withAuth({ authenticated: true }).field({
+    type: ThreadRef,
+    description: "Records that the viewer has read the thread up to `seq`. Never moves backwards: a lower seq keeps the higher position.",
+    args: { input: t.arg({ type: MarkThreadReadInput, required: true }) },
+    resolve: (_root, { input }, ctx) => markThreadRead(ctx.uow, ctx.messageStore, ctx.userId, parseThreadId(input.threadId), input.seq),
   }),
   generateThreadTitle: t.withAuth({ authenticated: true }).field({
     type: ThreadRef,

@@ -13,6 +13,7 @@ import {
   THREAD_ORDER_KEYS,
   type ThreadFilter,
 } from '../../repositories/threads-repository.js';
+import { unreadCountOf } from '../../storage/read-state.js';
 import { builder } from '../builder.js';
 import { loadOrNull, nullWhenNotFound } from '../nullable-lookup.js';
 import { parseSeqCursor, parseTimeCursor, seqCursor, timeCursor } from '../pagination/cursors.js';
@@ -57,7 +58,12 @@ builder.node(ThreadRef, {
     metadata: t.expose('metadata', { type: 'JSON' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last activity: a message, a rename, an archive.' }),
-    messageCount: t.int({ resolve: (thread, _args, ctx) => ctx.messageStore.messageCount(thread) }),
+    messageCount: t.int({ resolve: (thread, _args, ctx) => ctx.loaders.lastSeqOfThread.load(thread) }),
+    lastReadSeq: t.exposeInt('lastReadSeq', { description: 'The highest seq the viewer has marked read (markThreadRead); 0 until then.' }),
+    unreadCount: t.int({
+      description: 'Messages after lastReadSeq, counting those acked a moment ago and not yet in Postgres.',
+      resolve: async (thread, _args, ctx) => unreadCountOf(await ctx.loaders.lastSeqOfThread.load(thread), thread.lastReadSeq),
+    }),
     messages: t.connection(
       {
         type: MessageRef,
