@@ -6,6 +6,7 @@ import * as outbox from './2026-12-04T0000_outbox.js';
 import * as actors from './2026-12-06T0000_actors.js';
 import * as messageParts from './2026-12-06T0100_message_parts.js';
 import * as threadsOwnerCreated from './2026-12-06T0200_threads_owner_created.js';
+import * as runCancelling from './2026-12-06T0400_run_cancelling.js';
 
 /**
  * Every migration, by its dated name. Listed statically rather than discovered on disk so the
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T0000_actors': actors,
   '2026-12-06T0100_message_parts': messageParts,
   '2026-12-06T0200_threads_owner_created': threadsOwnerCreated,
+  '2026-12-06T0400_run_cancelling': runCancelling,
 };
