@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, RunRow } from '../db/database.js';
 import { ACTIVE_RUN_STATUSES, type Run, type RunStatus } from '../domain/run.js';
 import type { RunId, ThreadId } from '../ids/id-types.js';
+import { threadIdOf } from '../ids/parse-ids.js';
 import { NotFoundError } from '../errors/domain-errors.js';
 import type { PageWindow, TimeCursor } from './page-window.js';
 import { groupBy } from './group-by.js';
@@ -122,8 +123,23 @@ export async function findActiveRunsByThreadIds(db: Kysely<Database>, threadIds:
   return new Map(rows.map((row) => [row.thread_id as ThreadId, toRun(row)]));
 }
 
-/** Locks the run (of one of the owner's threads) so its status changes one at a time. */
+/**
+ * Locks the run (of one of the owner's threads) so its status changes one at a time, and its
+ * thread before it: the order every writer takes (startRun locks the thread, then its active
+ * runs; a send locks the thread, then its message's foreign key shares the run). Locking the run
+ * first would deadlock with them: announcing the change writes an outbox row whose foreign key
+ * shares the thread's row, which a startRun may hold while it waits for this run.
+ */
 export async function lockOwnedRun(trx: Transaction<Database>, ownerId: string, id: RunId): Promise<Run> {
+  const thread = await trx
+    .selectFrom('threads')
+    .select('id')
+    .modifyEnd(sql`/* runs.lockThreadOfRun */`)
+    .where('id', '=', threadIdOf(id))
+    .where('owner_id', '=', ownerId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!thread) throw runNotFound(id);
   const row = await trx
     .selectFrom('runs')
     .innerJoin('threads', 'threads.id', 'runs.thread_id')

@@ -114,8 +114,8 @@ builder.mutationFields((t) => ({
       const trx = await ctx.uow.writer();
       const run = await lockOwnedRun(trx, ctx.userId, parseRunId(input.id));
       assertReportedRunTransition(run.status, input.status);
-      // An archived thread's runs may still be ended, never moved on. Read, not locked: the run's
-      // lock is held, and taking the thread's after it could deadlock with a send naming the run.
+      // An archived thread's runs may still be ended, never moved on. The thread is locked already
+      // (lockOwnedRun takes it first), so its status cannot change under this check.
       if (!isTerminalRunStatus(input.status)) {
         const [thread] = await findThreadsByIds(trx, ctx.userId, [run.threadId]);
         if (thread) assertThreadWritable(thread);
