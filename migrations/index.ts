@@ -7,6 +7,7 @@ import * as actors from './2026-12-06T0000_actors.js';
 import * as messageParts from './2026-12-06T0100_message_parts.js';
 import * as threadsOwnerCreated from './2026-12-06T0200_threads_owner_created.js';
 import * as threadReads from './2026-12-06T0300_thread_reads.js';
+import * as runCancelling from './2026-12-06T0400_run_cancelling.js';
 import * as messageSearch from './2026-12-06T0500_message_search.js';
 
 /**
@@ -23,5 +24,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T0100_message_parts': messageParts,
   '2026-12-06T0200_threads_owner_created': threadsOwnerCreated,
   '2026-12-06T0300_thread_reads': threadReads,
+  '2026-12-06T0400_run_cancelling': runCancelling,
   '2026-12-06T0500_message_search': messageSearch,
 };

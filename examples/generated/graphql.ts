@@ -52,8 +52,18 @@ export type MessageStatus =
   | 'COMPLETED'
   | 'IN_PROGRESS';
 
+/** What startRun does when the thread has an active run (QUEUED, IN_PROGRESS, REQUIRES_ACTION or CANCELLING). */
+export type MultitaskStrategy =
+  /** The new run waits, QUEUED, behind the others (in createdAt order). */
+  | 'ENQUEUE'
+  /** Cancel the active runs (QUEUED ones at once, working ones to CANCELLING), then queue the new run. */
+  | 'INTERRUPT'
+  /** Start nothing: refused with THREAD_BUSY. */
+  | 'REJECT';
+
 export type RunStatus =
   | 'CANCELLED'
+  | 'CANCELLING'
   | 'COMPLETED'
   | 'FAILED'
   | 'IN_PROGRESS'
@@ -87,6 +97,7 @@ export type StartMessageInput = {
 
 export type StartRunInput = {
   metadata?: unknown;
+  multitaskStrategy?: MultitaskStrategy;
   threadId: string | number;
 };
 

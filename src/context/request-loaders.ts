@@ -8,7 +8,7 @@ import { NotFoundError } from '../errors/domain-errors.js';
 import type { StoredMessage } from '../storage/hot-send.js';
 import type { MessageStore } from '../storage/message-store.js';
 import { findMessagePages } from '../repositories/messages-repository.js';
-import { findRunPagesByThreadIds, findRunsByIds, runNotFound } from '../repositories/runs-repository.js';
+import { findActiveRunsByThreadIds, findRunPagesByThreadIds, findRunsByIds, runNotFound } from '../repositories/runs-repository.js';
 import { findThreadsByIds, threadNotFound } from '../repositories/threads-repository.js';
 import { windowKey, type PageWindow, type TimeCursor } from '../repositories/page-window.js';
 
@@ -55,6 +55,14 @@ export function createRequestLoaders(uow: UnitOfWork, viewerId: string | null, m
   const runsOfThread = lazy(() =>
     pageLoader<ThreadId, TimeCursor, Run, RunStatus>((ids, window, status) => findRunPagesByThreadIds(uow.reader, ids, window, status)),
   );
+  // Keyed by threads already loaded for the viewer, so the runs need no owner check of their own.
+  const activeRunOfThread = lazy(
+    () =>
+      new DataLoader<ThreadId, Run | null>(async (ids) => {
+        const found = await findActiveRunsByThreadIds(uow.reader, ids);
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+  );
 
   return {
     get threadById() { return threadById(); },
@@ -65,6 +73,7 @@ export function createRequestLoaders(uow: UnitOfWork, viewerId: string | null, m
     get runsOfThread() { return runsOfThread(); },
     /** A thread's newest seq as the API reports it (Redis-only messages included). */
     get lastSeqOfThread() { return lastSeqOfThread(); },
+    get activeRunOfThread() { return activeRunOfThread(); },
   };
 }
 

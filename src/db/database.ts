@@ -48,7 +48,7 @@ export interface ThreadTable {
 export interface RunTable {
   id: string;
   thread_id: string;
-  status: Generated<'QUEUED' | 'IN_PROGRESS' | 'REQUIRES_ACTION' | 'COMPLETED' | 'FAILED' | 'CANCELLED'>;
+  status: Generated<'QUEUED' | 'IN_PROGRESS' | 'REQUIRES_ACTION' | 'CANCELLING' | 'COMPLETED' | 'FAILED' | 'CANCELLED'>;
   metadata: JsonObject;
   error: string | null;
   created_at: Timestamp;

@@ -31,6 +31,11 @@ export class InvalidInputError extends DomainError {
   readonly code = 'BAD_USER_INPUT' as const;
 }
 
+/** The thread has an active run and the caller asked not to start another beside it. */
+export class ThreadBusyError extends DomainError {
+  readonly code = 'THREAD_BUSY' as const;
+}
+
 /** The request carries no valid credentials. */
 export class UnauthenticatedError extends DomainError {
   readonly code = 'UNAUTHENTICATED' as const;

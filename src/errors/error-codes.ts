@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'LIMIT_EXCEEDED'
   /** A subscription's `afterSeq` is further back than can be replayed: reload, then resubscribe. */
   | 'REPLAY_UNAVAILABLE'
+  /** startRun with multitaskStrategy REJECT while the thread has an active run. */
+  | 'THREAD_BUSY'
   | 'INTERNAL';
 
 export function clientError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {

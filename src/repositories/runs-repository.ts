@@ -1,7 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, RunRow } from '../db/database.js';
-import type { Run, RunStatus } from '../domain/run.js';
+import { ACTIVE_RUN_STATUSES, type Run, type RunStatus } from '../domain/run.js';
 import type { RunId, ThreadId } from '../ids/id-types.js';
+import { threadIdOf } from '../ids/parse-ids.js';
 import { NotFoundError } from '../errors/domain-errors.js';
 import type { PageWindow, TimeCursor } from './page-window.js';
 import { groupBy } from './group-by.js';
@@ -64,15 +65,81 @@ export async function insertRun(
 ): Promise<Run> {
   const row = await trx
     .insertInto('runs')
-    .values({ id: run.id, thread_id: run.threadId, metadata: JSON.stringify(run.metadata), actor: run.actor, error: null, started_at: null, completed_at: null })
+    .values({
+      id: run.id,
+      thread_id: run.threadId,
+      metadata: JSON.stringify(run.metadata),
+      actor: run.actor,
+      error: null,
+      started_at: null,
+      completed_at: null,
+      // The clock when the row is written, not when the transaction began: startRun holds the
+      // thread's lock by now, so a thread's queue in createdAt order is the order runs were accepted.
+      created_at: sql<Date>`clock_timestamp()`,
+    })
     .returningAll()
     .modifyEnd(sql`/* runs.insertRun */`)
     .executeTakeFirstOrThrow();
   return toRun(row);
 }
 
-/** Locks the run (of one of the owner's threads) so its status changes one at a time. */
+/**
+ * Locks the thread's active runs, oldest first. Called with the thread's row locked (startRun),
+ * so no run can be added meanwhile; locking the runs too orders this against updateRunStatus
+ * and cancelRun, which lock only the run, and re-reads each at its latest status.
+ */
+export async function lockActiveRunsOfThread(trx: Transaction<Database>, threadId: ThreadId): Promise<Run[]> {
+  const rows = await trx
+    .selectFrom('runs')
+    .selectAll()
+    .modifyEnd(sql`/* runs.lockActiveRunsOfThread */`)
+    .where('thread_id', '=', threadId)
+    .where('status', 'in', ACTIVE_RUN_STATUSES)
+    .orderBy('created_at')
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return rows.map(toRun);
+}
+
+/**
+ * Each thread's active run, for `Thread.activeRun`: the oldest active run that is not QUEUED
+ * (being worked on or being stopped), else the oldest QUEUED one (the next to start); by
+ * createdAt, then ID. One statement for every thread, over `runs_thread_active_idx`.
+ */
+export async function findActiveRunsByThreadIds(db: Kysely<Database>, threadIds: readonly ThreadId[]): Promise<Map<ThreadId, Run>> {
+  const rows = await db
+    .selectFrom('runs')
+    .selectAll()
+    .distinctOn('thread_id')
+    .modifyEnd(sql`/* runs.findActiveRunsByThreadIds */`)
+    .where('thread_id', '=', sql<string>`any(${sql.val(threadIds)})`)
+    .where('status', 'in', ACTIVE_RUN_STATUSES)
+    .orderBy('thread_id')
+    .orderBy(sql`status = 'QUEUED'`)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return new Map(rows.map((row) => [row.thread_id as ThreadId, toRun(row)]));
+}
+
+/**
+ * Locks the run (of one of the owner's threads) so its status changes one at a time, and its
+ * thread before it: the order every writer takes (startRun locks the thread, then its active
+ * runs; a send locks the thread, then its message's foreign key shares the run). Locking the run
+ * first would deadlock with them: announcing the change writes an outbox row whose foreign key
+ * shares the thread's row, which a startRun may hold while it waits for this run.
+ */
 export async function lockOwnedRun(trx: Transaction<Database>, ownerId: string, id: RunId): Promise<Run> {
+  const thread = await trx
+    .selectFrom('threads')
+    .select('id')
+    .modifyEnd(sql`/* runs.lockThreadOfRun */`)
+    .where('id', '=', threadIdOf(id))
+    .where('owner_id', '=', ownerId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!thread) throw runNotFound(id);
   const row = await trx
     .selectFrom('runs')
     .innerJoin('threads', 'threads.id', 'runs.thread_id')

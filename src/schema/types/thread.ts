@@ -87,6 +87,14 @@ builder.node(ThreadRef, {
       },
       RunConnection,
     ),
+    activeRun: t.field({
+      type: RunRef,
+      nullable: true,
+      description:
+        'The run occupying the thread: the oldest active run (IN_PROGRESS, REQUIRES_ACTION or CANCELLING) if there is one, ' +
+        'else the oldest QUEUED run (the next to start); null when every run is final.',
+      resolve: (thread, _args, ctx) => ctx.loaders.activeRunOfThread.load(thread.id),
+    }),
   }),
 });
 
