@@ -94,8 +94,7 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
           record.threadId,
           calls.join(' '),
           results.join(' '),
-          streamableKindsOf(record.parts),
-          String(record.parts ? Buffer.byteLength(JSON.stringify(record.parts), 'utf8') : Buffer.byteLength(record.content, 'utf8')),
+          ...draftArguments(record),
         ],
       )) as [string, string?, string?, string?];
       const [status, json, persisted, archived] = reply;
@@ -232,6 +231,13 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
 }
 
 export type HotTier = ReturnType<typeof createHotTier>;
+
+/** What the send script keeps with a streaming message's draft: its parts' kinds and starting size; nothing for other sends. */
+function draftArguments(record: Omit<MessageRecord, 'seq'>): [kinds: string, startingBytes: string] {
+  if (record.status !== 'IN_PROGRESS') return ['', '0'];
+  const bytes = record.parts ? Buffer.byteLength(JSON.stringify(record.parts), 'utf8') : Buffer.byteLength(record.content, 'utf8');
+  return [streamableKindsOf(record.parts), String(bytes)];
+}
 
 function toWatermarks(persisted: string | null | undefined, archived: string | null | undefined): Watermarks {
   return { persisted: Number(persisted ?? 0), archived: Number(archived ?? 0) };
