@@ -18,7 +18,8 @@ const ORIGIN_REGEX = new RegExp(`^${ORIGIN_PATTERN}$`);
  * processes apart.
  */
 export function createIdGenerator(deps: IdGeneratorDeps = {}) {
-  const now = deps.now ?? Date.now;
+  // Read through `Date` at each call (not a captured `Date.now`), so a pinned clock applies.
+  const now = deps.now ?? (() => Date.now());
   const randomHex8 = deps.randomHex8 ?? pooledRandomHex8();
   let threadCounter = 0;
   let messageCounter = 0;

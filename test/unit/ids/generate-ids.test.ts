@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InvalidIdError, InvalidInputError } from '../../../src/errors/domain-errors.js';
 import { createIdGenerator, ids } from '../../../src/ids/generate-ids.js';
 import {
@@ -164,17 +164,19 @@ describe('createIdGenerator: message, request and connection IDs', () => {
 });
 
 describe('the default generator', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('uses the wall clock and 8 lowercase hex characters of randomness', () => {
-    const before = Date.now();
+    // Pin the clock, so the ID's millisecond field must be exactly that reading.
+    const pinned = Date.UTC(2026, 11, 6, 12, 0, 0, 123);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(pinned);
     const threadId = ids.threadId('api');
     const messageId = createIdGenerator().messageId();
-    const after = Date.now();
     for (const [id, msField, hexField] of [[threadId, 2, 4], [messageId, 1, 3]] as const) {
-      // The ID's millisecond field is a reading of the clock taken during the call: between the
-      // readings before and after it. Not a speed bound: a slow call only widens the window.
-      const ms = Number(counterOf(id, msField));
-      expect(ms).toBeGreaterThanOrEqual(before);
-      expect(ms).toBeLessThanOrEqual(after);
+      expect(Number(counterOf(id, msField))).toBe(pinned);
       expect(counterOf(id, hexField)).toMatch(/^[0-9a-f]{8}$/);
     }
     expect(ids.runId(threadId)).toMatch(RUN_ID_REGEX);
