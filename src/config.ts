@@ -76,6 +76,10 @@ const EnvironmentModel = z.object({
   SUBSCRIPTION_MAX_QUEUED: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   /** On SIGTERM/SIGINT, how long requests in flight get to finish before their connections are closed, ms. Default 10000. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** Erase threads this many days after their last activity (the retention sweeper); unset keeps them forever. A thread's own retainUntil overrides it. */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /** How often the eraser advances pending erasures and sweeps expired threads, ms. Default 1000. */
+  ERASURE_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -117,6 +121,7 @@ export interface Config {
     readonly maxQueuedEvents: number;
   };
   readonly shutdown: { readonly graceMs: number };
+  readonly erasure: { readonly retentionDays: number | null; readonly intervalMs: number };
   readonly logLevel: string;
 }
 
@@ -178,6 +183,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       maxQueuedEvents: env.SUBSCRIPTION_MAX_QUEUED,
     },
     shutdown: { graceMs: env.SHUTDOWN_GRACE_MS },
+    erasure: { retentionDays: env.RETENTION_DAYS ?? null, intervalMs: env.ERASURE_INTERVAL_MS },
     logLevel: env.LOG_LEVEL,
   });
 }

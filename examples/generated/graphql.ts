@@ -13,6 +13,8 @@ export type AppendMessageDeltaInput = {
 
 export type CreateThreadInput = {
   metadata?: unknown;
+  /** Erase the thread (as deleteThread does) once this instant has passed, whatever RETENTION_DAYS says. A past instant erases it on the next sweep. */
+  retainUntil?: string | null | undefined;
   title?: string | null | undefined;
 };
 

@@ -8,6 +8,7 @@ import type { RunRecord } from '../storage/stream-records.js';
 import { advanceWatermarks, maxSeqByThread } from '../storage/watermarks.js';
 import { clickhouseDateTime, isTransientClickHouseError, type ArchiveClient } from './clickhouse-client.js';
 import { partsOf } from '../domain/message-parts.js';
+import { findErasedInRedis } from '../erasure/hot-erasure.js';
 
 export interface ArchiverOptions {
   /** A connection of its own: the consumer's blocking reads hold it. */
@@ -46,7 +47,10 @@ export function createArchiver(options: ArchiverOptions) {
   });
 
   async function archiveBatch(entries: StreamEntry[]): Promise<void> {
-    const { messages, runs } = splitRecords(entries);
+    // An erased thread's entries are acked unwritten: the eraser deletes its rows once this group
+    // is past the thread's tombstone, and nothing inserted after that may bring them back.
+    const erased = await findErasedInRedis(redis, entries.map((entry) => entry.record.record.threadId));
+    const { messages, runs } = splitRecords(erased.size ? entries.filter((entry) => !erased.has(entry.record.record.threadId)) : entries);
     const archivedAt = now();
     // Runs first: the watermark below only speaks of messages, so it is moved last.
     await archive.insert('insertRunTransitions', 'run_transitions', runs.map(runTransitionRow));

@@ -10,6 +10,7 @@ import { createRequestLoaders, type RequestLoaders } from './request-loaders.js'
 import type { MessageStore } from '../storage/message-store.js';
 import type { SubscriptionRegistry } from '../realtime/subscription-registry.js';
 import type { ArchiveQueries } from '../archive/analytics-queries.js';
+import type { Eraser } from '../erasure/eraser.js';
 
 /** Limits the resolvers enforce; from the config. */
 export interface RequestLimits {
@@ -40,6 +41,8 @@ export interface ExecutionContext {
   realtime: SubscriptionRegistry | null;
   /** Long-lived: analytics over the ClickHouse archive, always scoped to one owner. */
   archive: ArchiveQueries;
+  /** Long-lived: thread erasure across every tier (deleteThread and the like). */
+  eraser: Eraser;
 }
 
 export type AuthenticatedContext = ExecutionContext & { userId: string };
@@ -64,6 +67,7 @@ export interface ContextSeed {
   messageStore: MessageStore;
   realtime?: SubscriptionRegistry | null;
   archive: ArchiveQueries;
+  eraser: Eraser;
 }
 
 export function createExecutionContext(seed: ContextSeed): ExecutionContext {
@@ -84,5 +88,6 @@ export function createExecutionContext(seed: ContextSeed): ExecutionContext {
     messageStore: seed.messageStore,
     realtime: seed.realtime ?? null,
     archive: seed.archive,
+    eraser: seed.eraser,
   };
 }

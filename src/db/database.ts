@@ -13,6 +13,20 @@ export interface Database {
   messages: MessageTable;
   hot_state_invalidations: HotStateInvalidationTable;
   outbox: OutboxTable;
+  thread_erasures: ThreadErasureTable;
+}
+
+export interface ThreadErasureTable {
+  /** SHA-1 hex of the thread ID (erasure/erasure-keys.ts). */
+  thread_key: string;
+  owner_key: string;
+  /** Only while PENDING. */
+  thread_id: string | null;
+  status: Generated<'PENDING' | 'COMPLETE'>;
+  reason: 'REQUESTED' | 'RETENTION';
+  stream_mark: string | null;
+  requested_at: Timestamp;
+  completed_at: Date | null;
 }
 
 export interface OutboxTable {
@@ -41,6 +55,8 @@ export interface ThreadTable {
   last_seq: Generated<number>;
   /** How far the owner has read: the highest seq marked read (never moves backwards). */
   last_read_seq: Generated<number>;
+  /** Erased by the retention sweeper after this instant; null: RETENTION_DAYS after the last activity, or never. */
+  retain_until: Generated<Date | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

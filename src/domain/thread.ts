@@ -24,6 +24,8 @@ export interface Thread {
   lastSeq: number;
   /** The highest seq its owner has marked read; may be ahead of `lastSeq` while Postgres trails Redis. */
   lastReadSeq: number;
+  /** When the retention sweeper erases it; null: RETENTION_DAYS after its last activity, or never. */
+  retainUntil: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

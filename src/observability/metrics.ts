@@ -103,3 +103,8 @@ export const reportOutboxPending = storageGauge(
   'threadline_outbox_pending',
   'Changes committed in Postgres not yet relayed to Redis (the outbox): grows while Redis is down, drains when it is back.',
 );
+
+export const reportErasuresPending = storageGauge(
+  'threadline_erasures_pending',
+  'Thread erasures requested and not yet complete in every tier (Redis, Postgres, ClickHouse): see the erasure(threadId) query.',
+);

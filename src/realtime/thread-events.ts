@@ -14,9 +14,10 @@ export type ThreadEventWire =
   | { type: 'ThreadUpdated'; thread: ThreadWire }
   | { type: 'RunStatusChanged'; run: RunRecord }
   | { type: 'MessageDelta'; threadId: string; messageId: string; seq: number; index: number; partIndex?: number; delta: string }
-  | { type: 'MessageCompleted'; seq: number; message: MessageRecord };
+  | { type: 'MessageCompleted'; seq: number; message: MessageRecord }
+  | { type: 'ThreadDeleted'; threadId: string };
 
-export type ThreadWire = Omit<Thread, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
+export type ThreadWire = Omit<Thread, 'createdAt' | 'updatedAt' | 'retainUntil'> & { createdAt: string; updatedAt: string; retainUntil?: string | null };
 
 /** The decoded, typed form handed to subscribers. */
 export type ThreadEvent =
@@ -26,10 +27,12 @@ export type ThreadEvent =
   /** A chunk of a streaming assistant message; `index` counts chunks from 0. */
   | { type: 'MessageDelta'; threadId: ThreadId; messageId: MessageId; seq: number; index: number; partIndex?: number; delta: string }
   /** A streaming message finished; `message.content` is the concatenation of its deltas. */
-  | { type: 'MessageCompleted'; threadId: ThreadId; seq: number; message: Message };
+  | { type: 'MessageCompleted'; threadId: ThreadId; seq: number; message: Message }
+  /** The thread was deleted: the last event of every subscription to it. */
+  | { type: 'ThreadDeleted'; threadId: ThreadId };
 
 export function threadWireOf(thread: Thread): ThreadWire {
-  return { ...thread, createdAt: thread.createdAt.toISOString(), updatedAt: thread.updatedAt.toISOString() };
+  return { ...thread, createdAt: thread.createdAt.toISOString(), updatedAt: thread.updatedAt.toISOString(), retainUntil: thread.retainUntil?.toISOString() ?? null };
 }
 
 export function threadUpdatedEvent(thread: ThreadWire): ThreadEventWire {
@@ -43,6 +46,10 @@ export function messageAddedEvent(message: MessageRecord): ThreadEventWire {
 
 export function messageCompletedEvent(message: MessageRecord): ThreadEventWire {
   return { type: 'MessageCompleted', seq: message.seq, message };
+}
+
+export function threadDeletedEvent(threadId: ThreadId): ThreadEventWire {
+  return { type: 'ThreadDeleted', threadId };
 }
 
 export function runStatusChangedEvent(run: RunRecord): ThreadEventWire {
@@ -62,6 +69,7 @@ export function decodeThreadEvent(json: string): ThreadEvent {
       const thread = {
         ...wire.thread,
         lastReadSeq: wire.thread.lastReadSeq ?? 0,
+        retainUntil: wire.thread.retainUntil ? new Date(wire.thread.retainUntil) : null,
         createdAt: new Date(wire.thread.createdAt),
         updatedAt: new Date(wire.thread.updatedAt),
       };
@@ -89,6 +97,8 @@ export function decodeThreadEvent(json: string): ThreadEvent {
       const message = messageOfRecord(wire.message);
       return { type: 'MessageCompleted', threadId: message.threadId, seq: wire.seq, message };
     }
+    case 'ThreadDeleted':
+      return { type: 'ThreadDeleted', threadId: wire.threadId as ThreadId };
     default:
       throw new Error(`Unknown thread event ${JSON.stringify((wire as { type?: unknown }).type)}`);
   }

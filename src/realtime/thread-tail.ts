@@ -86,6 +86,7 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
   });
   const registration = registry.register(options.ctx, options.threadId, {
     deliver: (event) => {
+      if (event.type === 'ThreadDeleted') return endWithDeletion(event);
       if (accepts(event)) receive(event);
     },
     resync: () => catchUp('reconnect'),
@@ -94,6 +95,12 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
       registration.remove();
     },
   });
+
+  /** Nothing follows a deletion: the subscriber gets it (if it takes such events), then the end. */
+  function endWithDeletion(event: ThreadEvent): void {
+    if (accepts(event)) queue.push(liveItemOf(event));
+    queue.end();
+  }
 
   function receive(event: ThreadEvent): void {
     if (buffering) buffered.push(event);

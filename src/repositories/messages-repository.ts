@@ -147,3 +147,16 @@ export async function updateStreamingMessage(
     .executeTakeFirstOrThrow();
   return messageOfRow(row);
 }
+
+/** The threads' messages still streaming: their drafts in Redis must go when the threads are erased. */
+export async function findStreamingMessageIds(db: Kysely<Database>, threadIds: readonly ThreadId[]): Promise<MessageId[]> {
+  if (threadIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('thread_id', '=', sql<string>`any(${sql.val(threadIds)})`)
+    .where('status', '=', 'IN_PROGRESS')
+    .modifyEnd(sql`/* messages.findStreamingMessageIds */`)
+    .execute();
+  return rows.map((row) => row.id as MessageId);
+}

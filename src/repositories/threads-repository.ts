@@ -36,6 +36,7 @@ export function toThread(row: ThreadRow): Thread {
     metadata: row.metadata,
     lastSeq: row.last_seq,
     lastReadSeq: row.last_read_seq,
+    retainUntil: row.retain_until,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -122,12 +123,13 @@ export interface NewThread {
   ownerId: string;
   title: string | null;
   metadata: Record<string, unknown>;
+  retainUntil?: Date | null | undefined;
 }
 
 export async function insertThread(trx: Transaction<Database>, thread: NewThread): Promise<Thread> {
   const row = await trx
     .insertInto('threads')
-    .values({ id: thread.id, owner_id: thread.ownerId, title: thread.title, metadata: JSON.stringify(thread.metadata) })
+    .values({ id: thread.id, owner_id: thread.ownerId, title: thread.title, metadata: JSON.stringify(thread.metadata), retain_until: thread.retainUntil ?? null })
     .returningAll()
     .modifyEnd(sql`/* threads.insertThread */`)
     .executeTakeFirstOrThrow();
@@ -156,9 +158,103 @@ export async function lockOwnedThread(trx: Transaction<Database>, ownerId: strin
   return toThread(row);
 }
 
+/**
+ * Locks the owner's threads, in ID order (so two callers naming the same threads cannot
+ * deadlock); all or nothing: if any is absent or another user's, NOT_FOUND names it.
+ */
+export async function lockOwnedThreads(trx: Transaction<Database>, ownerId: string, ids: readonly ThreadId[]): Promise<Thread[]> {
+  const rows = await trx
+    .selectFrom('threads')
+    .selectAll()
+    .modifyEnd(sql`/* threads.lockOwnedThreads */`)
+    .where('id', '=', sql<string>`any(${sql.val(ids)})`)
+    .where('owner_id', '=', ownerId)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  const found = new Set(rows.map((row) => row.id));
+  const missing = ids.find((id) => !found.has(id));
+  if (missing) throw threadNotFound(missing);
+  return rows.map(toThread);
+}
+
+/** Every thread of the owner, locked, in ID order (deleteViewerData). */
+export async function lockAllThreadsOfOwner(trx: Transaction<Database>, ownerId: string): Promise<Thread[]> {
+  const rows = await trx
+    .selectFrom('threads')
+    .selectAll()
+    .modifyEnd(sql`/* threads.lockAllThreadsOfOwner */`)
+    .where('owner_id', '=', ownerId)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return rows.map(toThread);
+}
+
+/**
+ * Threads past their retention, at most `limit`, locked; rows another transaction holds are
+ * skipped (the next sweep takes them). Expired: `retain_until` has passed, or, without one,
+ * the last activity is more than `retentionDays` ago (null: only retain_until counts).
+ */
+export async function lockExpiredThreads(trx: Transaction<Database>, now: Date, retentionDays: number | null, limit: number): Promise<Thread[]> {
+  let query = trx
+    .selectFrom('threads')
+    .selectAll()
+    .modifyEnd(sql`/* threads.lockExpiredThreads */`)
+    .where((eb) => {
+      const expiresOwn = eb.and([eb('retain_until', 'is not', null), eb('retain_until', '<=', now)]);
+      if (retentionDays === null) return expiresOwn;
+      const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
+      return eb.or([expiresOwn, eb.and([eb('retain_until', 'is', null), eb('updated_at', '<=', cutoff)])]);
+    })
+    .limit(limit)
+    .forUpdate()
+    .skipLocked();
+  query = query.orderBy('id');
+  return (await query.execute()).map(toThread);
+}
+
+/**
+ * When the next thread expires (see lockExpiredThreads), or null when none ever will: the
+ * retention sweeper sleeps until then. Two index lookups (threads_retain_until_idx, threads_updated_at_idx).
+ */
+export async function findNextExpiry(db: Kysely<Database>, retentionDays: number | null): Promise<Date | null> {
+  const own = await db
+    .selectFrom('threads')
+    .select((eb) => eb.fn.min('retain_until').as('at'))
+    .where('retain_until', 'is not', null)
+    .modifyEnd(sql`/* threads.findNextOwnExpiry */`)
+    .executeTakeFirst();
+  let next = own?.at ? new Date(own.at) : null;
+  if (retentionDays !== null) {
+    const idle = await db
+      .selectFrom('threads')
+      .select('updated_at')
+      .where('retain_until', 'is', null)
+      .orderBy('updated_at')
+      .limit(1)
+      .modifyEnd(sql`/* threads.findOldestActivity */`)
+      .executeTakeFirst();
+    const byRetention = idle && new Date(idle.updated_at.getTime() + retentionDays * 86_400_000);
+    if (byRetention && (!next || byRetention < next)) next = byRetention;
+  }
+  return next;
+}
+
+/** Deletes the threads; their runs, messages, outbox entries and invalidations go with them (ON DELETE CASCADE). */
+export async function deleteThreadsByIds(trx: Transaction<Database>, ids: readonly ThreadId[]): Promise<void> {
+  if (ids.length === 0) return;
+  await trx
+    .deleteFrom('threads')
+    .where('id', '=', sql<string>`any(${sql.val(ids)})`)
+    .modifyEnd(sql`/* threads.deleteThreadsByIds */`)
+    .execute();
+}
+
 export interface ThreadChanges {
   title?: string | null | undefined;
   metadata?: Record<string, unknown> | undefined;
+  retainUntil?: Date | null | undefined;
 }
 
 export async function updateThread(trx: Transaction<Database>, ownerId: string, id: ThreadId, changes: ThreadChanges): Promise<Thread> {
@@ -168,6 +264,7 @@ export async function updateThread(trx: Transaction<Database>, ownerId: string, 
       updated_at: sql`now()`,
       ...(changes.title !== undefined ? { title: changes.title } : {}),
       ...(changes.metadata !== undefined ? { metadata: JSON.stringify(changes.metadata) } : {}),
+      ...(changes.retainUntil !== undefined ? { retain_until: changes.retainUntil } : {}),
     })
     .modifyEnd(sql`/* threads.updateThread */`)
     .where('id', '=', id)

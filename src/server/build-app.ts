@@ -7,7 +7,8 @@ import { signUserToken, type TokenKeys } from '../context/bearer-token.js';
 import { resolveTokenKeys } from '../context/token-keys.js';
 import type { Database } from '../db/database.js';
 import { createLogger } from '../logger.js';
-import { reportDeadLetters, reportOutboxPending } from '../observability/metrics.js';
+import { reportDeadLetters, reportErasuresPending, reportOutboxPending } from '../observability/metrics.js';
+import { countPendingErasures } from '../repositories/erasures-repository.js';
 import { countOutboxEntries } from '../repositories/outbox-repository.js';
 import { countDeadLetters } from '../storage/dead-letters.js';
 import type { MessageStore } from '../storage/message-store.js';
@@ -56,7 +57,7 @@ export function buildApp(config: Config, options: AppOptions = {}) {
     const tokenKeys = await resolveTokenKeys(config);
     const { db, redis, messageStore } = tiers;
     const graphql = createGraphqlHandler({
-      db, log, tokenKeys, limits: config.limits, messageStore, archive: tiers.archive.queries, playground: playgroundOf(config, tokenKeys),
+      db, log, tokenKeys, limits: config.limits, messageStore, archive: tiers.archive.queries, eraser: tiers.eraser, playground: playgroundOf(config, tokenKeys),
     });
     // Its own connection: SUBSCRIBE puts a Redis connection in subscriber mode.
     const subscriber = await tiers.newRedisConnection(`threadline-events-${process.pid}`);
@@ -66,7 +67,7 @@ export function buildApp(config: Config, options: AppOptions = {}) {
     const websockets = createWebsocketServer({
       server,
       yoga: graphql,
-      seed: { db, log, limits: config.limits, messageStore, realtime, archive: tiers.archive.queries },
+      seed: { db, log, limits: config.limits, messageStore, realtime, archive: tiers.archive.queries, eraser: tiers.eraser },
       tokenKeys,
       log,
       keepAliveMs: config.realtime.keepAliveMs,
@@ -79,7 +80,11 @@ export function buildApp(config: Config, options: AppOptions = {}) {
       await realtime.close();
     };
     if (redis) {
-      const stops = [reportDeadLetters(() => countDeadLetters(redis)), reportOutboxPending(() => countOutboxEntries(db))];
+      const stops = [
+        reportDeadLetters(() => countDeadLetters(redis)),
+        reportOutboxPending(() => countOutboxEntries(db)),
+        reportErasuresPending(() => countPendingErasures(db)),
+      ];
       stopReporting = () => stops.forEach((stop) => stop());
     }
     server.on('request', (req, res) => {

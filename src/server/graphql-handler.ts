@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js';
 import { UnauthenticatedError } from '../errors/domain-errors.js';
 import { schema } from '../schema/index.js';
 import type { MessageStore } from '../storage/message-store.js';
+import type { Eraser } from '../erasure/eraser.js';
 import type { ArchiveQueries } from '../archive/analytics-queries.js';
 import { useCompiledQueries } from './compiled-queries.js';
 import { graphiqlOf, type PlaygroundOptions } from './graphiql.js';
@@ -26,6 +27,7 @@ export interface GraphqlHandlerDeps {
   limits: RequestLimits;
   messageStore: MessageStore;
   archive: ArchiveQueries;
+  eraser: Eraser;
   playground: PlaygroundOptions;
 }
 
@@ -74,6 +76,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
             limits: deps.limits,
             messageStore: deps.messageStore,
             archive: deps.archive,
+            eraser: deps.eraser,
             auth: await authenticate(initial.request.headers.get('authorization'), deps.tokenKeys),
           }),
   });

@@ -15,12 +15,15 @@ import { createRedisClient } from '../storage/redis-client.js';
 import { openArchive, type OpenArchive } from '../archive/open-archive.js';
 import { startStreamWorkers } from '../workers/start-stream-workers.js';
 import { serverStreamWorkers } from '../workers/worker-placement.js';
+import { createEraser, type Eraser } from '../erasure/eraser.js';
 
 export interface StorageTiers {
   db: Kysely<Database>;
   redis: Redis | null;
   messageStore: MessageStore;
   archive: OpenArchive;
+  /** Thread erasure across the tiers; its background passes run in every server. */
+  eraser: Eraser;
   /** A fresh Redis connection for a blocking reader or a subscriber; null without Redis. */
   newRedisConnection(name: string, commandTimeoutMs?: number): Promise<Redis | null>;
   /** Stops workers, closes clients and pools, then stops embedded servers. */
@@ -93,6 +96,10 @@ async function openEachTier(config: Config, log: Logger, closers: Closers, onQue
     });
     closers.unshift(() => workers.stop());
   }
+  // Every server runs one: it holds the three tiers, and its steps are idempotent across instances.
+  const eraser = createEraser({ db, redis, archive, log, ...config.erasure });
+  await eraser.start();
+  closers.unshift(() => eraser.stop());
 
-  return { db, redis, messageStore, archive, newRedisConnection };
+  return { db, redis, messageStore, archive, eraser, newRedisConnection };
 }

@@ -45,8 +45,7 @@ export async function sendThroughHotTier(hot: HotTier, db: Kysely<Database>, inp
         const fact = await fromPostgres(() => findThreadsByIds(db, input.ownerId, [input.threadId]));
         if (!fact.ok) return fact;
         const [thread] = fact.value;
-        if (!thread) return { ok: false, error: threadNotFound(input.threadId) };
-        await hot.seedThread(thread);
+        if (!thread || !(await hot.seedThread(thread))) return { ok: false, error: threadNotFound(input.threadId) };
         break;
       }
       case 'CHECK_CLIENT_ID': {

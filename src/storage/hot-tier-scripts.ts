@@ -24,7 +24,7 @@ import { CHANNEL_PREFIX } from './redis-keys.js';
 export const SEND_MESSAGE = luaScript(`
 local meta = redis.call('HMGET', KEYS[1], 'owner', 'status', 'persisted', 'archived', 'coldClientIds', 'callsIndexed')
 if not meta[1] then return {'COLD'} end
-if meta[1] ~= ARGV[1] then return {'NOT_FOUND'} end
+if meta[1] ~= ARGV[1] or meta[2] == 'DELETED' then return {'NOT_FOUND'} end
 if meta[2] ~= 'ACTIVE' then return {'ARCHIVED'} end
 local clientId = ARGV[3]
 if clientId ~= '' then
@@ -70,11 +70,13 @@ return {'OK', json, meta[3], meta[4]}
 `);
 
 /**
- * Seeds a thread's hot state from Postgres, unless another instance already did. A thread with
- * messages in Postgres starts with its client-ID index and its tool-call index incomplete.
- * KEYS: meta  ARGV: owner, status, lastSeq, ttlSeconds
+ * Seeds a thread's hot state from Postgres, unless another instance already did, or the thread
+ * has been erased since Postgres was asked (-1: it is gone). A thread with messages in Postgres
+ * starts with its client-ID index and its tool-call index incomplete.
+ * KEYS: meta, erasedThreads  ARGV: owner, status, lastSeq, ttlSeconds, threadId
  */
 export const INIT_THREAD = luaScript(`
+if redis.call('ZSCORE', KEYS[2], redis.sha1hex(ARGV[5])) then return -1 end
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local cold, indexed = '0', '1'
 if tonumber(ARGV[3]) > 0 then cold, indexed = '1', '0' end

@@ -5,7 +5,7 @@ import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import { streamableKindsOf } from '../domain/part-streaming.js';
 import { toolCallIdsOf, type ToolCallRefusal, type ToolCallState } from '../domain/message-parts.js';
 import { INDEX_TOOL_CALLS, INIT_THREAD, READ_WINDOW_SLICE, RECORD_CLIENT_ID, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT } from './hot-tier-scripts.js';
-import { draftKeys, parseUnpersistedPlace, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey } from './redis-keys.js';
+import { draftKeys, ERASED_THREADS, parseUnpersistedPlace, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey } from './redis-keys.js';
 import { execAtomically } from './redis-transaction.js';
 import { messageOfRecord, type MessageRecord } from './message-record.js';
 import { streamFieldsOf, type StreamRecord } from './stream-records.js';
@@ -112,9 +112,10 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
       await INDEX_TOOL_CALLS(redis, [keys.meta, keys.toolCalls], [ttl, ...pairs]);
     },
 
-    /** Caches what the fast path needs to know about a thread, from its Postgres row. */
-    async seedThread(thread: Thread): Promise<void> {
-      await INIT_THREAD(redis, [threadKeys(thread.id).meta], [thread.ownerId, thread.status, String(thread.lastSeq), ttl]);
+    /** Caches what the fast path needs to know about a thread, from its Postgres row; false when the thread was erased meanwhile. */
+    async seedThread(thread: Thread): Promise<boolean> {
+      const seeded = await INIT_THREAD(redis, [threadKeys(thread.id).meta, ERASED_THREADS], [thread.ownerId, thread.status, String(thread.lastSeq), ttl, thread.id]);
+      return Number(seeded) !== -1;
     },
 
     async reseedThread(threadId: ThreadId, lastSeq: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { claimOutboxEntries, deleteOutboxEntries } from '../repositories/outbox-repository.js';
@@ -30,6 +30,15 @@ const RELAY_LOCK_KEY = 7_240_051_903;
  * closes) and keeps retrying while entries remain and Redis refuses them. No polling otherwise:
  * an idle server issues no statements.
  */
+/**
+ * Takes the relays' turn for the rest of the transaction. A thread erasure takes it too: no relay
+ * is then between reading a thread's entries and streaming them while its rows are deleted, so
+ * nothing of the thread reaches the stream after its tombstone.
+ */
+export async function lockOutboxRelay(trx: Transaction<Database>): Promise<void> {
+  await sql`/* outbox.lockOutboxRelay */ select pg_advisory_xact_lock(${RELAY_LOCK_KEY})`.execute(trx);
+}
+
 export function createOutboxRelay(options: OutboxRelayOptions) {
   const { db, hot, log } = options;
   const batchSize = options.batchSize ?? 200;
@@ -41,7 +50,7 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
   /** One batch in one transaction; how many entries it relayed. */
   async function relayBatch(): Promise<number> {
     return db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(${RELAY_LOCK_KEY})`.execute(trx);
+      await lockOutboxRelay(trx);
       const entries = await claimOutboxEntries(trx, batchSize);
       for (const entry of entries) await hot.relay(entry);
       await deleteOutboxEntries(trx, entries.map((entry) => entry.id));

@@ -17,18 +17,22 @@ export async function waitUntilPersisted(redis: Redis, timeoutMs: number): Promi
   const [tail] = newest;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await persistedThrough(redis, tail)) return true;
+    if (await groupHasPassed(redis, CONSUMER_GROUPS.postgres, tail)) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 
-async function persistedThrough(redis: Redis, entryId: string): Promise<boolean> {
+/**
+ * Whether a consumer group is done with the persistence stream up to `entryId`: it has read past
+ * it, and nothing at or before it is still pending (read, not yet written and acked).
+ */
+export async function groupHasPassed(redis: Redis, groupName: string, entryId: string): Promise<boolean> {
   const groups = (await redis.call('XINFO', 'GROUPS', PERSISTENCE_STREAM)) as unknown[][];
-  const group = groups.find((fields) => fields[fields.indexOf('name') + 1] === CONSUMER_GROUPS.postgres);
+  const group = groups.find((fields) => fields[fields.indexOf('name') + 1] === groupName);
   if (!group) return false;
   const lastDelivered = String(group[group.indexOf('last-delivered-id') + 1]);
   if (compareStreamIds(lastDelivered, entryId) < 0) return false;
-  const [count, oldestPending] = (await redis.call('XPENDING', PERSISTENCE_STREAM, CONSUMER_GROUPS.postgres)) as [number, string | null];
+  const [count, oldestPending] = (await redis.call('XPENDING', PERSISTENCE_STREAM, groupName)) as [number, string | null];
   return Number(count) === 0 || !oldestPending || compareStreamIds(oldestPending, entryId) > 0;
 }

@@ -7,7 +7,8 @@ import type { MessageId, ThreadId } from '../ids/id-types.js';
 import { insertMessageRecords } from '../repositories/message-records-repository.js';
 import { findMessageByClientId, insertMessageWithNextSeq } from '../repositories/messages-repository.js';
 import { persistLag, persistedMessages } from '../observability/metrics.js';
-import { isTransientPostgresError, violatedUniqueConstraint } from './postgres-errors.js';
+import { isForeignKeyViolation, isTransientPostgresError, violatedUniqueConstraint } from './postgres-errors.js';
+import { findErasedThreadIds } from '../repositories/erasures-repository.js';
 import { CONSUMER_GROUPS, PERSISTENCE_STREAM, unpersistedMessageKey } from './redis-keys.js';
 import { createStreamConsumer, type StreamEntry } from './stream-consumer.js';
 import { messageOfRecord, type MessageRecord } from './message-record.js';
@@ -51,26 +52,46 @@ export function createPersister(options: PersisterOptions) {
     isTransient: isTransientPostgresError,
     log,
     handle: async (entries) => {
-      const records = recordsOf(entries, 'message');
-      const completions = recordsOf(entries, 'messageCompleted');
-      if (records.length + completions.length === 0) return;
+      const live = await withoutErasedThreads(options.db, entries);
       try {
-        // New messages first: a completion in the same batch then overwrites its IN_PROGRESS row.
-        await insertMessageRecords(options.db, records);
-        await insertMessageRecords(options.db, completions, { completing: true });
+        await persistBatch(live);
       } catch (error) {
-        if (records.length !== 1 || !violatedUniqueConstraint(error)) throw error;
-        await settleConflict(options.db, records[0] as MessageRecord, error, log);
+        // A thread deleted while this batch was being written: its rows went with it. Drop what
+        // names it (never dead-letter an erased thread) and write the rest.
+        if (!isForeignKeyViolation(error)) throw error;
+        const stillLive = await withoutErasedThreads(options.db, live);
+        if (stillLive.length === live.length) throw error;
+        await persistBatch(stillLive);
       }
-      const now = Date.now();
-      for (const record of records) persistLag.observe((now - Date.parse(record.createdAt)) / 1000);
-      persistedMessages.inc(records.length);
-      await options.redis.unlink(...records.map((record) => unpersistedMessageKey(record.id as MessageId))).catch(() => 0);
-      await advanceWatermarks(options.redis, 'persisted', maxSeqByThread(records)).catch((error) =>
-        log.warn({ err: error }, 'could not advance the persisted watermark'),
-      );
     },
   });
+
+  async function persistBatch(entries: StreamEntry[]): Promise<void> {
+    const records = recordsOf(entries, 'message');
+    const completions = recordsOf(entries, 'messageCompleted');
+    if (records.length + completions.length === 0) return;
+    try {
+      // New messages first: a completion in the same batch then overwrites its IN_PROGRESS row.
+      await insertMessageRecords(options.db, records);
+      await insertMessageRecords(options.db, completions, { completing: true });
+    } catch (error) {
+      if (records.length !== 1 || !violatedUniqueConstraint(error)) throw error;
+      await settleConflict(options.db, records[0] as MessageRecord, error, log);
+    }
+    const now = Date.now();
+    for (const record of records) persistLag.observe((now - Date.parse(record.createdAt)) / 1000);
+    persistedMessages.inc(records.length);
+    await options.redis.unlink(...records.map((record) => unpersistedMessageKey(record.id as MessageId))).catch(() => 0);
+    await advanceWatermarks(options.redis, 'persisted', maxSeqByThread(records)).catch((error) =>
+      log.warn({ err: error }, 'could not advance the persisted watermark'),
+    );
+  }
+}
+
+/** Entries of erased threads are acked without being written: the thread is gone, and so must they be. */
+async function withoutErasedThreads(db: Kysely<Database>, entries: StreamEntry[]): Promise<StreamEntry[]> {
+  const erased = await findErasedThreadIds(db, entries.map((entry) => entry.record.record.threadId));
+  return erased.size === 0 ? entries : entries.filter((entry) => !erased.has(entry.record.record.threadId));
 }
 
 function recordsOf(entries: StreamEntry[], type: 'message' | 'messageCompleted'): MessageRecord[] {

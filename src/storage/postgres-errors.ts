@@ -21,3 +21,8 @@ export function violatedUniqueConstraint(error: unknown): string | undefined {
   const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
   return code === '23505' ? constraint : undefined;
 }
+
+/** A row refers to one that is gone: for the persister, a message whose thread was deleted meanwhile. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === '23503';
+}

@@ -24,6 +24,12 @@ export function threadKeys(threadId: ThreadId) {
 export const PERSISTENCE_STREAM = 'tl:stream';
 /** Entries that failed too often to be written, with their error, kept for inspection and replay. */
 export const DEAD_LETTER_STREAM = 'tl:stream:dead';
+/**
+ * Sorted set of erased threads: SHA-1 hex of the thread ID (erasure-keys.ts; Lua's redis.sha1hex
+ * gives the same) → when it was erased, ms. Never the ID itself: it outlives the thread's keys.
+ * Stream consumers drop entries of these threads, and no script seeds hot state for one again.
+ */
+export const ERASED_THREADS = 'tl:erased';
 /** Consumer group names on the persistence stream. */
 export const CONSUMER_GROUPS = { postgres: 'postgres', clickhouse: 'clickhouse' } as const;
 

@@ -42,7 +42,7 @@ describe('compiled queries answer exactly as graphql-js does', () => {
     const log = pino({ level: 'silent' });
     const ctx = createExecutionContext({
       db: app.db, log, limits: { maxMessageBytes: 65_536, fileUriSchemes: ['https'] }, messageStore: app.messageStore,
-      archive: app.tiers.archive.queries, auth: { userId: owner, actor: null },
+      archive: app.tiers.archive.queries, eraser: app.tiers.eraser, auth: { userId: owner, actor: null },
     });
     const result = await execute({ schema, document: parse(query), contextValue: ctx, variableValues: variables, operationName });
     await ctx.uow.commit();

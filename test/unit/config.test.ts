@@ -34,6 +34,7 @@ describe('loadConfig defaults', () => {
       clickhouse: { kind: 'embedded', path: '.threadline/clickhouse' },
       realtime: { keepAliveMs: 12_000, maxConnectionsPerUser: 20, maxSubscriptionsPerUser: 200, maxReplayMessages: 1_000, maxQueuedEvents: 1_000 },
       shutdown: { graceMs: 10_000 },
+      erasure: { retentionDays: null, intervalMs: 1_000 },
       logLevel: 'info',
     } satisfies Config);
   });
@@ -105,6 +106,12 @@ describe('loadConfig values', () => {
   it('reads the shutdown grace period, and refuses a negative one', () => {
     expect(loadConfig({ SHUTDOWN_GRACE_MS: '2500' }).shutdown).toEqual({ graceMs: 2_500 });
     expect(namedIn(problemsOf({ SHUTDOWN_GRACE_MS: '-1' }))).toEqual(['SHUTDOWN_GRACE_MS']);
+  });
+
+  it('reads retention and the eraser interval, and refuses a retention under a day', () => {
+    expect(loadConfig({ RETENTION_DAYS: '30', ERASURE_INTERVAL_MS: '250' }).erasure).toEqual({ retentionDays: 30, intervalMs: 250 });
+    expect(namedIn(problemsOf({ RETENTION_DAYS: '0' }))).toEqual(['RETENTION_DAYS']);
+    expect(namedIn(problemsOf({ RETENTION_DAYS: '1.5' }))).toEqual(['RETENTION_DAYS']);
   });
 
   it('switches to an external Redis and ClickHouse when their URLs are set', () => {

@@ -59,9 +59,16 @@ const ThreadUpdatedRef = builder.objectRef<EventOf<'ThreadUpdated'>>('ThreadUpda
   }),
 });
 
+const ThreadDeletedRef = builder.objectRef<EventOf<'ThreadDeleted'>>('ThreadDeleted').implement({
+  description: 'The thread was deleted (deleteThread, deleteThreads, deleteViewerData or retention): the last event of the subscription, which then completes.',
+  fields: (t) => ({
+    threadId: t.exposeID('threadId'),
+  }),
+});
+
 const ThreadEventUnion = builder.unionType('ThreadEvent', {
   description: 'Something that happened in a thread. Events with a `seq` name the thread position they concern.',
-  types: [MessageAddedRef, MessageDeltaRef, MessageCompletedRef, RunStatusChangedRef, ThreadUpdatedRef],
+  types: [MessageAddedRef, MessageDeltaRef, MessageCompletedRef, RunStatusChangedRef, ThreadUpdatedRef, ThreadDeletedRef],
   // The wire's `type` is the GraphQL type name, by construction of the names above.
   resolveType: (event) => event.type,
 });

@@ -23,10 +23,14 @@ import { ThreadRef, titleSchema } from './thread.js';
 /** Most threads one archiveThreads call may name. */
 const MAX_ARCHIVE_BATCH = 100;
 
+const RETAIN_UNTIL_DESCRIPTION =
+  'Erase the thread (as deleteThread does) once this instant has passed, whatever RETENTION_DAYS says. A past instant erases it on the next sweep.';
+
 const CreateThreadInput = builder.inputType('CreateThreadInput', {
   fields: (t) => ({
     title: t.string({ required: false, validate: titleSchema.nullish() }),
     metadata: t.field({ type: 'JSON', required: false, validate: metadataSchema.nullish() }),
+    retainUntil: t.field({ type: 'DateTime', required: false, description: RETAIN_UNTIL_DESCRIPTION }),
   }),
 });
 
@@ -46,6 +50,7 @@ const UpdateThreadInput = builder.inputType('UpdateThreadInput', {
     id: t.id({ required: true }),
     title: t.string({ required: false, description: 'New title; null clears it, omitted keeps it.', validate: titleSchema.nullish() }),
     metadata: t.field({ type: 'JSON', required: false, description: 'Replaces the metadata object.', validate: metadataSchema.nullish() }),
+    retainUntil: t.field({ type: 'DateTime', required: false, description: `${RETAIN_UNTIL_DESCRIPTION} null clears it, omitted keeps it.` }),
   }),
 });
 
@@ -61,13 +66,16 @@ builder.mutationFields((t) => ({
   createThread: t.withAuth({ authenticated: true }).field({
     type: ThreadRef,
     args: { input: t.arg({ type: CreateThreadInput, required: false }) },
-    resolve: async (_root, { input }, ctx) =>
-      insertThread(await ctx.uow.writer(), {
+    resolve: async (_root, { input }, ctx) => {
+      ctx.eraser.retentionSet(input?.retainUntil ?? null);
+      return insertThread(await ctx.uow.writer(), {
         id: ids.threadId('api'),
         ownerId: ctx.userId,
         title: input?.title ?? null,
         metadata: asMetadata(input?.metadata) ?? {},
-      }),
+        retainUntil: input?.retainUntil ?? null,
+      });
+    },
   }),
   getOrCreateActiveThread: t.withAuth({ authenticated: true }).field({
     type: ThreadRef,
@@ -84,14 +92,17 @@ builder.mutationFields((t) => ({
   updateThread: t.withAuth({ authenticated: true }).field({
     type: ThreadRef,
     args: { input: t.arg({ type: UpdateThreadInput, required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      announced(
+    resolve: async (_root, { input }, ctx) => {
+      ctx.eraser.retentionSet(input.retainUntil ?? null);
+      return announced(
         ctx,
         await updateThread(await ctx.uow.writer(), ctx.userId, parseThreadId(input.id), {
           title: input.title === undefined ? undefined : (input.title ?? null),
           metadata: asMetadata(input.metadata),
+          retainUntil: input.retainUntil === undefined ? undefined : (input.retainUntil ?? null),
         }),
-      ),
+      );
+    },
   }),
   archiveThread: t.withAuth({ authenticated: true }).field({
     type: ThreadRef,

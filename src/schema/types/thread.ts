@@ -58,6 +58,11 @@ builder.node(ThreadRef, {
     metadata: t.expose('metadata', { type: 'JSON' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last activity: a message, a rename, an archive.' }),
+    retainUntil: t.expose('retainUntil', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When retention erases the thread (set with createThread or updateThread); null: RETENTION_DAYS after its last activity, or never when that is unset.',
+    }),
     messageCount: t.int({ resolve: (thread, _args, ctx) => ctx.loaders.lastSeqOfThread.load(thread) }),
     lastReadSeq: t.exposeInt('lastReadSeq', { description: 'The highest seq the viewer has marked read (markThreadRead); 0 until then.' }),
     unreadCount: t.int({

@@ -1,0 +1,195 @@
+import type { Redis } from 'ioredis';
+import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { OpenArchive } from '../archive/open-archive.js';
+import type { Database } from '../db/database.js';
+import type { UnitOfWork } from '../db/unit-of-work.js';
+import type { Thread } from '../domain/thread.js';
+import type { ErasureReason, ThreadErasure } from '../domain/thread-erasure.js';
+import type { MessageId, ThreadId } from '../ids/id-types.js';
+import {
+  completeThreadErasure, insertThreadErasures, listPendingErasures, setErasureStreamMark, type PendingErasure,
+} from '../repositories/erasures-repository.js';
+import { findStreamingMessageIds } from '../repositories/messages-repository.js';
+import { deleteThreadsByIds, findNextExpiry, lockExpiredThreads } from '../repositories/threads-repository.js';
+import { lockOutboxRelay } from '../storage/outbox-relay.js';
+import { groupHasPassed } from '../storage/persisted-barrier.js';
+import { CONSUMER_GROUPS } from '../storage/redis-keys.js';
+import { deleteThreadFromArchive } from './archive-erasure.js';
+import { purgeThreadFromRedis, tombstoneThread, trimErasedThreads } from './hot-erasure.js';
+import { createTimedJob } from './timed-job.js';
+
+export interface EraserOptions {
+  db: Kysely<Database>;
+  /** Null without Redis: nothing hot to clean and no stream to wait for. */
+  redis: Redis | null;
+  archive: OpenArchive;
+  log: Logger;
+  /** RETENTION_DAYS: threads idle this long are erased; null keeps them (a thread's own retainUntil still counts). */
+  retentionDays: number | null;
+  /** How often pending erasures are advanced and expired threads swept, ms (ERASURE_INTERVAL_MS). */
+  intervalMs: number;
+  /** Injected in tests; default the wall clock. Decides what retention has expired. */
+  now?: () => Date;
+}
+
+/** Pending erasures advanced per pass, and expired threads erased per sweep: bounded work per pass. */
+const PENDING_PER_PASS = 100;
+export const RETENTION_BATCH_SIZE = 100;
+/** How long the Redis erased set remembers a thread: far longer than any entry can be in flight. */
+const ERASED_SET_DAYS = 30;
+
+interface ErasedRows {
+  erasures: ThreadErasure[];
+  streaming: MessageId[];
+}
+
+/**
+ * The one owner of thread erasure across the tiers (deleteThread, deleteThreads, deleteViewerData,
+ * retention). A request deletes the rows in its own transaction, beside an erasure record
+ * (Postgres is clean at commit), and tombstones Redis right after commit. This eraser then
+ * finishes each erasure in the background: once both consumer groups are past the tombstone, it
+ * deletes the ClickHouse rows and every Redis key and stream entry naming the thread, and marks the
+ * erasure COMPLETE. A tier that is down leaves it PENDING, and the next pass tries again.
+ */
+export function createEraser(options: EraserOptions) {
+  const { db, redis, archive, log } = options;
+  const now = options.now ?? (() => new Date());
+
+  /** In the caller's transaction, which holds the threads' row locks: the rows go, the record comes. */
+  async function eraseRows(trx: Transaction<Database>, threads: readonly Thread[], reason: ErasureReason): Promise<ErasedRows> {
+    await lockOutboxRelay(trx);
+    const ids = threads.map((thread) => thread.id);
+    const streaming = await findStreamingMessageIds(trx, ids);
+    await deleteThreadsByIds(trx, ids);
+    return { erasures: await insertThreadErasures(trx, threads, reason), streaming };
+  }
+
+  /** After commit; a failure only leaves the tombstone to the next pass (the rows are already gone). */
+  async function tombstoneAll({ erasures, streaming }: ErasedRows): Promise<void> {
+    if (!redis) return;
+    for (const { threadId } of erasures) {
+      await tombstone(threadId, streaming).catch((error) => log.warn({ err: error, threadId }, 'thread tombstone not written yet; the eraser retries'));
+    }
+  }
+
+  async function tombstone(threadId: ThreadId, streaming: readonly MessageId[]): Promise<string> {
+    const mark = await tombstoneThread(redis as Redis, threadId, streaming, now());
+    return setErasureStreamMark(db, threadId, mark);
+  }
+
+  /** Both consumer groups are done with everything up to the mark: no write of the thread is still to come. */
+  async function streamPassed(mark: string): Promise<boolean> {
+    if (mark === '0-0') return true;
+    for (const group of Object.values(CONSUMER_GROUPS)) if (!(await groupHasPassed(redis as Redis, group, mark))) return false;
+    return true;
+  }
+
+  /** One step further, or done; false while the stream consumers have not passed the tombstone. */
+  async function advance(erasure: PendingErasure): Promise<boolean> {
+    if (redis) {
+      const mark = erasure.streamMark ?? (await tombstone(erasure.threadId, []));
+      if (!(await streamPassed(mark))) return false;
+    }
+    await archive.ready;
+    await deleteThreadFromArchive(archive.client, erasure.threadId);
+    if (redis) await purgeThreadFromRedis(redis, erasure.threadId);
+    await completeThreadErasure(db, erasure.threadId, now());
+    log.info({ threadId: erasure.threadId }, 'thread erased from every tier');
+    return true;
+  }
+
+  async function sweepRetention(): Promise<number> {
+    const erased = await db.transaction().execute(async (trx) => {
+      const expired = await lockExpiredThreads(trx, now(), options.retentionDays, RETENTION_BATCH_SIZE);
+      return expired.length ? eraseRows(trx, expired, 'RETENTION') : null;
+    });
+    if (!erased) return 0;
+    await tombstoneAll(erased);
+    log.info({ threads: erased.erasures.length }, 'retention expired threads; erasing them');
+    return erased.erasures.length;
+  }
+
+  /** Advances every pending erasure once; how many are still pending. */
+  async function advancePending(): Promise<number> {
+    const pending = await listPendingErasures(db, PENDING_PER_PASS);
+    let left = pending.length;
+    for (const erasure of pending) {
+      try {
+        if (await advance(erasure)) left -= 1;
+      } catch (error) {
+        log.warn({ err: error, threadId: erasure.threadId }, 'erasure not complete yet; retrying');
+      }
+    }
+    if (redis) await trimErasedThreads(redis, new Date(now().getTime() - ERASED_SET_DAYS * 86_400_000)).catch(() => {});
+    // A full batch may have more behind it: count one so that another pass follows.
+    return pending.length === PENDING_PER_PASS ? Math.max(left, 1) : left;
+  }
+
+  /** One pass of both jobs (tests drive the eraser with it, on an injected clock). */
+  async function runOnce(): Promise<{ expired: number; pending: number }> {
+    const expired = await sweepRetention();
+    return { expired, pending: await advancePending() };
+  }
+
+  /**
+   * Pending erasures are advanced when one is requested, at start, and every `intervalMs` while
+   * any remain; never otherwise, so an idle server issues no statements for them.
+   */
+  const erasing = createTimedJob(async () => {
+    if ((await advancePending()) > 0) erasing.runIn(options.intervalMs);
+  }, log, 'eraser pass failed; retrying');
+
+  /** Sweeps, then sleeps until the next thread expires (at most MAX_SWEEP_SLEEP_MS; a new retainUntil wakes it sooner). */
+  const sweeping = createTimedJob(async () => {
+    let expired = 0;
+    for (let batch = RETENTION_BATCH_SIZE; batch === RETENTION_BATCH_SIZE; expired += batch) batch = await sweepRetention();
+    if (expired > 0) erasing.runIn(0);
+    const next = await findNextExpiry(db, options.retentionDays);
+    // Not sooner than intervalMs: an expired thread another transaction holds is skipped, and looked at again then.
+    const untilNext = next ? Math.max(options.intervalMs, next.getTime() - now().getTime()) : MAX_SWEEP_SLEEP_MS;
+    sweeping.runIn(Math.min(MAX_SWEEP_SLEEP_MS, untilNext));
+  }, log, 'retention sweep failed; retrying', options.intervalMs);
+
+  return {
+    /**
+     * Erases the threads (locked by the caller, in `uow`'s transaction): rows and record at
+     * commit, the Redis tombstone right after, the rest in the background. Answers PENDING.
+     */
+    async erase(uow: UnitOfWork, threads: readonly Thread[], reason: ErasureReason): Promise<ThreadErasure[]> {
+      const erased = await eraseRows(await uow.writer(), threads, reason);
+      uow.afterCommit(async () => {
+        await tombstoneAll(erased);
+        erasing.runIn(0);
+      });
+      return erased.erasures;
+    },
+
+    /** A thread's retainUntil was set: the sweeper wakes by then. */
+    retentionSet(at: Date | null): void {
+      if (at) sweeping.runIn(Math.max(0, at.getTime() - now().getTime()));
+    },
+
+    runOnce,
+
+    /**
+     * Sweeps once before it returns, and picks up erasures left pending (by a crash, a tier that
+     * was down) in the background: a ClickHouse still starting must not hold up the server.
+     */
+    async start(): Promise<void> {
+      await erasing.start(false);
+      await sweeping.start(true);
+      if ((await listPendingErasures(db, 1)).length > 0) erasing.runIn(0);
+    },
+
+    /** Lets a pass in progress finish; schedules nothing more. */
+    async stop(): Promise<void> {
+      await Promise.all([sweeping.stop(), erasing.stop()]);
+    },
+  };
+}
+
+export type Eraser = ReturnType<typeof createEraser>;
+
+/** Longest the retention sweeper sleeps: a retainUntil set through another instance is honoured within it. */
+const MAX_SWEEP_SLEEP_MS = 3_600_000;

@@ -1,0 +1,99 @@
+import type { Redis } from 'ioredis';
+import type { MessageId, ThreadId } from '../ids/id-types.js';
+import { luaScript } from '../storage/lua-script.js';
+import {
+  DEAD_LETTER_STREAM, draftKeys, ERASED_THREADS, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey,
+} from '../storage/redis-keys.js';
+import { threadDeletedEvent } from '../realtime/thread-events.js';
+import { erasureKeyOf } from './erasure-keys.js';
+
+/**
+ * The Redis side of erasing a thread (see erase-threads.ts for the whole): a tombstone first,
+ * then, once both consumer groups are past it, every key and stream entry naming the thread.
+ */
+
+/** Entries read per XRANGE while looking for a thread's entries in a stream. */
+const STREAM_SCAN_COUNT = 1_000;
+
+/**
+ * In one step: the thread joins the erased set (stream consumers drop its entries, no script
+ * seeds its hot state again), its hot state, if any, turns DELETED (sends are refused as
+ * NOT_FOUND), and its subscribers hear ThreadDeleted. Replies with the stream's newest entry ID
+ * ('0-0' for an empty stream): everything of the thread the consumers could still write is at
+ * or before it.
+ * KEYS: meta, erasedThreads, stream  ARGV: threadId, nowMs, channel, eventJson
+ */
+const TOMBSTONE_THREAD = luaScript(`
+redis.call('ZADD', KEYS[2], ARGV[2], redis.sha1hex(ARGV[1]))
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'status', 'DELETED') end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+local newest = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
+if newest[1] then return newest[1][1] end
+return '0-0'
+`);
+
+/** Tombstones the thread (idempotent) and drops its drafts; returns the stream mark. */
+export async function tombstoneThread(redis: Redis, threadId: ThreadId, streamingMessageIds: readonly MessageId[], now: Date): Promise<string> {
+  const keys = threadKeys(threadId);
+  const mark = (await TOMBSTONE_THREAD(
+    redis,
+    [keys.meta, ERASED_THREADS, PERSISTENCE_STREAM],
+    [threadId, now.getTime(), threadChannel(threadId), JSON.stringify(threadDeletedEvent(threadId))],
+  )) as string;
+  // No delta or completion may land once the thread is gone: a draft's keys are its only way in.
+  await deleteDrafts(redis, [...streamingMessageIds, ...(await windowMessageIds(redis, threadId))]);
+  return mark;
+}
+
+/** Which of these threads are erased (one round trip): the archiver drops their entries. */
+export async function findErasedInRedis(redis: Redis, threadIds: readonly string[]): Promise<Set<string>> {
+  const unique = [...new Set(threadIds)];
+  if (unique.length === 0) return new Set();
+  const scores = (await redis.call('ZMSCORE', ERASED_THREADS, ...unique.map(erasureKeyOf))) as Array<string | null>;
+  return new Set(unique.filter((_, index) => scores[index] !== null));
+}
+
+/**
+ * Removes every key and stream entry naming the thread: its hot state (meta, window, client-ID
+ * and tool-call indexes, runs), the window index of messages not yet persisted, drafts, and its
+ * entries in the persistence and dead-letter streams. Only the erased set's hash remains.
+ */
+export async function purgeThreadFromRedis(redis: Redis, threadId: ThreadId): Promise<void> {
+  const messageIds = await windowMessageIds(redis, threadId);
+  await deleteDrafts(redis, messageIds);
+  if (messageIds.length) await redis.unlink(...messageIds.map(unpersistedMessageKey));
+  await redis.unlink(...Object.values(threadKeys(threadId)));
+  for (const stream of [PERSISTENCE_STREAM, DEAD_LETTER_STREAM]) await deleteEntriesNaming(redis, stream, threadId);
+}
+
+/** Forgets erased threads older than `before` (they cannot come back once every tier is clean and relays are long done). */
+export async function trimErasedThreads(redis: Redis, before: Date): Promise<void> {
+  await redis.zremrangebyscore(ERASED_THREADS, '-inf', `(${before.getTime()}`);
+}
+
+async function windowMessageIds(redis: Redis, threadId: ThreadId): Promise<MessageId[]> {
+  const entries = await redis.lrange(threadKeys(threadId).window, 0, -1);
+  return entries.map((entry) => (JSON.parse(entry) as { id: MessageId }).id);
+}
+
+/** A draft is a hash, part 0's content and one key per further part (message-drafts.ts). */
+async function deleteDrafts(redis: Redis, messageIds: readonly MessageId[]): Promise<void> {
+  for (const messageId of new Set(messageIds)) {
+    const keys = draftKeys(messageId);
+    const kinds = (await redis.hget(keys.draft, 'kinds')) ?? 't';
+    const partKeys = Array.from({ length: Math.max(0, kinds.length - 1) }, (_, index) => `${keys.content}:${index + 1}`);
+    await redis.unlink(keys.draft, keys.content, ...partKeys);
+  }
+}
+
+/** XDELs every entry of `stream` with a field that contains the thread ID (its record, or a dead letter's error). */
+async function deleteEntriesNaming(redis: Redis, stream: string, threadId: ThreadId): Promise<void> {
+  let start = '-';
+  for (;;) {
+    const entries = await redis.xrange(stream, start, '+', 'COUNT', STREAM_SCAN_COUNT);
+    const naming = entries.filter(([, fields]) => fields.some((field) => field.includes(threadId))).map(([id]) => id);
+    if (naming.length) await redis.xdel(stream, ...naming);
+    if (entries.length < STREAM_SCAN_COUNT) return;
+    start = `(${(entries[entries.length - 1] as [string, string[]])[0]}`;
+  }
+}

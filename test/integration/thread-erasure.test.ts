@@ -1,0 +1,198 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { countValue } from '../../src/archive/clickhouse-client.js';
+import { erasureKeyOf } from '../../src/erasure/erasure-keys.js';
+import { waitUntilPersisted } from '../../src/storage/persisted-barrier.js';
+import { threadKeys } from '../../src/storage/redis-keys.js';
+import { tracesOf } from '../support/erasure-traces.js';
+import { expectData, expectError } from '../support/expect-graphql.js';
+import { ownerRows } from '../support/owner-rows.js';
+import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../support/private-services.js';
+import { SEND_MESSAGE, startSending, waitFor } from '../support/stored-messages.js';
+import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
+import { collect, connectAs, subscriptionsHeld } from '../support/ws-client.js';
+
+// Erasure across the three tiers. Postgres and Redis are this file's own: its stream and consumer
+// groups are this app's alone (the archiver that archived a thread is the one whose chDB the
+// checks read, and "no key names the thread" is judged over a whole keyspace), and no other
+// test's server picks up an erasure pending here and finishes it against tiers of its own.
+
+const ERASURE = 'query($id: ID!) { erasure(threadId: $id) { threadId status reason requestedAt completedAt } }';
+const DELETE = 'mutation($id: ID!) { deleteThread(id: $id) { threadId status reason requestedAt completedAt } }';
+const DELETE_MANY = 'mutation($ids: [ID!]!) { deleteThreads(ids: $ids) { threadId status } }';
+const START_MESSAGE = 'mutation($input: StartMessageInput!) { startMessage(input: $input) { id } }';
+const APPEND = 'mutation($input: AppendMessageDeltaInput!) { appendMessageDelta(input: $input) { id } }';
+
+describe('erasing threads from every tier', () => {
+  let postgres: PrivatePostgres;
+  let redisServer: PrivateRedis;
+  let redis: Redis;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    [postgres, redisServer] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
+    redis = new Redis(redisServer.url);
+    app = await startTestApp({ env: { DATABASE_URL: postgres.url, REDIS_URL: redisServer.url, ERASURE_INTERVAL_MS: '50', ARCHIVE_FLUSH_INTERVAL_MS: '0' } });
+  }, 90_000);
+  afterAll(async () => {
+    redis?.disconnect();
+    await app?.stop();
+    await Promise.all([redisServer?.dispose(), postgres?.dispose()]);
+  });
+
+  const tiers = () => ({ db: app.db, redis, archive: app.tiers.archive.client });
+  const createThread = async (user: string, title = 'to be erased') =>
+    expectData(await app.gql(user, 'mutation($t: String) { createThread(input: { title: $t }) { id } }', { t: title })).createThread.id as string;
+  const send = async (user: string, threadId: string, content: string) =>
+    expectData(await app.gql(user, SEND_MESSAGE, { input: { threadId, content } })).sendMessage;
+  const erasureOf = async (user: string, threadId: string) => expectData(await app.gql(user, ERASURE, { id: threadId })).erasure;
+  const completed = (user: string, threadId: string) =>
+    waitFor(`the erasure of ${threadId} to complete`, async () => (await erasureOf(user, threadId))?.status === 'COMPLETE' && (await erasureOf(user, threadId)), 30_000);
+  const archivedRows = async (threadId: string) => {
+    const sql = `SELECT (SELECT count() FROM messages_archive WHERE thread_id = {t:String}) + (SELECT count() FROM run_transitions WHERE thread_id = {t:String}) AS n`;
+    const [row] = await app.tiers.archive.client.query('testArchivedRows', sql, { t: threadId }, z.object({ n: countValue }));
+    return row?.n ?? 0;
+  };
+
+  /** A thread with something in every tier: persisted and archived messages, a run, a reply still streaming, a FAST message just acked. */
+  async function threadInEveryTier(user: string): Promise<string> {
+    const threadId = await createThread(user);
+    for (let i = 0; i < 5; i++) await send(user, threadId, `archived ${i}`);
+    const runId = expectData(await app.gql(user, 'mutation($t: ID!) { startRun(input: { threadId: $t }) { id } }', { t: threadId })).startRun.id;
+    expectData(await app.gql(user, 'mutation($id: ID!) { updateRunStatus(input: { id: $id, status: IN_PROGRESS }) { id } }', { id: runId }));
+    await waitFor('the thread archived', async () => (await archivedRows(threadId)) >= 7);
+    const draft = expectData(await app.gql(user, START_MESSAGE, { input: { threadId, runId, role: 'ASSISTANT' } })).startMessage;
+    expectData(await app.gql(user, APPEND, { input: { id: draft.id, delta: 'half a rep' } }));
+    await send(user, threadId, 'acked a moment ago');
+    return threadId;
+  }
+
+  it('deleteThread answers PENDING, then COMPLETE: no Postgres row, no ClickHouse row, no Redis key or stream entry names the thread', async () => {
+    const user = newUserId();
+    const threadId = await threadInEveryTier(user);
+    const before = await tracesOf(threadId, tiers());
+    expect(before.postgres.length).toBeGreaterThan(0);
+    expect(before.clickhouse.length).toBeGreaterThan(0);
+    expect(before.redis.length).toBeGreaterThan(0);
+
+    const erasure = expectData(await app.gql(user, DELETE, { id: threadId })).deleteThread;
+    expect(erasure).toMatchObject({ threadId, status: 'PENDING', reason: 'REQUESTED', completedAt: null });
+    // Gone from the API at once, whatever the background still has to clean.
+    expect(expectData(await app.gql(user, 'query($id: ID!) { thread(id: $id) { id } }', { id: threadId })).thread).toBeNull();
+    expectError(await app.gql(user, SEND_MESSAGE, { input: { threadId, content: 'too late' } }), 'NOT_FOUND');
+
+    const done = await completed(user, threadId);
+    expect(done).toMatchObject({ threadId, status: 'COMPLETE', reason: 'REQUESTED', requestedAt: erasure.requestedAt });
+    expect(Date.parse(done.completedAt)).toBeGreaterThanOrEqual(Date.parse(erasure.requestedAt));
+    // The stream drained (every acked write of the thread went past both groups) and still nothing came back.
+    expect(await waitUntilPersisted(redis, 10_000)).toBe(true);
+    expect(await tracesOf(threadId, tiers())).toEqual({ postgres: [], clickhouse: [], redis: [] });
+    // The record that answers `erasure` holds a hash of the ID, not the ID.
+    const record = await app.db.selectFrom('thread_erasures').selectAll().where('thread_key', '=', erasureKeyOf(threadId)).executeTakeFirstOrThrow();
+    expect(record).toMatchObject({ status: 'COMPLETE', thread_id: null, stream_mark: null, owner_key: erasureKeyOf(user) });
+  });
+
+  it('a send racing the delete is either refused (NOT_FOUND) or erased too; none reappears after the persister and archiver drain', async () => {
+    const user = newUserId();
+    const threadId = await createThread(user);
+    await send(user, threadId, 'first');
+    const inputs = Array.from({ length: 60 }, (_, i) => ({ threadId, content: `racing ${i}` }));
+    const sending = startSending(app.gql, user, inputs, 6);
+    await waitFor('some sends acked', async () => sending.acked.length >= 5);
+    expectData(await app.gql(user, DELETE, { id: threadId }));
+    await sending.done;
+    for (const { response } of sending.refused) expect((response as { errors?: Array<{ extensions?: { code?: string } }> }).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(sending.acked.length + sending.refused.length).toBe(60);
+    await completed(user, threadId);
+    expect(await waitUntilPersisted(redis, 10_000)).toBe(true);
+    expect(await tracesOf(threadId, tiers())).toEqual({ postgres: [], clickhouse: [], redis: [] });
+  });
+
+  it('live subscribers get ThreadDeleted, then their subscription completes', async () => {
+    const user = newUserId();
+    const threadId = await createThread(user);
+    const socket = await connectAs(app.url, { userId: user });
+    const events = collect(socket.client, 'subscription($t: ID!) { threadEvents(threadId: $t) { __typename ... on ThreadDeleted { threadId } } }', { t: threadId });
+    await subscriptionsHeld(app, 1);
+    expectData(await app.gql(user, DELETE, { id: threadId }));
+    await events.done;
+    expect(events.events).toEqual([{ threadEvents: { __typename: 'ThreadDeleted', threadId } }]);
+    expect(events.errors).toEqual([]);
+    await subscriptionsHeld(app, 0);
+    await socket.client.dispose();
+  });
+
+  it("another user's thread, an absent one and a malformed ID are refused and change nothing; another user's erasure reads as null", async () => {
+    const [owner, intruder] = [newUserId('owner'), newUserId('intruder')];
+    const threadId = await createThread(owner);
+    await send(owner, threadId, 'mine');
+    await waitFor('persisted', async () => (await ownerRows(app.db, owner)).messages.length === 1);
+    const rows = await ownerRows(app.db, owner);
+    expectError(await app.gql(intruder, DELETE, { id: threadId }), 'NOT_FOUND');
+    expectError(await app.gql(intruder, DELETE_MANY, { ids: [threadId] }), 'NOT_FOUND');
+    expectError(await app.gql(owner, DELETE, { id: 'thread_api_1757372478799_1_0badf00d' }), 'NOT_FOUND');
+    expectError(await app.gql(owner, DELETE, { id: 'not-a-thread' }), 'INVALID_ID');
+    expect(await ownerRows(app.db, owner)).toEqual(rows);
+    expect(await redis.hget(threadKeys(threadId as never).meta, 'status')).toBe('ACTIVE');
+    expect(await app.db.selectFrom('thread_erasures').select('thread_key').where('thread_key', '=', erasureKeyOf(threadId)).execute()).toEqual([]);
+
+    expectData(await app.gql(owner, DELETE, { id: threadId }));
+    expect(await erasureOf(intruder, threadId)).toBeNull();
+    expect((await erasureOf(owner, threadId))?.threadId).toBe(threadId);
+    expectError(await app.gql(owner, ERASURE, { id: 'nope' }), 'INVALID_ID');
+    // Deleting twice: the thread is gone, so it is not found; the erasure record stays as it was.
+    expectError(await app.gql(owner, DELETE, { id: threadId }), 'NOT_FOUND');
+  });
+
+  it('deleteThreads erases all the named threads or none, at most 100', async () => {
+    const [user, other] = [newUserId(), newUserId('other')];
+    const mine = [await createThread(user), await createThread(user), await createThread(user)];
+    const theirs = await createThread(other);
+    expectError(await app.gql(user, DELETE_MANY, { ids: [...mine, theirs] }), 'NOT_FOUND');
+    expect((await ownerRows(app.db, user)).threads).toHaveLength(3);
+    const tooMany = Array.from({ length: 101 }, () => mine[0]);
+    expectError(await app.gql(user, DELETE_MANY, { ids: tooMany }), 'BAD_USER_INPUT');
+
+    const erasures = expectData(await app.gql(user, DELETE_MANY, { ids: [mine[2], mine[0], mine[1], mine[0]] })).deleteThreads;
+    expect(erasures).toEqual([mine[2], mine[0], mine[1]].map((threadId) => ({ threadId, status: 'PENDING' })));
+    expect((await ownerRows(app.db, user)).threads).toEqual([]);
+    expect((await ownerRows(app.db, other)).threads).toHaveLength(1);
+    for (const threadId of mine) await completed(user, threadId);
+  });
+
+  it("deleteViewerData erases every thread of the viewer and nobody else's", async () => {
+    const [user, other] = [newUserId(), newUserId('other')];
+    const mine = [await createThread(user), await createThread(user)];
+    await send(user, mine[0] as string, 'a message');
+    const theirs = await createThread(other);
+    const erasures = expectData(await app.gql(user, 'mutation { deleteViewerData { threadId status } }')).deleteViewerData;
+    expect(erasures.map((erasure: { threadId: string }) => erasure.threadId).sort()).toEqual([...mine].sort());
+    for (const threadId of mine) await completed(user, threadId);
+    expect(await ownerRows(app.db, user)).toEqual({ threads: [], runs: [], messages: [] });
+    expect(expectData(await app.gql(other, 'query($id: ID!) { thread(id: $id) { id } }', { id: theirs })).thread).toEqual({ id: theirs });
+    // Nothing left to erase: an empty answer, not an error.
+    expect(expectData(await app.gql(user, 'mutation { deleteViewerData { threadId } }')).deleteViewerData).toEqual([]);
+  });
+
+  it('an erasure waits PENDING (counted on /metrics) while the eraser cannot run, and completes once it can', async () => {
+    const user = newUserId();
+    const threadId = await createThread(user);
+    await send(user, threadId, 'kept until the eraser runs');
+    await app.tiers.eraser.stop();
+    try {
+      expectData(await app.gql(user, DELETE, { id: threadId }));
+      expect((await erasureOf(user, threadId)).status).toBe('PENDING');
+      const metrics = await (await fetch(new URL('/metrics', app.url))).text();
+      expect(Number(/^threadline_erasures_pending (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+      // Postgres is clean at once, but for the pending record (the eraser needs the ID to finish);
+      // Redis still has the tombstoned hot state.
+      expect((await tracesOf(threadId, tiers())).postgres).toEqual(['thread_erasures: 1 row(s)']);
+      expect(await redis.hget(threadKeys(threadId as never).meta, 'status')).toBe('DELETED');
+    } finally {
+      app.tiers.eraser.start();
+    }
+    await completed(user, threadId);
+    expect(await tracesOf(threadId, tiers())).toEqual({ postgres: [], clickhouse: [], redis: [] });
+  });
+});
