@@ -5,12 +5,14 @@ import { countValue } from '../../src/archive/clickhouse-client.js';
 import { erasureKeyOf } from '../../src/erasure/erasure-keys.js';
 import { waitUntilPersisted } from '../../src/storage/persisted-barrier.js';
 import { threadKeys } from '../../src/storage/redis-keys.js';
+import { captureLog } from '../support/captured-log.js';
 import { tracesOf } from '../support/erasure-traces.js';
 import { expectData, expectError } from '../support/expect-graphql.js';
 import { ownerRows } from '../support/owner-rows.js';
 import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../support/private-services.js';
 import { SEND_MESSAGE, startSending, waitFor } from '../support/stored-messages.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 import { collect, connectAs, subscriptionsHeld } from '../support/ws-client.js';
 
 // Erasure across the three tiers. Postgres and Redis are this file's own: its stream and consumer
@@ -24,37 +26,48 @@ const DELETE_MANY = 'mutation($ids: [ID!]!) { deleteThreads(ids: $ids) { threadI
 const START_MESSAGE = 'mutation($input: StartMessageInput!) { startMessage(input: $input) { id } }';
 const APPEND = 'mutation($input: AppendMessageDeltaInput!) { appendMessageDelta(input: $input) { id } }';
 
+/** What the tests ask of a server, for whichever app `current` returns. */
+function erasureClient(current: () => TestApp) {
+  const createThread = async (user: string, title = 'to be erased') =>
+    expectData(await current().gql(user, 'mutation($t: String) { createThread(input: { title: $t }) { id } }', { t: title })).createThread.id as string;
+  const send = async (user: string, threadId: string, content: string) =>
+    expectData(await current().gql(user, SEND_MESSAGE, { input: { threadId, content } })).sendMessage;
+  const erasureOf = async (user: string, threadId: string) => expectData(await current().gql(user, ERASURE, { id: threadId })).erasure;
+  const completed = (user: string, threadId: string) =>
+    waitFor(`the erasure of ${threadId} to complete`, async () => {
+      const erasure = await erasureOf(user, threadId);
+      return erasure?.status === 'COMPLETE' && erasure;
+    }, 30_000);
+  const archivedRows = async (threadId: string) => {
+    const sql = `SELECT (SELECT count() FROM messages_archive WHERE thread_id = {t:String}) + (SELECT count() FROM run_transitions WHERE thread_id = {t:String}) AS n`;
+    const [row] = await current().tiers.archive.client.query('testArchivedRows', sql, { t: threadId }, z.object({ n: countValue }));
+    return row?.n ?? 0;
+  };
+  return { createThread, send, erasureOf, completed, archivedRows };
+}
+
 describe('erasing threads from every tier', () => {
   let postgres: PrivatePostgres;
   let redisServer: PrivateRedis;
   let redis: Redis;
   let app: TestApp;
+  const logged = captureLog('info');
 
   beforeAll(async () => {
     [postgres, redisServer] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
     redis = new Redis(redisServer.url);
-    app = await startTestApp({ env: { DATABASE_URL: postgres.url, REDIS_URL: redisServer.url, ERASURE_INTERVAL_MS: '50', ARCHIVE_FLUSH_INTERVAL_MS: '0' } });
+    app = await startTestApp({ log: logged.log, env: { DATABASE_URL: postgres.url, REDIS_URL: redisServer.url, ERASURE_INTERVAL_MS: '50', ARCHIVE_FLUSH_INTERVAL_MS: '0' } });
   }, 90_000);
   afterAll(async () => {
     redis?.disconnect();
     await app?.stop();
     await Promise.all([redisServer?.dispose(), postgres?.dispose()]);
+    // Nothing of an erased thread was dead-lettered or failed: erasure is not an error.
+    expect(logged.errors()).toEqual([]);
   });
 
   const tiers = () => ({ db: app.db, redis, archive: app.tiers.archive.client });
-  const createThread = async (user: string, title = 'to be erased') =>
-    expectData(await app.gql(user, 'mutation($t: String) { createThread(input: { title: $t }) { id } }', { t: title })).createThread.id as string;
-  const send = async (user: string, threadId: string, content: string) =>
-    expectData(await app.gql(user, SEND_MESSAGE, { input: { threadId, content } })).sendMessage;
-  const erasureOf = async (user: string, threadId: string) => expectData(await app.gql(user, ERASURE, { id: threadId })).erasure;
-  const completed = (user: string, threadId: string) =>
-    waitFor(`the erasure of ${threadId} to complete`, async () => (await erasureOf(user, threadId))?.status === 'COMPLETE' && (await erasureOf(user, threadId)), 30_000);
-  const archivedRows = async (threadId: string) => {
-    const sql = `SELECT (SELECT count() FROM messages_archive WHERE thread_id = {t:String}) + (SELECT count() FROM run_transitions WHERE thread_id = {t:String}) AS n`;
-    const [row] = await app.tiers.archive.client.query('testArchivedRows', sql, { t: threadId }, z.object({ n: countValue }));
-    return row?.n ?? 0;
-  };
-
+  const { createThread, send, erasureOf, completed, archivedRows } = erasureClient(() => app);
   /** A thread with something in every tier: persisted and archived messages, a run, a reply still streaming, a FAST message just acked. */
   async function threadInEveryTier(user: string): Promise<string> {
     const threadId = await createThread(user);
@@ -104,6 +117,7 @@ describe('erasing threads from every tier', () => {
     await sending.done;
     for (const { response } of sending.refused) expect((response as { errors?: Array<{ extensions?: { code?: string } }> }).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(sending.acked.length + sending.refused.length).toBe(60);
+    expect(sending.refused.length).toBeGreaterThan(0);
     await completed(user, threadId);
     expect(await waitUntilPersisted(redis, 10_000)).toBe(true);
     expect(await tracesOf(threadId, tiers())).toEqual({ postgres: [], clickhouse: [], redis: [] });
@@ -194,5 +208,43 @@ describe('erasing threads from every tier', () => {
     }
     await completed(user, threadId);
     expect(await tracesOf(threadId, tiers())).toEqual({ postgres: [], clickhouse: [], redis: [] });
+  });
+});
+
+describe('erasing threads with the persister out of process', () => {
+  let postgres: PrivatePostgres;
+  let redisServer: PrivateRedis;
+  let redis: Redis;
+  let app: TestApp;
+  let worker: WorkerProcess;
+  const { createThread, send, completed, archivedRows } = erasureClient(() => app);
+
+  beforeAll(async () => {
+    [postgres, redisServer] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
+    redis = new Redis(redisServer.url);
+    const env = { DATABASE_URL: postgres.url, REDIS_URL: redisServer.url, ARCHIVE_FLUSH_INTERVAL_MS: '0' };
+    // Embedded chDB keeps the archiver in the server; the persister runs in a worker process.
+    app = await startTestApp({ env: { ...env, RUN_WORKERS_IN_PROCESS: 'false', ERASURE_INTERVAL_MS: '50' } });
+    worker = startWorkerProcess(['--only', 'persister'], { ...env, DATA_DIR: undefined });
+    await worker.waitForLog('the worker to start', (line) => line.msg === 'worker started');
+  }, 120_000);
+  afterAll(async () => {
+    await worker?.stop();
+    redis?.disconnect();
+    await app?.stop();
+    await Promise.all([redisServer?.dispose(), postgres?.dispose()]);
+  });
+
+  it('a FAST message acked just before the delete does not reappear once the worker and the archiver drain', async () => {
+    const user = newUserId();
+    const threadId = await createThread(user);
+    for (let i = 0; i < 5; i++) await send(user, threadId, `persisted ${i}`);
+    await waitFor('the thread archived', async () => (await archivedRows(threadId)) === 5);
+    await send(user, threadId, 'acked just before the delete');
+    expectData(await app.gql(user, DELETE, { id: threadId }));
+    await completed(user, threadId);
+    expect(await waitUntilPersisted(redis, 10_000)).toBe(true);
+    expect(await tracesOf(threadId, { db: app.db, redis, archive: app.tiers.archive.client })).toEqual({ postgres: [], clickhouse: [], redis: [] });
+    expect(worker.logs.filter((line) => line.level >= 50)).toEqual([]);
   });
 });
