@@ -38,6 +38,7 @@ export function toThread(row: ThreadRow): Thread {
     lastReadSeq: row.last_read_seq,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    forkedFrom: row.forked_from_seq === null ? null : { threadId: row.forked_from_thread_id as ThreadId | null, seq: row.forked_from_seq },
   };
 }
 
@@ -122,12 +123,27 @@ export interface NewThread {
   ownerId: string;
   title: string | null;
   metadata: Record<string, unknown>;
+  /** A fork's origin; its copied messages then follow in the same transaction (storage/thread-fork.ts). Default none. */
+  forkedFrom?: { threadId: ThreadId; seq: number };
+  /** Messages the thread starts with, inserted by the caller in the same transaction. Default 0. */
+  lastSeq?: number;
+  /** Default 0. */
+  lastReadSeq?: number;
 }
 
 export async function insertThread(trx: Transaction<Database>, thread: NewThread): Promise<Thread> {
   const row = await trx
     .insertInto('threads')
-    .values({ id: thread.id, owner_id: thread.ownerId, title: thread.title, metadata: JSON.stringify(thread.metadata) })
+    .values({
+      id: thread.id,
+      owner_id: thread.ownerId,
+      title: thread.title,
+      metadata: JSON.stringify(thread.metadata),
+      last_seq: thread.lastSeq ?? 0,
+      last_read_seq: thread.lastReadSeq ?? 0,
+      forked_from_thread_id: thread.forkedFrom?.threadId ?? null,
+      forked_from_seq: thread.forkedFrom?.seq ?? null,
+    })
     .returningAll()
     .modifyEnd(sql`/* threads.insertThread */`)
     .executeTakeFirstOrThrow();
