@@ -20,9 +20,9 @@ const PARTS = `parts {
   ... on ToolResultPart { callId output isError }
   ... on FilePart { uri mediaType name sizeBytes }
 }`;
-const NODE = `id seq role content ${PARTS} metadata actor runId clientMessageId status`;
+const NODE = `id seq role content ${PARTS} metadata actor runId clientMessageId status createdAt`;
 const FORK = `mutation($input: ForkThreadInput!) {
-  forkThread(input: $input) { id title status metadata messageCount lastReadSeq unreadCount forkedFrom { seq thread { id } } }
+  forkThread(input: $input) { id title status metadata createdAt messageCount lastReadSeq unreadCount forkedFrom { seq thread { id } } }
 }`;
 const PAGE = `query($id: ID!) {
   thread(id: $id) { messageCount forkedFrom { seq } messages(first: 100) { edges { node { ${NODE} } } } runs(first: 5) { edges { node { id } } } }
@@ -46,9 +46,9 @@ async function pageOf(gql: Gql, user: string, threadId: string): Promise<Page> {
   return { ...thread, nodes: thread.messages.edges.map((edge: { node: Node }) => edge.node) };
 }
 
-/** What a copy keeps of its original: everything but the ID, the run and the client message ID. */
+/** What a copy keeps of its original: everything but the ID, the run, the client message ID and the time. */
 const copied = (node: Node) => {
-  const { id: _id, runId: _runId, clientMessageId: _clientMessageId, ...kept } = node;
+  const { id: _id, runId: _runId, clientMessageId: _clientMessageId, createdAt: _createdAt, ...kept } = node;
   return { ...kept, runId: null, clientMessageId: null };
 };
 
@@ -109,7 +109,7 @@ describe('forkThread', () => {
     expect(copy.nodes.map(copied)).toEqual(original.nodes.map(copied));
     expect(copy.nodes.map((node) => node.seq)).toEqual([1, 2, 3, 4]);
     expect(copy.nodes[0]).toMatchObject({ actor: 'agent-7', metadata: { lang: 'en' } });
-    for (const node of copy.nodes) expect(node.id).toMatch(MESSAGE_ID_REGEX);
+    for (const node of copy.nodes) expect(node).toMatchObject({ id: expect.stringMatching(MESSAGE_ID_REGEX), runId: null, clientMessageId: null, createdAt: fork.createdAt });
     expect(new Set([...copy.nodes, ...original.nodes].map((node) => node.id)).size).toBe(8);
     expect(copy.runs.edges).toEqual([]);
     expect(original).toMatchObject({ messageCount: 4, forkedFrom: null, runs: { edges: [{ node: { id: run.id } }] } });
@@ -160,6 +160,26 @@ describe('forkThread', () => {
     expect(fork.messageCount).toBe(1_001);
     const stored = await storedCopies(app, fork.id);
     expect(stored.map((row) => [row.seq, row.content])).toEqual(contents.map((content, index) => [index + 1, content]));
+  });
+
+  it('forks an archived thread into an ACTIVE one; deleting the source later leaves the fork whole, its forkedFrom without a thread', async () => {
+    const user = newUserId();
+    const source = await seed(app.db).thread(user, { title: 'old' });
+    const [, second] = (await seed(app.db).messages(source.id, ['x', 'y'])) as Message[];
+    expectData(await app.gql(user, 'mutation($id: ID!) { archiveThread(id: $id) { id } }', { id: source.id }));
+    const { forkThread: fork } = expectData(await forkAt(app.gql, user, second!.id));
+    expect(fork).toMatchObject({ title: 'old', status: 'ACTIVE', forkedFrom: { seq: 2, thread: { id: source.id } } });
+    expect(await send(app.gql, user, { threadId: fork.id, content: 'z' })).toMatchObject({ seq: 3 });
+
+    // No mutation deletes a thread yet; the row goes as a deletion would take it (its messages cascade).
+    await app.db.deleteFrom('threads').where('id', '=', source.id).execute();
+    const { thread } = expectData(await app.gql(user, 'query($id: ID!) { thread(id: $id) { forkedFrom { seq thread { id } } messageCount } }', { id: fork.id }));
+    expect(thread).toEqual({ forkedFrom: { seq: 2, thread: null }, messageCount: 3 });
+    expect((await pageOf(app.gql, user, fork.id)).nodes.map((node) => node.content)).toEqual(['x', 'y', 'z']);
+    expect(await app.db.selectFrom('threads').select(['forked_from_thread_id', 'forked_from_seq']).where('id', '=', fork.id).executeTakeFirstOrThrow()).toEqual({
+      forked_from_thread_id: null,
+      forked_from_seq: 2,
+    });
   });
 
   it("refuses another user's message and a missing one with NOT_FOUND, and a malformed ID with INVALID_ID, creating nothing", async () => {
