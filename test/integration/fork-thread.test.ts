@@ -7,19 +7,12 @@ import { MESSAGE_ID_REGEX } from '../../src/ids/id-formats.js';
 import { insertMessageWithNextSeq } from '../../src/repositories/messages-repository.js';
 import { expectData, expectError } from '../support/expect-graphql.js';
 import { ownerRows } from '../support/owner-rows.js';
+import { PARTS_SELECTION as PARTS } from '../support/parts-selection.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-services.js';
 import { seed } from '../support/seed.js';
 import { waitForStoredCount } from '../support/stored-messages.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
 
-const PARTS = `parts {
-  __typename
-  ... on TextPart { text }
-  ... on ReasoningPart { text }
-  ... on ToolCallPart { callId name arguments }
-  ... on ToolResultPart { callId output isError }
-  ... on FilePart { uri mediaType name sizeBytes }
-}`;
 const NODE = `id seq role content ${PARTS} metadata actor runId clientMessageId status createdAt`;
 const FORK = `mutation($input: ForkThreadInput!) {
   forkThread(input: $input) { id title status metadata createdAt messageCount lastReadSeq unreadCount forkedFrom { seq thread { id } } }
