@@ -78,7 +78,7 @@ describe('forkThread', () => {
         metadata: { lang: 'en' }, clientMessageId: null, actor: 'agent-7',
       }),
     );
-    await send(app.gql, user, {
+    const call = await send(app.gql, user, {
       threadId: source.id, role: 'ASSISTANT', runId: run.id, clientMessageId: 'turn-2', metadata: { model: 'm1', temperature: 0.2 },
       parts: [
         { reasoning: 'Lyon to Turin: ask the timetable tool.' },
@@ -123,6 +123,12 @@ describe('forkThread', () => {
         z.object({ id: z.string(), seq: z.coerce.number() }),
       );
     await vi.waitFor(async () => expect(await archived()).toEqual(copy.nodes.map(({ id, seq }) => ({ id, seq }))), { timeout: 20_000, interval: 100 });
+
+    // Tool calls travel with the parts: in the full copy call_1 is answered, in a fork made at the call it is open.
+    const answer = { role: 'TOOL', parts: [{ toolResult: { callId: 'call_1', output: { trains: 2 } } }] };
+    expect(expectError(await app.gql(user, SEND, { input: { threadId: fork.id, ...answer } }), 'BAD_USER_INPUT').message).toContain('call_1');
+    const { forkThread: atCall } = expectData(await forkAt(app.gql, user, call.id));
+    expect(await send(app.gql, user, { threadId: atCall.id, ...answer })).toMatchObject({ seq: 3 });
   });
 
   it('forks the middle of a thread: the copy ends at that message, takes sends at the next seq, and the source goes on as before', async () => {
