@@ -279,3 +279,22 @@ describe('forkThread of messages not yet persisted', () => {
     expect((await pageOf(app.gql, user, fork.id)).nodes.map((node) => node.content)).toEqual(['one', 'two', 'three', 'four']);
   });
 });
+
+// With no Redis at all, every read and write takes Postgres: the fork too, and the sends after it.
+describe('forkThread without Redis', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { DISABLE_REDIS: 'true' } });
+  });
+  afterAll(() => app?.stop());
+
+  it('forks from Postgres alone, and the fork takes sends at the next seq', async () => {
+    const user = newUserId();
+    const source = await seed(app.db).thread(user, { title: 'cold' });
+    const [, second] = (await seed(app.db).messages(source.id, ['p', 'q', 'r'])) as Message[];
+    const { forkThread: fork } = expectData(await forkAt(app.gql, user, second!.id));
+    expect(fork).toMatchObject({ title: 'cold', messageCount: 2, forkedFrom: { seq: 2, thread: { id: source.id } } });
+    expect(await send(app.gql, user, { threadId: fork.id, content: 's' })).toMatchObject({ seq: 3 });
+    expect((await storedCopies(app, fork.id)).map((row) => [row.seq, row.content])).toEqual([[1, 'p'], [2, 'q'], [3, 's']]);
+  });
+});
