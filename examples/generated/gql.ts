@@ -18,6 +18,7 @@ type Documents = {
     "mutation ArchiveThreads($ids: [ID!]!) {\n  archiveThreads(ids: $ids) {\n    id\n    status\n    updatedAt\n  }\n}": typeof types.ArchiveThreadsDocument,
     "mutation CompleteMessage($id: ID!) {\n  completeMessage(id: $id) {\n    ...MessageFields\n  }\n}": typeof types.CompleteMessageDocument,
     "mutation CreateThread($input: CreateThreadInput) {\n  createThread(input: $input) {\n    ...ThreadFields\n  }\n}": typeof types.CreateThreadDocument,
+    "mutation ForkThread($input: ForkThreadInput!) {\n  forkThread(input: $input) {\n    id\n    title\n    messageCount\n    forkedFrom {\n      seq\n      thread {\n        id\n      }\n    }\n  }\n}": typeof types.ForkThreadDocument,
     "fragment ThreadFields on Thread {\n  id\n  title\n  status\n  metadata\n  messageCount\n  createdAt\n  updatedAt\n}\n\nfragment MessageFields on Message {\n  id\n  threadId\n  runId\n  role\n  status\n  content\n  metadata\n  seq\n  clientMessageId\n  durability\n  createdAt\n}\n\nfragment RunFields on Run {\n  id\n  threadId\n  status\n  metadata\n  error\n  createdAt\n  startedAt\n  completedAt\n}\n\nfragment PageInfoFields on PageInfo {\n  hasNextPage\n  hasPreviousPage\n  startCursor\n  endCursor\n}\n\nfragment MessagePartFields on MessagePart {\n  __typename\n  ... on TextPart {\n    text\n  }\n  ... on ReasoningPart {\n    text\n  }\n  ... on ToolCallPart {\n    callId\n    name\n    arguments\n  }\n  ... on ToolResultPart {\n    callId\n    output\n    isError\n  }\n  ... on FilePart {\n    uri\n    mediaType\n    name\n    sizeBytes\n  }\n}": typeof types.ThreadFieldsFragmentDoc,
     "mutation GenerateThreadTitle($id: ID!) {\n  generateThreadTitle(id: $id) {\n    id\n    title\n    updatedAt\n  }\n}": typeof types.GenerateThreadTitleDocument,
     "mutation GetOrCreateActiveThread {\n  getOrCreateActiveThread {\n    ...ThreadFields\n  }\n}": typeof types.GetOrCreateActiveThreadDocument,
@@ -36,6 +37,7 @@ const documents: Documents = {
     "mutation ArchiveThreads($ids: [ID!]!) {\n  archiveThreads(ids: $ids) {\n    id\n    status\n    updatedAt\n  }\n}": types.ArchiveThreadsDocument,
     "mutation CompleteMessage($id: ID!) {\n  completeMessage(id: $id) {\n    ...MessageFields\n  }\n}": types.CompleteMessageDocument,
     "mutation CreateThread($input: CreateThreadInput) {\n  createThread(input: $input) {\n    ...ThreadFields\n  }\n}": types.CreateThreadDocument,
+    "mutation ForkThread($input: ForkThreadInput!) {\n  forkThread(input: $input) {\n    id\n    title\n    messageCount\n    forkedFrom {\n      seq\n      thread {\n        id\n      }\n    }\n  }\n}": types.ForkThreadDocument,
     "fragment ThreadFields on Thread {\n  id\n  title\n  status\n  metadata\n  messageCount\n  createdAt\n  updatedAt\n}\n\nfragment MessageFields on Message {\n  id\n  threadId\n  runId\n  role\n  status\n  content\n  metadata\n  seq\n  clientMessageId\n  durability\n  createdAt\n}\n\nfragment RunFields on Run {\n  id\n  threadId\n  status\n  metadata\n  error\n  createdAt\n  startedAt\n  completedAt\n}\n\nfragment PageInfoFields on PageInfo {\n  hasNextPage\n  hasPreviousPage\n  startCursor\n  endCursor\n}\n\nfragment MessagePartFields on MessagePart {\n  __typename\n  ... on TextPart {\n    text\n  }\n  ... on ReasoningPart {\n    text\n  }\n  ... on ToolCallPart {\n    callId\n    name\n    arguments\n  }\n  ... on ToolResultPart {\n    callId\n    output\n    isError\n  }\n  ... on FilePart {\n    uri\n    mediaType\n    name\n    sizeBytes\n  }\n}": types.ThreadFieldsFragmentDoc,
     "mutation GenerateThreadTitle($id: ID!) {\n  generateThreadTitle(id: $id) {\n    id\n    title\n    updatedAt\n  }\n}": types.GenerateThreadTitleDocument,
     "mutation GetOrCreateActiveThread {\n  getOrCreateActiveThread {\n    ...ThreadFields\n  }\n}": types.GetOrCreateActiveThreadDocument,
@@ -80,6 +82,10 @@ export function graphql(source: "mutation CompleteMessage($id: ID!) {\n  complet
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation CreateThread($input: CreateThreadInput) {\n  createThread(input: $input) {\n    ...ThreadFields\n  }\n}"): (typeof documents)["mutation CreateThread($input: CreateThreadInput) {\n  createThread(input: $input) {\n    ...ThreadFields\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation ForkThread($input: ForkThreadInput!) {\n  forkThread(input: $input) {\n    id\n    title\n    messageCount\n    forkedFrom {\n      seq\n      thread {\n        id\n      }\n    }\n  }\n}"): (typeof documents)["mutation ForkThread($input: ForkThreadInput!) {\n  forkThread(input: $input) {\n    id\n    title\n    messageCount\n    forkedFrom {\n      seq\n      thread {\n        id\n      }\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -59,6 +59,10 @@ export interface ThreadTable {
   retain_until: Generated<Date | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The thread a fork was copied from (forkThread); null when none, or once that thread is deleted (ON DELETE SET NULL). */
+  forked_from_thread_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The seq a fork was copied up to; null exactly when the thread is no fork. */
+  forked_from_seq: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface RunTable {

@@ -28,6 +28,14 @@ export interface Thread {
   retainUntil: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Where a fork was copied from (forkThread); null for a thread that is no fork. */
+  forkedFrom: ThreadFork | null;
+}
+
+/** The origin of a fork: messages 1..seq of `threadId` (null once that thread is deleted). */
+export interface ThreadFork {
+  threadId: ThreadId | null;
+  seq: number;
 }
 
 /**

@@ -65,11 +65,12 @@ export function decodeThreadEvent(json: string): ThreadEvent {
       return { type: 'MessageAdded', threadId: message.threadId, seq: wire.seq, message };
     }
     case 'ThreadUpdated': {
-      // lastReadSeq is a snapshot taken at the change; events written before read state existed lack it.
+      // lastReadSeq is a snapshot taken at the change; events written before read state (or forks) existed lack it (or forkedFrom).
       const thread = {
         ...wire.thread,
         lastReadSeq: wire.thread.lastReadSeq ?? 0,
         retainUntil: wire.thread.retainUntil ? new Date(wire.thread.retainUntil) : null,
+        forkedFrom: wire.thread.forkedFrom ?? null,
         createdAt: new Date(wire.thread.createdAt),
         updatedAt: new Date(wire.thread.updatedAt),
       };

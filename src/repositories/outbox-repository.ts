@@ -16,10 +16,16 @@ export type StoredOutboxEntry = OutboxEntry & { id: number };
 
 /** In the transaction of the change itself: the entry exists exactly when the change does. */
 export async function insertOutboxEntry(trx: Transaction<Database>, threadId: ThreadId, entry: OutboxEntry): Promise<void> {
+  await insertOutboxEntries(trx, threadId, [entry]);
+}
+
+/** Several entries of one thread in one statement, relayed in the order given (their ids ascend). */
+export async function insertOutboxEntries(trx: Transaction<Database>, threadId: ThreadId, entries: readonly OutboxEntry[]): Promise<void> {
+  if (entries.length === 0) return;
   await trx
     .insertInto('outbox')
-    .values({ thread_id: threadId, kind: entry.kind, payload: JSON.stringify(entry.payload) })
-    .modifyEnd(sql`/* outbox.insertOutboxEntry */`)
+    .values(entries.map((entry) => ({ thread_id: threadId, kind: entry.kind, payload: JSON.stringify(entry.payload) })))
+    .modifyEnd(sql`/* outbox.insertOutboxEntries */`)
     .execute();
 }
 

@@ -39,6 +39,7 @@ export function toThread(row: ThreadRow): Thread {
     retainUntil: row.retain_until,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    forkedFrom: row.forked_from_seq === null ? null : { threadId: row.forked_from_thread_id as ThreadId | null, seq: row.forked_from_seq },
   };
 }
 
@@ -124,12 +125,27 @@ export interface NewThread {
   title: string | null;
   metadata: Record<string, unknown>;
   retainUntil?: Date | null | undefined;
+  /** A fork's origin; its copied messages then follow in the same transaction (storage/thread-fork.ts). Default none. */
+  forkedFrom?: { threadId: ThreadId; seq: number };
+  /** Messages the thread starts with, inserted by the caller in the same transaction. Default 0. */
+  lastSeq?: number;
+  /** Default 0. */
+  lastReadSeq?: number;
 }
 
 export async function insertThread(trx: Transaction<Database>, thread: NewThread): Promise<Thread> {
   const row = await trx
     .insertInto('threads')
-    .values({ id: thread.id, owner_id: thread.ownerId, title: thread.title, metadata: JSON.stringify(thread.metadata), retain_until: thread.retainUntil ?? null })
+    .values({
+      id: thread.id,
+      owner_id: thread.ownerId,
+      title: thread.title,
+      metadata: JSON.stringify(thread.metadata),
+      last_seq: thread.lastSeq ?? 0,
+      last_read_seq: thread.lastReadSeq ?? 0,
+      forked_from_thread_id: thread.forkedFrom?.threadId ?? null,
+      forked_from_seq: thread.forkedFrom?.seq ?? null,
+    })
     .returningAll()
     .modifyEnd(sql`/* threads.insertThread */`)
     .executeTakeFirstOrThrow();

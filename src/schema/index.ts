@@ -9,6 +9,7 @@ import './types/message.js';
 import './types/message-search.js';
 import './types/thread-mutations.js';
 import './types/thread-erasure.js';
+import './types/thread-fork.js';
 import './types/run-mutations.js';
 import './types/message-mutations.js';
 import './types/streaming-message-mutations.js';

@@ -16,9 +16,9 @@ import type { SendMessageInput } from './send-message-input.js';
 import type { Run } from '../domain/run.js';
 import type { Thread } from '../domain/thread.js';
 import { threadWireOf } from '../realtime/thread-events.js';
-import { insertOutboxEntry, type OutboxEntry } from '../repositories/outbox-repository.js';
+import { insertOutboxEntries, type OutboxEntry } from '../repositories/outbox-repository.js';
 import { createOutboxRelay } from './outbox-relay.js';
-import { messageRecordOf } from './message-record.js';
+import { messageRecordOf, type MessageRecord } from './message-record.js';
 import { runRecordOf } from './stream-records.js';
 import type { Message } from '../domain/message.js';
 import type { MessageId } from '../ids/id-types.js';
@@ -214,6 +214,17 @@ export function createMessageStore(options: MessageStoreOptions) {
       await recordChange(uow, thread.id, { kind: 'thread', payload: threadWireOf(thread) });
     },
 
+    /**
+     * Queues messages the caller wrote to Postgres in this unit of work, sequenced already (a
+     * fork's copies): relayed after commit onto the persistence stream, so the archiver gets them
+     * as it gets every other message (the persister finds them stored and skips them), and to the
+     * thread's subscribers.
+     */
+    async recordMessagesWritten(uow: UnitOfWork, threadId: ThreadId, records: readonly MessageRecord[]): Promise<void> {
+      if (records.length === 0) return;
+      await recordChange(uow, threadId, ...records.map((record) => ({ kind: 'message' as const, payload: record })));
+    },
+
     /** Queues a run change: the fast path learns the run exists, the archive gets the transition, subscribers hear of it. */
     async recordRunChange(uow: UnitOfWork, run: Run, ownerId: string): Promise<void> {
       await recordChange(uow, run.threadId, { kind: 'run', payload: runRecordOf(run, ownerId, new Date()) });
@@ -232,9 +243,9 @@ export function createMessageStore(options: MessageStoreOptions) {
    * request's transaction, so it exists exactly when the change does, and relayed once it
    * commits. Without a Redis there is no stream or subscriber to tell (and no archiver).
    */
-  async function recordChange(uow: UnitOfWork, threadId: ThreadId, entry: OutboxEntry): Promise<void> {
+  async function recordChange(uow: UnitOfWork, threadId: ThreadId, ...entries: OutboxEntry[]): Promise<void> {
     if (!relay) return;
-    await insertOutboxEntry(await uow.writer(), threadId, entry);
+    await insertOutboxEntries(await uow.writer(), threadId, entries);
     // With Redis up the answer waits for the relay, so the client's next request finds Redis in
     // step (a send right after archiveThread is refused on the fast path too). With its circuit
     // open the relay retries in the background, and recovery relays before the circuit closes.

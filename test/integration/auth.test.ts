@@ -46,6 +46,7 @@ function everyOperation(thread: Thread, run: Run, message: Message): Array<[stri
     ['archiveThreads', 'mutation($ids: [ID!]!) { archiveThreads(ids: $ids) { id } }', { ids: [thread.id] }],
     ['unarchiveThread', 'mutation($id: ID!) { unarchiveThread(id: $id) { id } }', t],
     ['generateThreadTitle', 'mutation($id: ID!) { generateThreadTitle(id: $id) { id } }', t],
+    ['forkThread', 'mutation($id: ID!) { forkThread(input: { messageId: $id }) { id } }', { id: message.id }],
     ['markThreadRead', 'mutation($id: ID!) { markThreadRead(input: { threadId: $id, seq: 1 }) { id } }', t],
     ['startRun', 'mutation($id: ID!) { startRun(input: { threadId: $id }) { id } }', t],
     ['updateRunStatus', 'mutation($id: ID!) { updateRunStatus(input: { id: $id, status: IN_PROGRESS }) { id } }', { id: run.id }],

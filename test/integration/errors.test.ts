@@ -50,6 +50,7 @@ describe('client errors', () => {
       ['startMessage.input.threadId', 'mutation($v: ID!) { startMessage(input: { threadId: $v }) { id } }', () => ({}), () => 'thread_', 'thread'],
       ['startMessage.input.runId', 'mutation($v: ID, $t: ID!) { startMessage(input: { threadId: $t, runId: $v }) { id } }', () => ({ t: thread.id }), () => `${thread.id}_run_`, 'run'],
       ['appendMessageDelta.input.id given a thread ID', 'mutation($v: ID!) { appendMessageDelta(input: { id: $v, delta: "x" }) { id } }', () => ({}), () => thread.id, 'message'],
+      ['forkThread.input.messageId given a thread ID', 'mutation($v: ID!) { forkThread(input: { messageId: $v }) { id } }', () => ({}), () => thread.id, 'message'],
       ['completeMessage(id)', 'mutation($v: ID!) { completeMessage(id: $v) { id } }', () => ({}), () => 'msg_1_2_3', 'message'],
     ];
 

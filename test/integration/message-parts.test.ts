@@ -12,17 +12,10 @@ import { expectData, expectError } from '../support/expect-graphql.js';
 import { ownerRows } from '../support/owner-rows.js';
 import { seed } from '../support/seed.js';
 import { threadFootprint } from '../support/thread-footprint.js';
+import { PARTS_SELECTION as PARTS } from '../support/parts-selection.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
 import { collect, connectAs } from '../support/ws-client.js';
 
-const PARTS = `parts {
-  __typename
-  ... on TextPart { text }
-  ... on ReasoningPart { text }
-  ... on ToolCallPart { callId name arguments }
-  ... on ToolResultPart { callId output isError }
-  ... on FilePart { uri mediaType name sizeBytes }
-}`;
 const SEND = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { id seq role content ${PARTS} } }`;
 const PAGE = `query($id: ID!) { thread(id: $id) { messages(first: 50) { edges { node { seq role content ${PARTS} } } } } }`;
 const PINO_INFO = 30;
