@@ -14,7 +14,9 @@ export type ThreadEventWire =
   | { type: 'ThreadUpdated'; thread: ThreadWire }
   | { type: 'RunStatusChanged'; run: RunRecord }
   | { type: 'MessageDelta'; threadId: string; messageId: string; seq: number; index: number; partIndex?: number; delta: string }
-  | { type: 'MessageCompleted'; seq: number; message: MessageRecord };
+  | { type: 'MessageCompleted'; seq: number; message: MessageRecord }
+  | { type: 'MessageEdited'; seq: number; message: MessageRecord }
+  | { type: 'MessageDeleted'; threadId: string; messageId: string; seq: number };
 
 export type ThreadWire = Omit<Thread, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
 
@@ -26,7 +28,11 @@ export type ThreadEvent =
   /** A chunk of a streaming assistant message; `index` counts chunks from 0. */
   | { type: 'MessageDelta'; threadId: ThreadId; messageId: MessageId; seq: number; index: number; partIndex?: number; delta: string }
   /** A streaming message finished; `message.content` is the concatenation of its deltas. */
-  | { type: 'MessageCompleted'; threadId: ThreadId; seq: number; message: Message };
+  | { type: 'MessageCompleted'; threadId: ThreadId; seq: number; message: Message }
+  /** A message got a new revision (editMessage). */
+  | { type: 'MessageEdited'; threadId: ThreadId; seq: number; message: Message }
+  /** The message at `seq` is a tombstone now (deleteMessage). */
+  | { type: 'MessageDeleted'; threadId: ThreadId; messageId: MessageId; seq: number };
 
 export function threadWireOf(thread: Thread): ThreadWire {
   return { ...thread, createdAt: thread.createdAt.toISOString(), updatedAt: thread.updatedAt.toISOString() };
@@ -43,6 +49,12 @@ export function messageAddedEvent(message: MessageRecord): ThreadEventWire {
 
 export function messageCompletedEvent(message: MessageRecord): ThreadEventWire {
   return { type: 'MessageCompleted', seq: message.seq, message };
+}
+
+/** What subscribers hear of an edit or a deletion, from the record of the new revision or the tombstone. */
+export function messageChangedEvent(kind: 'messageEdited' | 'messageDeleted', message: MessageRecord): ThreadEventWire {
+  if (kind === 'messageEdited') return { type: 'MessageEdited', seq: message.seq, message };
+  return { type: 'MessageDeleted', threadId: message.threadId, messageId: message.id, seq: message.seq };
 }
 
 export function runStatusChangedEvent(run: RunRecord): ThreadEventWire {
@@ -85,10 +97,13 @@ export function decodeThreadEvent(json: string): ThreadEvent {
     }
     case 'MessageDelta':
       return { ...wire, threadId: wire.threadId as ThreadId, messageId: wire.messageId as MessageId };
-    case 'MessageCompleted': {
+    case 'MessageCompleted':
+    case 'MessageEdited': {
       const message = messageOfRecord(wire.message);
-      return { type: 'MessageCompleted', threadId: message.threadId, seq: wire.seq, message };
+      return { type: wire.type, threadId: message.threadId, seq: wire.seq, message };
     }
+    case 'MessageDeleted':
+      return { ...wire, threadId: wire.threadId as ThreadId, messageId: wire.messageId as MessageId };
     default:
       throw new Error(`Unknown thread event ${JSON.stringify((wire as { type?: unknown }).type)}`);
   }

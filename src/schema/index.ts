@@ -11,6 +11,7 @@ import './types/thread-mutations.js';
 import './types/run-mutations.js';
 import './types/message-mutations.js';
 import './types/streaming-message-mutations.js';
+import './types/message-change-mutations.js';
 import './types/analytics.js';
 import './types/message-added.js';
 import './types/thread-event.js';

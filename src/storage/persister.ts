@@ -73,6 +73,7 @@ export function createPersister(options: PersisterOptions) {
   });
 }
 
+/** Edits and deletions are committed in Postgres before they are queued: only the archiver needs them. */
 function recordsOf(entries: StreamEntry[], type: 'message' | 'messageCompleted'): MessageRecord[] {
   return entries.flatMap((entry) => (entry.record.type === type ? [entry.record.record] : []));
 }

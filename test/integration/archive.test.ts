@@ -83,7 +83,7 @@ function archiveSeed(ownerId: string) {
     thread: (): ThreadId => ids.threadId('test'),
     message(threadId: ThreadId, seq: number, createdAt: string, content = 'hello', toolNames: string[] = []): StreamRecord & { type: 'message' } {
       const parts = toolNames.length ? toolNames.map((name, n) => ({ type: 'toolCall' as const, callId: `call-${seq}-${n}`, name, arguments: {} })) : null;
-      const record = { id: ids.messageId(), threadId, ownerId, runId: null, role: 'USER' as const, content, metadata: {}, seq, clientMessageId: null, parts, actor: null, createdAt, status: 'COMPLETED' as const };
+      const record = { id: ids.messageId(), threadId, ownerId, runId: null, role: 'USER' as const, content, metadata: {}, seq, clientMessageId: null, parts, actor: null, createdAt, status: 'COMPLETED' as const, revision: 1, editedAt: null, deletedAt: null };
       return { type: 'message', record };
     },
     /** QUEUED at createdAt, IN_PROGRESS a second later, then `final` after `seconds` (if given). */

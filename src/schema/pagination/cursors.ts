@@ -36,6 +36,17 @@ export function parseSeqCursor(cursor: string): number {
   return seq;
 }
 
+/** A message revision's position in its newest-first list. */
+export function revisionCursor(revision: number): string {
+  return encode(`rev:${revision}`);
+}
+
+export function parseRevisionCursor(cursor: string): number {
+  const revision = Number(decode(cursor, 'rev'));
+  if (!Number.isInteger(revision) || revision < 0 || revision > MAX_SEQ) throw invalidCursor(cursor);
+  return revision;
+}
+
 /**
  * `kind` names the order a cursor belongs to, so a cursor of one order handed to a list in
  * another is refused rather than read as a position it never was. Default `t`.
