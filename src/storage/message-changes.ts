@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { Message } from '../domain/message.js';
 import type { MessagePart } from '../domain/message-parts.js';
@@ -96,7 +97,10 @@ async function writeTombstone(trx: Writer, current: Message): Promise<Message> {
  * they were: they open and answer calls, which other messages and the Redis index depend on.
  */
 function assertSameToolParts(current: Message, parts: MessagePart[] | null): void {
-  if (JSON.stringify(toolParts(current.parts)) !== JSON.stringify(toolParts(parts))) {
+  // As JSON both ways (an absent field and an undefined one are alike), compared whatever the key
+  // order: Postgres's jsonb gives keys back in an order of its own.
+  const asStored = (list: MessagePart[]) => JSON.parse(JSON.stringify(list)) as unknown;
+  if (!isDeepStrictEqual(asStored(toolParts(current.parts)), asStored(toolParts(parts)))) {
     throw new InvalidInputError(`An edit cannot add, remove or change tool calls or tool results (message ${current.id})`, { id: current.id });
   }
 }
