@@ -152,7 +152,7 @@ describe('archive migrations', () => {
   it('are recorded once applied, so a second start-up applies nothing', async () => {
     expect(await migrateArchive(archive, silent)).toEqual([]);
     const applied = await archive.query('testListMigrations', 'SELECT name FROM threadline_migrations FINAL ORDER BY name', {}, z.object({ name: z.string() }));
-    expect(applied.map((row) => row.name)).toEqual(['2026-11-22T0200_messages_archive', '2026-11-22T0201_run_transitions', '2026-12-06T0000_actors', '2026-12-06T0100_message_parts']);
+    expect(applied.map((row) => row.name)).toEqual(['2026-11-22T0200_messages_archive', '2026-11-22T0201_run_transitions', '2026-12-06T0000_actors', '2026-12-06T0100_message_parts', '2026-12-06T0900_message_revisions']);
   });
 });
 
