@@ -213,6 +213,15 @@ describe('editMessage and deleteMessage', () => {
     expect((await byId(user, message.id)).message).toMatchObject({ content: 'mine', revision: 1, editedAt: null });
   });
 
+  it('an archived thread takes no edits, but its messages can be deleted', async () => {
+    const { user, thread } = await userWithThread();
+    const message = await send(user, thread.id, { content: 'history' });
+    expectData(await app.gql(user, 'mutation($id: ID!) { archiveThread(id: $id) { id } }', { id: thread.id }));
+    expectError(await edit(user, { id: message.id, content: 'rewritten history' }), 'BAD_USER_INPUT');
+    expect(await row(message.id)).toMatchObject({ content: 'history', revision: 1 });
+    expect(expectData(await remove(user, message.id)).deleteMessage).toMatchObject({ content: '', revision: 2 });
+  });
+
   it('keeps tool calls sound: an edit may change the text around them but not them; a message with them cannot be deleted; a streaming one neither', async () => {
     const { user, thread } = await userWithThread();
     const call = { toolCall: { callId: 'call_1', name: 'weather', arguments: { city: 'Oslo' } } };
@@ -222,6 +231,9 @@ describe('editMessage and deleteMessage', () => {
     expectError(await edit(user, { id: turn.id, content: 'no call any more' }), 'BAD_USER_INPUT');
     expectError(await edit(user, { id: turn.id, parts: [{ text: 'x' }, { toolCall: { ...call.toolCall, callId: 'call_2' } }] }), 'BAD_USER_INPUT');
     expectError(await remove(user, turn.id), 'BAD_USER_INPUT');
+    const plain = await send(user, thread.id, { content: 'plain' });
+    expectError(await edit(user, { id: plain.id, parts: [{ text: 'now calling' }, { toolCall: { ...call.toolCall, callId: 'call_3' } }] }), 'BAD_USER_INPUT');
+    expect(await row(plain.id)).toMatchObject({ content: 'plain', revision: 1 });
 
     const started = expectData(await app.gql(user, 'mutation($id: ID!) { startMessage(input: { threadId: $id }) { id } }', { id: thread.id })).startMessage;
     expectError(await edit(user, { id: started.id, content: 'not yet' }), 'BAD_USER_INPUT');
