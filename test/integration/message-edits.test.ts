@@ -213,6 +213,27 @@ describe('editMessage and deleteMessage', () => {
     expect((await byId(user, message.id)).message).toMatchObject({ content: 'mine', revision: 1, editedAt: null });
   });
 
+  it('a resend of an edited message (same clientMessageId) answers its newest revision', async () => {
+    const { user, thread } = await userWithThread();
+    const first = await send(user, thread.id, { content: 'sent once', clientMessageId: 'c-1' });
+    expectData(await edit(user, { id: first.id, content: 'edited since' }));
+    const again = await send(user, thread.id, { content: 'sent once', clientMessageId: 'c-1' });
+    expect(again).toMatchObject({ id: first.id, seq: 1, content: 'edited since', revision: 2 });
+  });
+
+  it('without Redis, edits and deletions go to Postgres alike', async () => {
+    const postgresOnly = helpers(() => cold);
+    const { user, thread } = await postgresOnly.userWithThread();
+    const kept = await postgresOnly.send(user, thread.id, { content: 'before' });
+    const gone = await postgresOnly.send(user, thread.id, { content: 'doomed', metadata: { x: 1 } });
+    expect(expectData(await postgresOnly.edit(user, { id: kept.id, content: 'after' })).editMessage).toMatchObject({ content: 'after', revision: 2 });
+    expect(expectData(await postgresOnly.remove(user, gone.id)).deleteMessage).toMatchObject({ content: '', parts: [], metadata: {}, revision: 2 });
+    expect((await postgresOnly.page(user, thread.id)).map((m: any) => [m.content, m.revision])).toEqual([['after', 2], ['', 2]]);
+    expect((await postgresOnly.byId(user, kept.id)).message.revisions.edges.map((edge: any) => edge.node.content)).toEqual(['before']);
+    expectError(await postgresOnly.edit(newUserId('intruder'), { id: kept.id, content: 'hijacked' }), 'NOT_FOUND');
+    expect(await row(kept.id)).toMatchObject({ content: 'after', revision: 2 });
+  });
+
   it('an archived thread takes no edits, but its messages can be deleted', async () => {
     const { user, thread } = await userWithThread();
     const message = await send(user, thread.id, { content: 'history' });
