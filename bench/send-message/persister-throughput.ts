@@ -165,7 +165,7 @@ function createRowFactory(threadIds: string[], contentBytes: number) {
           parts: null,
           actor: null,
           createdAt: new Date().toISOString(),
-          status: 'COMPLETED',
+          status: 'COMPLETED', revision: 1, editedAt: null, deletedAt: null,
         };
       });
     },

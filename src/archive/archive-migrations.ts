@@ -84,6 +84,21 @@ export const ARCHIVE_MIGRATIONS: readonly ArchiveMigration[] = [
       `ALTER TABLE messages_archive ADD COLUMN IF NOT EXISTS tool_names Array(String)`,
     ],
   },
+  {
+    // Edits and deletions (editMessage, deleteMessage): a message's row is archived again at each
+    // revision, and a deleted one as a tombstone (deleted = 1, content_bytes 0, no parts: the
+    // archive keeps shape, and a deleted message keeps none). The version ReplacingMergeTree keeps
+    // becomes revision, then completion: the newest revision wins whatever the order of arrival
+    // (a redelivered original never resurrects an edited or deleted message), and within a
+    // revision the completed form still beats the streaming one. Rows archived before this keep
+    // their stored rank (0 or 1), below every row archived after it.
+    name: '2026-12-06T0900_message_revisions',
+    statements: [
+      `ALTER TABLE messages_archive ADD COLUMN IF NOT EXISTS revision UInt32 DEFAULT 1`,
+      `ALTER TABLE messages_archive ADD COLUMN IF NOT EXISTS deleted UInt8 DEFAULT 0`,
+      `ALTER TABLE messages_archive MODIFY COLUMN IF EXISTS status_rank UInt32 MATERIALIZED revision * 2 + (status = 'COMPLETED')`,
+    ],
+  },
 ];
 
 const CREATE_VERSION_TABLE = `

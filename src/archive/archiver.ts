@@ -68,7 +68,7 @@ export function createArchiver(options: ArchiverOptions) {
 
 export type Archiver = ReturnType<typeof createArchiver>;
 
-/** A new message and a streamed message's final form both become a messages_archive row. */
+/** A new message, a streamed message's final form, an edit and a tombstone each become a messages_archive row. */
 export function splitRecords(entries: readonly StreamEntry[]): { messages: MessageRecord[]; runs: RunRecord[] } {
   const messages: MessageRecord[] = [];
   const runs: RunRecord[] = [];
@@ -94,6 +94,9 @@ export function archivedMessageRow(record: MessageRecord, archivedAt: Date) {
     part_types: partsOf(record).map((part) => part.type),
     tool_names: partsOf(record).flatMap((part) => (part.type === 'toolCall' ? [part.name] : [])),
     actor: record.actor,
+    // A tombstone's content and parts are already empty; the flag says why.
+    revision: record.revision,
+    deleted: record.deletedAt ? 1 : 0,
     created_at: clickhouseDateTime(record.createdAt),
     archived_at: clickhouseDateTime(archivedAt),
   };

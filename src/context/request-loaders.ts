@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { UnitOfWork } from '../db/unit-of-work.js';
-import type { Message } from '../domain/message.js';
+import type { Message, MessageRevision } from '../domain/message.js';
 import type { Run, RunStatus } from '../domain/run.js';
 import type { Thread } from '../domain/thread.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
@@ -8,6 +8,7 @@ import { NotFoundError } from '../errors/domain-errors.js';
 import type { StoredMessage } from '../storage/hot-send.js';
 import type { MessageStore } from '../storage/message-store.js';
 import { findMessagePages } from '../repositories/messages-repository.js';
+import { findRevisionPages } from '../repositories/message-revisions-repository.js';
 import { findActiveRunsByThreadIds, findRunPagesByThreadIds, findRunsByIds, runNotFound } from '../repositories/runs-repository.js';
 import { findThreadsByIds, threadNotFound } from '../repositories/threads-repository.js';
 import { windowKey, type PageWindow, type TimeCursor } from '../repositories/page-window.js';
@@ -47,6 +48,10 @@ export function createRequestLoaders(uow: UnitOfWork, viewerId: string | null, m
   const messagesOfRun = lazy(() =>
     pageLoader<RunId, number, Message>((ids, window) => findMessagePages(uow.reader, { column: 'run_id', ids }, window)),
   );
+  // Keyed by messages already loaded for the viewer, so the revisions need no owner check of their own.
+  const revisionsOfMessage = lazy(() =>
+    pageLoader<MessageId, number, MessageRevision>((ids, window) => findRevisionPages(uow.reader, ids, window)),
+  );
   // Not cached: the newest seq moves during a request (a mutation's send), and a stale one would
   // undercount; batching the threads of one tick is what saves the round trips.
   const lastSeqOfThread = lazy(
@@ -70,6 +75,8 @@ export function createRequestLoaders(uow: UnitOfWork, viewerId: string | null, m
     get messageById() { return messageById(); },
     get messagesOfThread() { return messagesOfThread(); },
     get messagesOfRun() { return messagesOfRun(); },
+    /** Earlier versions of a message, newest first. */
+    get revisionsOfMessage() { return revisionsOfMessage(); },
     get runsOfThread() { return runsOfThread(); },
     /** A thread's newest seq as the API reports it (Redis-only messages included). */
     get lastSeqOfThread() { return lastSeqOfThread(); },

@@ -11,6 +11,7 @@ export interface Database {
   threads: ThreadTable;
   runs: RunTable;
   messages: MessageTable;
+  message_revisions: MessageRevisionTable;
   hot_state_invalidations: HotStateInvalidationTable;
   outbox: OutboxTable;
   thread_erasures: ThreadErasureTable;
@@ -33,7 +34,7 @@ export interface OutboxTable {
   /** bigserial; bigints are parsed as numbers (create-database.ts). */
   id: Generated<number>;
   thread_id: string;
-  kind: 'message' | 'messageCompleted' | 'run' | 'thread';
+  kind: 'message' | 'messageCompleted' | 'messageEdited' | 'messageDeleted' | 'run' | 'thread';
   payload: ColumnType<unknown, string, string>;
   created_at: Timestamp;
 }
@@ -91,10 +92,23 @@ export interface MessageTable {
   created_at: Timestamp;
   status: Generated<MessageStatus>;
   actor: string | null;
+  revision: Generated<number>;
+  edited_at: Date | null;
+  deleted_at: Date | null;
+}
+
+/** An earlier version of a message, kept when an edit replaced it (see the message_revisions migration). */
+export interface MessageRevisionTable {
+  message_id: string;
+  revision: number;
+  content: string;
+  parts: ColumnType<MessagePart[] | null, string | null | undefined, string | null>;
+  written_at: Timestamp;
 }
 
 export type ThreadRow = Selectable<ThreadTable>;
 export type RunRow = Selectable<RunTable>;
 export type MessageRow = Selectable<MessageTable>;
+export type MessageRevisionRow = Selectable<MessageRevisionTable>;
 export type NewMessageRow = Insertable<MessageTable>;
 export type ThreadUpdate = Updateable<ThreadTable>;

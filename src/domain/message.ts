@@ -28,6 +28,22 @@ export interface Message {
   status: MessageStatus;
   /** Who wrote it on the owner's behalf (a delegated token's `act.sub`), or null: the owner. */
   actor: string | null;
+  /** Versions it has had: 1 until edited; each edit and its deletion add one. */
+  revision: number;
+  /** When it was last edited; null if never. */
+  editedAt: Date | null;
+  /** Set on a tombstone: content "", parts [] and metadata {} from then on, its seq kept. */
+  deletedAt: Date | null;
+}
+
+/** An earlier version of a message, as an edit found it. */
+export interface MessageRevision {
+  messageId: MessageId;
+  revision: number;
+  content: string;
+  parts: MessagePart[] | null;
+  /** When this version was written: the message's creation for revision 1, else the edit that made it. */
+  writtenAt: Date;
 }
 
 /** The limit is in UTF-8 bytes, because that is what storage and the wire pay for. */

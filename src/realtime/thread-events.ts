@@ -15,6 +15,8 @@ export type ThreadEventWire =
   | { type: 'RunStatusChanged'; run: RunRecord }
   | { type: 'MessageDelta'; threadId: string; messageId: string; seq: number; index: number; partIndex?: number; delta: string }
   | { type: 'MessageCompleted'; seq: number; message: MessageRecord }
+  | { type: 'MessageEdited'; seq: number; message: MessageRecord }
+  | { type: 'MessageDeleted'; threadId: string; messageId: string; seq: number }
   | { type: 'ThreadDeleted'; threadId: string };
 
 export type ThreadWire = Omit<Thread, 'createdAt' | 'updatedAt' | 'retainUntil'> & { createdAt: string; updatedAt: string; retainUntil?: string | null };
@@ -28,6 +30,10 @@ export type ThreadEvent =
   | { type: 'MessageDelta'; threadId: ThreadId; messageId: MessageId; seq: number; index: number; partIndex?: number; delta: string }
   /** A streaming message finished; `message.content` is the concatenation of its deltas. */
   | { type: 'MessageCompleted'; threadId: ThreadId; seq: number; message: Message }
+  /** A message got a new revision (editMessage). */
+  | { type: 'MessageEdited'; threadId: ThreadId; seq: number; message: Message }
+  /** The message at `seq` is a tombstone now (deleteMessage). */
+  | { type: 'MessageDeleted'; threadId: ThreadId; messageId: MessageId; seq: number }
   /** The thread was deleted: the last event of every subscription to it. */
   | { type: 'ThreadDeleted'; threadId: ThreadId };
 
@@ -50,6 +56,12 @@ export function messageCompletedEvent(message: MessageRecord): ThreadEventWire {
 
 export function threadDeletedEvent(threadId: ThreadId): ThreadEventWire {
   return { type: 'ThreadDeleted', threadId };
+}
+
+/** What subscribers hear of an edit or a deletion, from the record of the new revision or the tombstone. */
+export function messageChangedEvent(kind: 'messageEdited' | 'messageDeleted', message: MessageRecord): ThreadEventWire {
+  if (kind === 'messageEdited') return { type: 'MessageEdited', seq: message.seq, message };
+  return { type: 'MessageDeleted', threadId: message.threadId, messageId: message.id, seq: message.seq };
 }
 
 export function runStatusChangedEvent(run: RunRecord): ThreadEventWire {
@@ -94,12 +106,15 @@ export function decodeThreadEvent(json: string): ThreadEvent {
     }
     case 'MessageDelta':
       return { ...wire, threadId: wire.threadId as ThreadId, messageId: wire.messageId as MessageId };
-    case 'MessageCompleted': {
+    case 'MessageCompleted':
+    case 'MessageEdited': {
       const message = messageOfRecord(wire.message);
-      return { type: 'MessageCompleted', threadId: message.threadId, seq: wire.seq, message };
+      return { type: wire.type, threadId: message.threadId, seq: wire.seq, message };
     }
     case 'ThreadDeleted':
       return { type: 'ThreadDeleted', threadId: wire.threadId as ThreadId };
+    case 'MessageDeleted':
+      return { ...wire, threadId: wire.threadId as ThreadId, messageId: wire.messageId as MessageId };
     default:
       throw new Error(`Unknown thread event ${JSON.stringify((wire as { type?: unknown }).type)}`);
   }

@@ -9,6 +9,8 @@ import type { RunRecord } from '../storage/stream-records.js';
 export type OutboxEntry =
   | { kind: 'message'; payload: MessageRecord }
   | { kind: 'messageCompleted'; payload: MessageRecord }
+  /** A message's new revision, or its tombstone (message-changes.ts). */
+  | { kind: 'messageEdited' | 'messageDeleted'; payload: MessageRecord }
   | { kind: 'run'; payload: RunRecord }
   | { kind: 'thread'; payload: ThreadWire };
 

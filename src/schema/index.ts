@@ -13,6 +13,7 @@ import './types/thread-fork.js';
 import './types/run-mutations.js';
 import './types/message-mutations.js';
 import './types/streaming-message-mutations.js';
+import './types/message-change-mutations.js';
 import './types/analytics.js';
 import './types/message-added.js';
 import './types/thread-event.js';

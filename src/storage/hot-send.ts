@@ -8,7 +8,7 @@ import { findThreadsByIds, threadNotFound } from '../repositories/threads-reposi
 import { insertMessageRecords } from '../repositories/message-records-repository.js';
 import { durabilityOf, type Durability, type HotTier } from './hot-tier.js';
 import { violatedUniqueConstraint } from './postgres-errors.js';
-import { newMessageRecordOf } from './message-record.js';
+import { messageRecordOf, newMessageRecordOf } from './message-record.js';
 import type { SendMessageInput } from './send-message-input.js';
 import type { Message } from '../domain/message.js';
 
@@ -81,7 +81,7 @@ async function settle(db: Kysely<Database>, input: SendMessageInput, message: St
   if (input.durability !== 'DURABLE' || message.durability !== 'HOT') return { ok: true, message };
   const written = await fromPostgres(async () => {
     try {
-      await insertMessageRecords(db, [{ ...message, ownerId: input.ownerId, createdAt: message.createdAt.toISOString() }]);
+      await insertMessageRecords(db, [messageRecordOf(message, input.ownerId)]);
     } catch (error) {
       // The persister may be inserting the same record from the stream at this very moment; the
       // loser of that race can fail on the (thread, seq) key rather than skip on the ID. Stored is stored.

@@ -211,6 +211,36 @@ for i = 1, string.len(draft[5] or 't') - 1 do redis.call('DEL', KEYS[2] .. ':' .
 return {'OK'}
 `);
 
+/**
+ * Brings a thread's hot state in step with an edit or a deletion committed in Postgres (relayed
+ * from the outbox): replaces the message's window entry with the record of its new revision, and
+ * its client-ID entry if it has one, queues the record for the archiver and publishes the event.
+ * The entry is found by index (seq s at s - firstSeq, as READ_WINDOW_SLICE finds it) and replaced
+ * only if it is still that message at an older revision: after a re-seed the same seq can name
+ * another message, and a repeated relay must not put an older revision back. The entry is decoded
+ * to read its id and revision, never re-encoded: the new record arrives whole, built by the codec.
+ * KEYS: meta, window, stream, clientIds
+ * ARGV: seq, messageId, revision, recordJson, streamType, channel, eventJson, clientMessageId ('' = none)
+ * Reply: 1 when the window entry was replaced, 0 when the window does not hold it (or holds it newer)
+ */
+export const REPLACE_WINDOW_ENTRY = luaScript(`
+local seq = tonumber(ARGV[1])
+local last = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+local first = last - redis.call('LLEN', KEYS[2]) + 1
+local replaced = 0
+if seq >= first and seq <= last then
+  local ok, entry = pcall(cjson.decode, redis.call('LINDEX', KEYS[2], seq - first))
+  if ok and type(entry) == 'table' and entry.id == ARGV[2] and (tonumber(entry.revision) or 1) < tonumber(ARGV[3]) then
+    redis.call('LSET', KEYS[2], seq - first, ARGV[4])
+    replaced = 1
+  end
+end
+if ARGV[8] ~= '' and redis.call('HEXISTS', KEYS[4], ARGV[8]) == 1 then redis.call('HSET', KEYS[4], ARGV[8], ARGV[4]) end
+redis.call('XADD', KEYS[3], '*', 'type', ARGV[5], 'data', ARGV[4])
+redis.call('PUBLISH', ARGV[6], ARGV[7])
+return replaced
+`);
+
 /** Updates a cached field only where hot state exists. KEYS: meta  ARGV: field, value */
 export const SET_IF_HOT = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end

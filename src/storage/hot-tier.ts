@@ -4,13 +4,15 @@ import type { Thread, ThreadStatus } from '../domain/thread.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import { streamableKindsOf } from '../domain/part-streaming.js';
 import { toolCallIdsOf, type ToolCallRefusal, type ToolCallState } from '../domain/message-parts.js';
-import { INDEX_TOOL_CALLS, INIT_THREAD, READ_WINDOW_SLICE, RECORD_CLIENT_ID, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT } from './hot-tier-scripts.js';
+import {
+  INDEX_TOOL_CALLS, INIT_THREAD, READ_WINDOW_SLICE, RECORD_CLIENT_ID, REPLACE_WINDOW_ENTRY, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT,
+} from './hot-tier-scripts.js';
 import { draftKeys, ERASED_THREADS, parseUnpersistedPlace, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey } from './redis-keys.js';
 import { execAtomically } from './redis-transaction.js';
 import { messageOfRecord, type MessageRecord } from './message-record.js';
 import { streamFieldsOf, type StreamRecord } from './stream-records.js';
 import type { OutboxEntry } from '../repositories/outbox-repository.js';
-import { messageAddedEvent, messageCompletedEvent, runStatusChangedEvent, threadUpdatedEvent, type ThreadEventWire } from '../realtime/thread-events.js';
+import { messageAddedEvent, messageChangedEvent, messageCompletedEvent, runStatusChangedEvent, threadUpdatedEvent, type ThreadEventWire } from '../realtime/thread-events.js';
 
 export type Durability = 'HOT' | 'DURABLE' | 'ARCHIVED';
 
@@ -212,6 +214,21 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
             await RECORD_CLIENT_ID(redis, [meta, clientIds], [record.clientMessageId, JSON.stringify(record), ttl]);
           }
           await streamAndPublish(record.threadId as ThreadId, { type: entry.kind, record }, event);
+          return;
+        }
+        case 'messageEdited':
+        case 'messageDeleted': {
+          const record = entry.payload;
+          const threadId = record.threadId as ThreadId;
+          const keys = threadKeys(threadId);
+          await REPLACE_WINDOW_ENTRY(
+            redis,
+            [keys.meta, keys.window, PERSISTENCE_STREAM, keys.clientIds],
+            [
+              String(record.seq), record.id, String(record.revision), JSON.stringify(record), entry.kind,
+              threadChannel(threadId), JSON.stringify(messageChangedEvent(entry.kind, record)), record.clientMessageId ?? '',
+            ],
+          );
           return;
         }
         case 'run': {

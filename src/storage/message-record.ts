@@ -13,6 +13,8 @@ interface FieldCodec {
   pgType: PgType;
   /** Its form in the record that travels as JSON: the stream, the outbox, the Redis window, events. */
   record: z.ZodType;
+  /** What SQL reading a record takes for a field the record lacks (records queued before it existed). */
+  sqlDefault?: string;
 }
 
 /**
@@ -38,6 +40,10 @@ export const MESSAGE_FIELDS = {
   status: { column: 'status', pgType: 'text', record: z.enum(MESSAGE_STATUSES).default('COMPLETED') },
   // Records queued before delegated tokens existed carry no actor.
   actor: { column: 'actor', pgType: 'text', record: z.string().nullable().default(null) },
+  // Records queued before edits existed are first versions, never edited nor deleted.
+  revision: { column: 'revision', pgType: 'int', record: z.number().int().positive().default(1), sqlDefault: '1' },
+  editedAt: { column: 'edited_at', pgType: 'timestamptz', record: z.string().datetime().nullable().default(null) },
+  deletedAt: { column: 'deleted_at', pgType: 'timestamptz', record: z.string().datetime().nullable().default(null) },
 } as const satisfies { [K in keyof Message]-?: FieldCodec };
 
 type MessageField = keyof typeof MESSAGE_FIELDS;
@@ -59,16 +65,18 @@ export const MessageRecordModel = z.object({
 
 export type MessageRecord = z.infer<typeof MessageRecordModel>;
 
+/** Fields a message starts without: the sequencing tier gives it a seq, a time and a status; edits and deletion the rest. */
+type LaterField = 'seq' | 'createdAt' | 'status' | 'revision' | 'editedAt' | 'deletedAt';
+
 /** What a new message is before the tier that sequences it gives it a seq, a time and a status. */
-export type NewMessage = Omit<Message, 'seq' | 'createdAt' | 'status'> & {
+export type NewMessage = Omit<Message, LaterField> & {
   /** IN_PROGRESS starts a streaming message (content grows by deltas). Default COMPLETED. */
   status?: Message['status'];
 };
 
 /** The fields a new message brings; the sequencing tier adds the rest. */
-const NEW_MESSAGE_FIELDS = FIELD_NAMES.filter(
-  (name): name is Exclude<MessageField, 'seq' | 'createdAt' | 'status'> => name !== 'seq' && name !== 'createdAt' && name !== 'status',
-);
+const LATER_FIELDS: readonly MessageField[] = ['seq', 'createdAt', 'status', 'revision', 'editedAt', 'deletedAt'] satisfies LaterField[];
+const NEW_MESSAGE_FIELDS = FIELD_NAMES.filter((name): name is Exclude<MessageField, LaterField> => !LATER_FIELDS.includes(name));
 
 /** A new message's record before the hot tier gives it a seq: the fields of the message, nothing else of the input. */
 export function newMessageRecordOf(message: NewMessage & { ownerId: string }, createdAt: Date): Omit<MessageRecord, 'seq'> {
@@ -76,21 +84,32 @@ export function newMessageRecordOf(message: NewMessage & { ownerId: string }, cr
   for (const name of NEW_MESSAGE_FIELDS) record[name] = message[name];
   record.createdAt = createdAt.toISOString();
   record.status = message.status ?? 'COMPLETED';
+  record.revision = 1;
+  record.editedAt = null;
+  record.deletedAt = null;
   return record as Omit<MessageRecord, 'seq'>;
 }
+
+/** The message's times, which travel as ISO strings. */
+const TIME_FIELDS = ['createdAt', 'editedAt', 'deletedAt'] as const satisfies readonly MessageField[];
 
 export function messageRecordOf(message: Message, ownerId: string): MessageRecord {
   const record = { ownerId } as Record<string, unknown>;
   for (const name of FIELD_NAMES) record[name] = message[name];
-  record.createdAt = message.createdAt.toISOString();
+  for (const name of TIME_FIELDS) record[name] = message[name]?.toISOString() ?? null;
   return record as MessageRecord;
 }
 
+/**
+ * The message a record carries. Window entries are read without the zod model (it costs more
+ * than the read), so the defaults of fields older entries lack are applied here too.
+ */
 export function messageOfRecord(record: MessageRecord): Message {
   const message = {} as Record<string, unknown>;
   for (const name of FIELD_NAMES) message[name] = record[name];
-  message.createdAt = new Date(record.createdAt);
+  for (const name of TIME_FIELDS) message[name] = record[name] == null ? null : new Date(record[name]);
   message.status = record.status ?? 'COMPLETED';
+  message.revision = record.revision ?? 1;
   return message as unknown as Message;
 }
 
@@ -117,5 +136,9 @@ export const MESSAGE_RECORD_COLUMNS = FIELD_NAMES.map((name) => `"${name}" ${MES
  * given as SQL instead (a seq Postgres takes, a time it defaults).
  */
 export function messageRecordValues(alias: string, instead: Partial<Record<MessageField, string>> = {}): string {
-  return FIELD_NAMES.map((name) => instead[name] ?? `${alias}."${name}"`).join(', ');
+  return FIELD_NAMES.map((name) => {
+    const value = `${alias}."${name}"`;
+    const fallback = (MESSAGE_FIELDS[name] as FieldCodec).sqlDefault;
+    return instead[name] ?? (fallback ? `coalesce(${value}, ${fallback})` : value);
+  }).join(', ');
 }

@@ -28,6 +28,7 @@ import { changeStreamingMessageInPostgres } from './streaming-through-postgres.j
 import { sendThroughPostgres } from './send-through-postgres.js';
 import { waitUntilPersisted } from './persisted-barrier.js';
 import { partNotStreamable } from '../domain/part-streaming.js';
+import { changeMessage, type MessageChange } from './message-changes.js';
 
 export interface MessageStoreOptions {
   db: Kysely<Database>;
@@ -175,6 +176,16 @@ export function createMessageStore(options: MessageStoreOptions) {
       const message = await changeStreamingMessageInPostgres(uow, ownerId, messageId, { complete: true, maxBytes });
       await recordChange(uow, message.threadId, { kind: 'messageCompleted', payload: messageRecordOf(message, ownerId) });
       return message;
+    },
+
+    /** Edits or deletes one of the owner's messages in every tier (message-changes.ts); answers its new revision or tombstone. */
+    async changeMessage(uow: UnitOfWork, ownerId: string, messageId: MessageId, change: MessageChange): Promise<Message> {
+      const tiers = {
+        find: async (owner: string, id: MessageId) => (await this.findByIds(uow.reader, owner, [id]))[0],
+        awaitPersisted: (timeoutMs: number) => this.awaitPersisted(timeoutMs),
+        record: recordChange,
+      };
+      return changeMessage(tiers, uow, ownerId, messageId, change);
     },
 
     /**

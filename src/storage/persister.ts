@@ -94,6 +94,7 @@ async function withoutErasedThreads(db: Kysely<Database>, entries: StreamEntry[]
   return erased.size === 0 ? entries : entries.filter((entry) => !erased.has(entry.record.record.threadId));
 }
 
+/** Edits and deletions are committed in Postgres before they are queued: only the archiver needs them. */
 function recordsOf(entries: StreamEntry[], type: 'message' | 'messageCompleted'): MessageRecord[] {
   return entries.flatMap((entry) => (entry.record.type === type ? [entry.record.record] : []));
 }

@@ -29,11 +29,13 @@ export type RunRecord = z.infer<typeof RunRecordModel>;
 /**
  * `message`: a new message (insert if absent). `messageCompleted`: the final form of a streamed
  * message (insert or overwrite an IN_PROGRESS row), so completion wins whatever the order of arrival.
+ * `messageEdited` / `messageDeleted`: a message's new revision or its tombstone, committed in
+ * Postgres before it was queued (message-changes.ts): for the archiver; the persister has nothing to write.
  */
-export type StreamRecord =
-  | { type: 'message'; record: MessageRecord }
-  | { type: 'messageCompleted'; record: MessageRecord }
-  | { type: 'run'; record: RunRecord };
+export type MessageStreamType = 'message' | 'messageCompleted' | 'messageEdited' | 'messageDeleted';
+const MESSAGE_STREAM_TYPES: readonly string[] = ['message', 'messageCompleted', 'messageEdited', 'messageDeleted'] satisfies MessageStreamType[];
+
+export type StreamRecord = { type: MessageStreamType; record: MessageRecord } | { type: 'run'; record: RunRecord };
 
 export function runRecordOf(run: Run, ownerId: string, at: Date): RunRecord {
   const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -65,14 +67,8 @@ export function parseStreamFields(fields: readonly string[]): StreamRecord {
   // Validated before the ack, so this only catches entries queued by older code or by hand: poison.
   const unstorable = findUnstorableText(data);
   if (unstorable) throw new Error(`Stream entry holds unstorable text at ${JSON.stringify(unstorable.join('.'))}`);
-  switch (map.get('type')) {
-    case 'message':
-      return { type: 'message', record: MessageRecordModel.parse(data) };
-    case 'messageCompleted':
-      return { type: 'messageCompleted', record: MessageRecordModel.parse(data) };
-    case 'run':
-      return { type: 'run', record: RunRecordModel.parse(data) };
-    default:
-      throw new Error(`Unknown stream entry type ${JSON.stringify(map.get('type'))}`);
-  }
+  const type = map.get('type');
+  if (type === 'run') return { type, record: RunRecordModel.parse(data) };
+  if (type !== undefined && MESSAGE_STREAM_TYPES.includes(type)) return { type: type as MessageStreamType, record: MessageRecordModel.parse(data) };
+  throw new Error(`Unknown stream entry type ${JSON.stringify(type)}`);
 }

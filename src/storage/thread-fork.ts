@@ -93,5 +93,10 @@ function copyOf(message: Message, fork: Thread): Message {
     createdAt: fork.createdAt,
     status: 'COMPLETED',
     actor: message.actor,
+    // The copy is a new message at its current version (earlier revisions stay with the source);
+    // a tombstone stays a tombstone, so the fork's seqs are gap-free like the source's.
+    revision: 1,
+    editedAt: null,
+    deletedAt: message.deletedAt ? fork.createdAt : null,
   };
 }

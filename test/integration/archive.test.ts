@@ -83,7 +83,7 @@ function archiveSeed(ownerId: string) {
     thread: (): ThreadId => ids.threadId('test'),
     message(threadId: ThreadId, seq: number, createdAt: string, content = 'hello', toolNames: string[] = []): StreamRecord & { type: 'message' } {
       const parts = toolNames.length ? toolNames.map((name, n) => ({ type: 'toolCall' as const, callId: `call-${seq}-${n}`, name, arguments: {} })) : null;
-      const record = { id: ids.messageId(), threadId, ownerId, runId: null, role: 'USER' as const, content, metadata: {}, seq, clientMessageId: null, parts, actor: null, createdAt, status: 'COMPLETED' as const };
+      const record = { id: ids.messageId(), threadId, ownerId, runId: null, role: 'USER' as const, content, metadata: {}, seq, clientMessageId: null, parts, actor: null, createdAt, status: 'COMPLETED' as const, revision: 1, editedAt: null, deletedAt: null };
       return { type: 'message', record };
     },
     /** QUEUED at createdAt, IN_PROGRESS a second later, then `final` after `seconds` (if given). */
@@ -152,7 +152,7 @@ describe('archive migrations', () => {
   it('are recorded once applied, so a second start-up applies nothing', async () => {
     expect(await migrateArchive(archive, silent)).toEqual([]);
     const applied = await archive.query('testListMigrations', 'SELECT name FROM threadline_migrations FINAL ORDER BY name', {}, z.object({ name: z.string() }));
-    expect(applied.map((row) => row.name)).toEqual(['2026-11-22T0200_messages_archive', '2026-11-22T0201_run_transitions', '2026-12-06T0000_actors', '2026-12-06T0100_message_parts']);
+    expect(applied.map((row) => row.name)).toEqual(['2026-11-22T0200_messages_archive', '2026-11-22T0201_run_transitions', '2026-12-06T0000_actors', '2026-12-06T0100_message_parts', '2026-12-06T0900_message_revisions']);
   });
 });
 

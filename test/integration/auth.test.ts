@@ -55,6 +55,8 @@ function everyOperation(thread: Thread, run: Run, message: Message): Array<[stri
     ['startMessage', 'mutation($id: ID!) { startMessage(input: { threadId: $id }) { id } }', t],
     ['appendMessageDelta', 'mutation($id: ID!) { appendMessageDelta(input: { id: $id, delta: "sneaky" }) { id } }', { id: message.id }],
     ['completeMessage', 'mutation($id: ID!) { completeMessage(id: $id) { id } }', { id: message.id }],
+    ['editMessage', 'mutation($id: ID!) { editMessage(input: { id: $id, content: "rewritten" }) { id } }', { id: message.id }],
+    ['deleteMessage', 'mutation($id: ID!) { deleteMessage(id: $id) { id } }', { id: message.id }],
   ];
 }
 

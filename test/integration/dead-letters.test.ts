@@ -29,7 +29,7 @@ const run = promisify(execFile);
 function orphanRecord(ownerId: string, threadId: ThreadId = ids.threadId('gone')): MessageRecord {
   return {
     id: ids.messageId(), threadId, ownerId, runId: null, role: 'USER', content: 'refused by Postgres', metadata: {},
-    seq: 1, clientMessageId: null, parts: null, actor: null, createdAt: new Date().toISOString(), status: 'COMPLETED',
+    seq: 1, clientMessageId: null, parts: null, actor: null, createdAt: new Date().toISOString(), status: 'COMPLETED', revision: 1, editedAt: null, deletedAt: null,
   };
 }
 

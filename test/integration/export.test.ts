@@ -42,7 +42,7 @@ describe('GET /export', () => {
     for (let from = 1; from <= 10_000; from += 1_000) {
       const records: MessageRecord[] = Array.from({ length: 1_000 }, (_, i) => ({
         id: ids.messageId(), threadId: big.id, ownerId: user, runId: null, role: 'USER', content: `message ${from + i}`, parts: null,
-        metadata: { n: from + i }, seq: from + i, clientMessageId: null, createdAt, status: 'COMPLETED', actor: null,
+        metadata: { n: from + i }, seq: from + i, clientMessageId: null, createdAt, status: 'COMPLETED', actor: null, revision: 1, editedAt: null, deletedAt: null,
       }));
       await insertMessageRecords(app.db, records);
     }
@@ -97,7 +97,7 @@ describe('GET /export', () => {
     const thread = await seed(app.db).thread(user);
     const records: MessageRecord[] = Array.from({ length: 5_000 }, (_, i) => ({
       id: ids.messageId(), threadId: thread.id, ownerId: user, runId: null, role: 'USER', content: 'x'.repeat(2_000), parts: null,
-      metadata: {}, seq: i + 1, clientMessageId: null, createdAt: new Date().toISOString(), status: 'COMPLETED', actor: null,
+      metadata: {}, seq: i + 1, clientMessageId: null, createdAt: new Date().toISOString(), status: 'COMPLETED', actor: null, revision: 1, editedAt: null, deletedAt: null,
     }));
     await insertMessageRecords(app.db, records);
     const controller = new AbortController();

@@ -82,7 +82,7 @@ describe('realtime leak test', () => {
       parts: null,
       actor: null,
       createdAt: new Date(),
-      status: 'COMPLETED' as const,
+      status: 'COMPLETED' as const, revision: 1, editedAt: null, deletedAt: null,
     };
     const event = { type: 'MessageAdded', seq: message.seq, message: messageRecordOf(message, subscriber.user) };
     return admin.publish(threadChannel(subscriber.thread.id), JSON.stringify(event));

@@ -32,7 +32,7 @@ function messageFields(seq: number): string[] {
     type: 'message',
     record: {
       id: ids.messageId(), threadId, ownerId: 'pacing-user', runId: null, role: 'USER', content: `m${seq}`,
-      metadata: {}, seq, clientMessageId: null, parts: null, actor: null, createdAt: new Date().toISOString(), status: 'COMPLETED',
+      metadata: {}, seq, clientMessageId: null, parts: null, actor: null, createdAt: new Date().toISOString(), status: 'COMPLETED', revision: 1, editedAt: null, deletedAt: null,
     },
   });
 }

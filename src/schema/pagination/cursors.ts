@@ -17,7 +17,7 @@ function decode(cursor: string, prefix: string): string {
   return text.slice(prefix.length + 1);
 }
 
-/** A message's seq is a Postgres integer (and a GraphQL Int): a cursor past it names no message. */
+/** A message's seq (and a revision) is a Postgres integer (and a GraphQL Int): a cursor past it names no message. */
 const MAX_SEQ = 2 ** 31 - 1;
 /**
  * Cursor times are row timestamps: from the epoch to the end of year 9999. Outside, a client's
@@ -26,15 +26,23 @@ const MAX_SEQ = 2 ** 31 - 1;
  */
 const MAX_CURSOR_TIME_MS = Date.parse('9999-12-31T23:59:59.999Z');
 
-export function seqCursor(seq: number): string {
-  return encode(`seq:${seq}`);
+/** A position given by a Postgres integer, in the order `kind` names (a cursor of another order is refused). */
+function intCursor(kind: string, value: number): string {
+  return encode(`${kind}:${value}`);
 }
 
-export function parseSeqCursor(cursor: string): number {
-  const seq = Number(decode(cursor, 'seq'));
-  if (!Number.isInteger(seq) || seq < 0 || seq > MAX_SEQ) throw invalidCursor(cursor);
-  return seq;
+function parseIntCursor(cursor: string, kind: string): number {
+  const value = Number(decode(cursor, kind));
+  if (!Number.isInteger(value) || value < 0 || value > MAX_SEQ) throw invalidCursor(cursor);
+  return value;
 }
+
+export const seqCursor = (seq: number): string => intCursor('seq', seq);
+export const parseSeqCursor = (cursor: string): number => parseIntCursor(cursor, 'seq');
+
+/** A message revision's position in its newest-first list. */
+export const revisionCursor = (revision: number): string => intCursor('rev', revision);
+export const parseRevisionCursor = (cursor: string): number => parseIntCursor(cursor, 'rev');
 
 /**
  * `kind` names the order a cursor belongs to, so a cursor of one order handed to a list in

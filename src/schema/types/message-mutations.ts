@@ -76,8 +76,8 @@ builder.mutationField('sendMessage', (t) =>
   }),
 );
 
-/** The message's text and parts from exactly one of `content` and `parts`, checked. */
-function bodyOf(
+/** The message's text and parts from exactly one of `content` and `parts`, checked (sendMessage, editMessage). */
+export function bodyOf(
   input: { content?: string | null; parts?: readonly MessagePartInput[] | null },
   role: string,
   limits: RequestLimits,

@@ -1,4 +1,4 @@
-import type { Message } from '../../domain/message.js';
+import type { Message, MessageRevision } from '../../domain/message.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES } from '../../domain/message.js';
 import type { Durability } from '../../storage/hot-tier.js';
 import { MESSAGE_ID_REGEX } from '../../ids/id-formats.js';
@@ -9,6 +9,8 @@ import { MessagePartRef } from './message-part.js';
 import { partsOf } from '../../domain/message-parts.js';
 import { ThreadRef } from './thread.js';
 import { loadOrNull, nullWhenNotFound } from '../nullable-lookup.js';
+import { parseRevisionCursor, revisionCursor } from '../pagination/cursors.js';
+import { resolvePage } from '../pagination/resolve-page.js';
 
 export const MessageRoleEnum = builder.enumType('MessageRole', { values: MESSAGE_ROLES });
 const MessageStatusEnum = builder.enumType('MessageStatus', { values: MESSAGE_STATUSES });
@@ -24,6 +26,21 @@ const DurabilityEnum = builder.enumType('Durability', {
     ARCHIVED: { description: 'Also in the ClickHouse analytics archive.' },
   },
 });
+
+const MessageRevisionRef = builder.objectRef<MessageRevision>('MessageRevision').implement({
+  description: 'An earlier version of a message, as an edit replaced it.',
+  fields: (t) => ({
+    revision: t.exposeInt('revision'),
+    content: t.exposeString('content'),
+    parts: t.field({ type: [MessagePartRef], resolve: (revision) => partsOf(revision) }),
+    createdAt: t.expose('writtenAt', {
+      type: 'DateTime',
+      description: "When this version was written: the message's creation for revision 1, else the edit that made it.",
+    }),
+  }),
+});
+
+const MessageRevisionConnection = builder.connectionObject({ type: MessageRevisionRef, name: 'MessageRevisionConnection' });
 
 builder.node(MessageRef, {
   description: 'One message in a thread, at a gap-free position `seq`.',
@@ -55,6 +72,24 @@ builder.node(MessageRef, {
       nullable: true,
       description: "Who wrote it on the owner's behalf: the `act.sub` of a delegated token (e.g. an agent worker); null when the owner wrote it.",
     }),
+    revision: t.exposeInt('revision', { description: 'Its version: 1 until edited; each edit, and its deletion, add one.' }),
+    editedAt: t.expose('editedAt', { type: 'DateTime', nullable: true, description: 'When it was last edited; null if never.' }),
+    deletedAt: t.expose('deletedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Set when it was deleted: a tombstone keeps its seq, with content "", parts [] and metadata {}.',
+    }),
+    revisions: t.connection(
+      {
+        type: MessageRevisionRef,
+        description: 'Its earlier versions, newest first (none once deleted).',
+        resolve: (message, args, ctx) =>
+          resolvePage(args, { toCursor: (r: MessageRevision) => revisionCursor(r.revision), parse: parseRevisionCursor }, (window) =>
+            ctx.loaders.revisionsOfMessage.load({ parentId: message.id, window }),
+          ),
+      },
+      MessageRevisionConnection,
+    ),
     durability: t.field({
       type: DurabilityEnum,
       description: 'As of this read. A message read straight from Postgres is at least DURABLE.',

@@ -43,6 +43,24 @@ const MessageCompletedRef = builder.objectRef<EventOf<'MessageCompleted'>>('Mess
   }),
 });
 
+const MessageEditedRef = builder.objectRef<EventOf<'MessageEdited'>>('MessageEdited').implement({
+  description: 'The message at `seq` has a new revision (editMessage). Not replayed: a replay carries the newest revision.',
+  fields: (t) => ({
+    threadId: t.exposeID('threadId'),
+    seq: t.exposeInt('seq'),
+    message: t.field({ type: MessageRef, resolve: (event) => event.message }),
+  }),
+});
+
+const MessageDeletedRef = builder.objectRef<EventOf<'MessageDeleted'>>('MessageDeleted').implement({
+  description: 'The message at `seq` was deleted (deleteMessage); a tombstone keeps its seq. Not replayed: a replay carries the tombstone.',
+  fields: (t) => ({
+    threadId: t.exposeID('threadId'),
+    seq: t.exposeInt('seq'),
+    messageId: t.exposeID('messageId'),
+  }),
+});
+
 const RunStatusChangedRef = builder.objectRef<EventOf<'RunStatusChanged'>>('RunStatusChanged').implement({
   description: 'A run of the thread changed status.',
   fields: (t) => ({
@@ -68,7 +86,7 @@ const ThreadDeletedRef = builder.objectRef<EventOf<'ThreadDeleted'>>('ThreadDele
 
 const ThreadEventUnion = builder.unionType('ThreadEvent', {
   description: 'Something that happened in a thread. Events with a `seq` name the thread position they concern.',
-  types: [MessageAddedRef, MessageDeltaRef, MessageCompletedRef, RunStatusChangedRef, ThreadUpdatedRef, ThreadDeletedRef],
+  types: [MessageAddedRef, MessageDeltaRef, MessageCompletedRef, MessageEditedRef, MessageDeletedRef, RunStatusChangedRef, ThreadUpdatedRef, ThreadDeletedRef],
   // The wire's `type` is the GraphQL type name, by construction of the names above.
   resolveType: (event) => event.type,
 });

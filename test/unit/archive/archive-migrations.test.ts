@@ -23,7 +23,8 @@ describe('ARCHIVE_MIGRATIONS', () => {
     const names = ARCHIVE_MIGRATIONS.map((m) => m.name);
     for (const name of names) expect(name).toMatch(/^\d{4}-\d{2}-\d{2}T\d{4}_[a-z0-9_]+$/);
     expect([...names].sort()).toEqual(names);
-    for (const statement of ARCHIVE_MIGRATIONS.flatMap((m) => m.statements)) expect(statement).toMatch(/IF NOT EXISTS/);
+    // A MODIFY COLUMN to the same definition is a no-op the second time; IF EXISTS keeps it from failing on its own.
+    for (const statement of ARCHIVE_MIGRATIONS.flatMap((m) => m.statements)) expect(statement).toMatch(/IF (NOT )?EXISTS/);
   });
 
   it('make the archive tables collapse redelivered rows', () => {

@@ -20,6 +20,9 @@ const message: MessageRecord = {
   actor: null,
   createdAt: '2026-11-22T04:00:00.123Z',
   status: 'COMPLETED',
+  revision: 1,
+  editedAt: null,
+  deletedAt: null,
 };
 
 const run: RunRecord = {
@@ -53,6 +56,8 @@ describe('archive rows', () => {
       part_types: ['text'],
       tool_names: [],
       actor: null,
+      revision: 1,
+      deleted: 0,
     });
     expect(row.content_bytes).toBe(11);
     expect(JSON.stringify(row)).not.toContain('héllo');

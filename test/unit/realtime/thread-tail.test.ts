@@ -38,6 +38,9 @@ function setup(options: { maxQueuedEvents?: number } = {}) {
     actor: null,
     createdAt: new Date(0),
     status: 'COMPLETED',
+    revision: 1,
+    editedAt: null,
+    deletedAt: null,
   });
   const added = (seq: number): ThreadEvent => ({ type: 'MessageAdded', threadId, seq, message: stored[seq - 1] ?? message(seq) });
   /** Stores messages up to `seq`, as a send would before publishing. */
