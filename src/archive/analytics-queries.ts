@@ -29,6 +29,14 @@ export interface ToolCallCount {
   name: string;
   count: number;
 }
+export interface TokenUsageDay {
+  /** UTC calendar day the runs were created, YYYY-MM-DD. */
+  day: string;
+  /** Null for runs that reported usage but no model. */
+  model: string | null;
+  inputTokens: number;
+  outputTokens: number;
+}
 export interface RunStatusCount {
   status: RunStatus;
   count: number;
@@ -117,10 +125,38 @@ FROM (
 GROUP BY status
 ORDER BY status`;
 
+// A run has a row per transition, each with its usage as it stood then: one row per run first,
+// its latest report (the agent reports totals, not increments), then summed per day and model.
+// On a tie in time the larger report wins, since totals only grow. Runs that never reported
+// usage are left out; their model, if any, is its latest report too.
+const TOKEN_USAGE = `/* tokenUsage */
+SELECT toString(toDate(run_created_at)) AS day, run_model AS model, sum(usage.1) AS inputTokens, sum(usage.2) AS outputTokens
+FROM (
+  SELECT run_id, any(created_at) AS run_created_at,
+    argMaxIf(model, at, model IS NOT NULL) AS run_model,
+    argMaxIf(
+      tuple(assumeNotNull(input_tokens), assumeNotNull(output_tokens)),
+      (at, assumeNotNull(input_tokens) + assumeNotNull(output_tokens)),
+      input_tokens IS NOT NULL AND output_tokens IS NOT NULL
+    ) AS usage
+  FROM run_transitions
+  WHERE ${RUN_RANGE}
+  GROUP BY run_id
+  HAVING countIf(input_tokens IS NOT NULL AND output_tokens IS NOT NULL) > 0
+)
+GROUP BY day, model
+ORDER BY day, model NULLS LAST`;
+
 const DailyRow = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), count: countValue });
 const ThreadRow = z.object({ threadId: z.string(), count: countValue });
 const DurationRow = z.object({ count: countValue, quantiles: z.array(z.number().nullable()).length(2) });
 const ToolCallRow = z.object({ name: z.string(), count: countValue });
+const TokenUsageRow = z.object({
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  model: z.string().nullable(),
+  inputTokens: countValue,
+  outputTokens: countValue,
+});
 const StatusRow = z.object({ status: z.enum(RUN_STATUSES), count: countValue });
 
 /** Analytics over the ClickHouse archive. Each function answers for one owner only: the viewer. */
@@ -155,6 +191,11 @@ export function createArchiveQueries(client: ArchiveClient) {
       // whole milliseconds, so the millisecond is all the precision there is to report.
       const value = (q: number | null | undefined) => (row.count === 0 || q === null || q === undefined ? null : Math.round(q * 1000) / 1000);
       return { count: row.count, p50Seconds: value(row.quantiles[0]), p95Seconds: value(row.quantiles[1]) };
+    },
+
+    /** Tokens used by the runs created in [from, to), per UTC day and model; each run's latest report counts once. */
+    async tokenUsage(ownerId: string, from: Date, to: Date): Promise<TokenUsageDay[]> {
+      return client.query('tokenUsage', TOKEN_USAGE, rangeParams(ownerId, from, to), TokenUsageRow);
     },
 
     /** Runs created in [from, to), by their current status. */

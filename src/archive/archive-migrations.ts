@@ -84,6 +84,17 @@ export const ARCHIVE_MIGRATIONS: readonly ArchiveMigration[] = [
       `ALTER TABLE messages_archive ADD COLUMN IF NOT EXISTS tool_names Array(String)`,
     ],
   },
+  {
+    // What a run cost, as its agent reported it: the model and the tokens used, as they stood
+    // after this transition (both counts null until the agent reports any). A run has several
+    // rows, so analytics takes each run's latest one. Null for older rows.
+    name: '2026-12-06T0800_run_usage',
+    statements: [
+      `ALTER TABLE run_transitions ADD COLUMN IF NOT EXISTS model Nullable(String)`,
+      `ALTER TABLE run_transitions ADD COLUMN IF NOT EXISTS input_tokens Nullable(UInt32)`,
+      `ALTER TABLE run_transitions ADD COLUMN IF NOT EXISTS output_tokens Nullable(UInt32)`,
+    ],
+  },
 ];
 
 const CREATE_VERSION_TABLE = `

@@ -108,5 +108,8 @@ export function runTransitionRow(record: RunRecord) {
     completed_at: optional(record.completedAt),
     at: clickhouseDateTime(record.at),
     actor: record.actor,
+    model: record.model,
+    input_tokens: record.usage?.inputTokens ?? null,
+    output_tokens: record.usage?.outputTokens ?? null,
   };
 }

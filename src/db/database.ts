@@ -56,6 +56,10 @@ export interface RunTable {
   completed_at: Date | null;
   updated_at: Timestamp;
   actor: string | null;
+  model: string | null;
+  /** Both null (never reported) or both set: a CHECK keeps them together. */
+  input_tokens: number | null;
+  output_tokens: number | null;
 }
 
 export interface MessageTable {

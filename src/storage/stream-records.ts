@@ -21,6 +21,9 @@ const RunRecordModel = z.object({
   completedAt: z.string().datetime().nullable(),
   // Records queued before delegated tokens existed carry no actor.
   actor: z.string().nullable().default(null),
+  // And before agents reported usage: nothing reported.
+  model: z.string().nullable().default(null),
+  usage: z.object({ inputTokens: z.number().int().nonnegative(), outputTokens: z.number().int().nonnegative() }).nullable().default(null),
   /** When this transition happened. */
   at: z.string().datetime(),
 });
@@ -48,6 +51,8 @@ export function runRecordOf(run: Run, ownerId: string, at: Date): RunRecord {
     startedAt: iso(run.startedAt),
     completedAt: iso(run.completedAt),
     actor: run.actor,
+    model: run.model,
+    usage: run.usage,
     at: at.toISOString(),
   };
 }

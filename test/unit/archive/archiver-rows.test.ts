@@ -30,6 +30,8 @@ const run: RunRecord = {
   metadata: { model: 'x' },
   error: null,
   actor: null,
+  model: null,
+  usage: null,
   createdAt: '2026-11-22T04:00:00.000Z',
   startedAt: '2026-11-22T04:00:01.000Z',
   completedAt: null,
@@ -90,7 +92,15 @@ describe('archive rows', () => {
       completed_at: null,
       at: '2026-11-22 04:00:01.000',
       actor: null,
+      model: null,
+      input_tokens: null,
+      output_tokens: null,
     });
+  });
+
+  it('keeps the model and token counts a run reported, which analytics sums', () => {
+    const reported = runTransitionRow({ ...run, model: 'gpt-x', usage: { inputTokens: 120, outputTokens: 30 } });
+    expect(reported).toMatchObject({ model: 'gpt-x', input_tokens: 120, output_tokens: 30 });
   });
 
   it('splits a batch into message rows (new or completed) and run rows, keeping stream order', () => {
