@@ -10,6 +10,7 @@ import * as threadReads from './2026-12-06T0300_thread_reads.js';
 import * as runCancelling from './2026-12-06T0400_run_cancelling.js';
 import * as messageSearch from './2026-12-06T0500_message_search.js';
 import * as runUsage from './2026-12-06T0800_run_usage.js';
+import * as messageFeedback from './2026-12-06T0810_message_feedback.js';
 
 /**
  * Every migration, by its dated name. Listed statically rather than discovered on disk so the
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T0400_run_cancelling': runCancelling,
   '2026-12-06T0500_message_search': messageSearch,
   '2026-12-06T0800_run_usage': runUsage,
+  '2026-12-06T0810_message_feedback': messageFeedback,
 };

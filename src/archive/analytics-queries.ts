@@ -37,6 +37,12 @@ export interface TokenUsageDay {
   inputTokens: number;
   outputTokens: number;
 }
+export interface FeedbackDay {
+  /** UTC calendar day of the ratings, YYYY-MM-DD. */
+  day: string;
+  positive: number;
+  negative: number;
+}
 export interface RunStatusCount {
   status: RunStatus;
   count: number;
@@ -147,6 +153,21 @@ FROM (
 GROUP BY day, model
 ORDER BY day, model NULLS LAST`;
 
+// A message's rating is its latest (re-rating replaces it); it counts on the day it was given,
+// so the range applies to that latest rating, after grouping: an earlier rating that was
+// replaced counts nowhere. One owner's ratings are read whole, as they are few.
+const FEEDBACK_PER_DAY = `/* feedbackPerDay */
+SELECT toString(toDate(latest_at)) AS day, countIf(latest_score = 1) AS positive, countIf(latest_score = -1) AS negative
+FROM (
+  SELECT message_id, max(rated_at) AS latest_at, argMax(score, rated_at) AS latest_score
+  FROM message_feedback
+  WHERE owner_id = {ownerId:String}
+  GROUP BY message_id
+)
+WHERE latest_at >= {from:DateTime64(3, 'UTC')} AND latest_at < {to:DateTime64(3, 'UTC')}
+GROUP BY day
+ORDER BY day`;
+
 const DailyRow = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), count: countValue });
 const ThreadRow = z.object({ threadId: z.string(), count: countValue });
 const DurationRow = z.object({ count: countValue, quantiles: z.array(z.number().nullable()).length(2) });
@@ -157,6 +178,7 @@ const TokenUsageRow = z.object({
   inputTokens: countValue,
   outputTokens: countValue,
 });
+const FeedbackRow = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), positive: countValue, negative: countValue });
 const StatusRow = z.object({ status: z.enum(RUN_STATUSES), count: countValue });
 
 /** Analytics over the ClickHouse archive. Each function answers for one owner only: the viewer. */
@@ -196,6 +218,11 @@ export function createArchiveQueries(client: ArchiveClient) {
     /** Tokens used by the runs created in [from, to), per UTC day and model; each run's latest report counts once. */
     async tokenUsage(ownerId: string, from: Date, to: Date): Promise<TokenUsageDay[]> {
       return client.query('tokenUsage', TOKEN_USAGE, rangeParams(ownerId, from, to), TokenUsageRow);
+    },
+
+    /** The owner's message ratings per UTC day in [from, to), each message at its latest rating; days without any are absent. */
+    async feedbackPerDay(ownerId: string, from: Date, to: Date): Promise<FeedbackDay[]> {
+      return client.query('feedbackPerDay', FEEDBACK_PER_DAY, rangeParams(ownerId, from, to), FeedbackRow);
     },
 
     /** Runs created in [from, to), by their current status. */

@@ -95,6 +95,24 @@ export const ARCHIVE_MIGRATIONS: readonly ArchiveMigration[] = [
       `ALTER TABLE run_transitions ADD COLUMN IF NOT EXISTS output_tokens Nullable(UInt32)`,
     ],
   },
+  {
+    // One row per rating of a message (rateMessage); re-rating adds a row, and the latest per
+    // message is its rating: analytics reads argMax(…, rated_at) per message_id. Redelivered
+    // rows are equal in every sorting column and collapse. The score, not the comment.
+    name: '2026-12-06T0810_message_feedback',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS message_feedback (
+        message_id String,
+        thread_id String,
+        owner_id String,
+        score Int8,
+        has_comment UInt8,
+        rated_at DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree
+      ORDER BY (owner_id, message_id, rated_at)`,
+    ],
+  },
 ];
 
 const CREATE_VERSION_TABLE = `

@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import { CONSUMER_GROUPS, PERSISTENCE_STREAM } from '../storage/redis-keys.js';
 import { createStreamConsumer, type StreamEntry } from '../storage/stream-consumer.js';
 import type { MessageRecord } from '../storage/message-record.js';
-import type { RunRecord } from '../storage/stream-records.js';
+import type { FeedbackRecord, RunRecord } from '../storage/stream-records.js';
 import { advanceWatermarks, maxSeqByThread } from '../storage/watermarks.js';
 import { clickhouseDateTime, isTransientClickHouseError, type ArchiveClient } from './clickhouse-client.js';
 import { partsOf } from '../domain/message-parts.js';
@@ -46,10 +46,11 @@ export function createArchiver(options: ArchiverOptions) {
   });
 
   async function archiveBatch(entries: StreamEntry[]): Promise<void> {
-    const { messages, runs } = splitRecords(entries);
+    const { messages, runs, feedback } = splitRecords(entries);
     const archivedAt = now();
-    // Runs first: the watermark below only speaks of messages, so it is moved last.
+    // Runs and ratings first: the watermark below only speaks of messages, so it is moved last.
     await archive.insert('insertRunTransitions', 'run_transitions', runs.map(runTransitionRow));
+    await archive.insert('insertMessageFeedback', 'message_feedback', feedback.map(feedbackRow));
     await archive.insert('insertArchivedMessages', 'messages_archive', messages.map((record) => archivedMessageRow(record, archivedAt)));
     if (messages.length === 0) return;
     // The rows are in; a watermark that fails to move only understates durability, so it must
@@ -65,14 +66,16 @@ export function createArchiver(options: ArchiverOptions) {
 export type Archiver = ReturnType<typeof createArchiver>;
 
 /** A new message and a streamed message's final form both become a messages_archive row. */
-export function splitRecords(entries: readonly StreamEntry[]): { messages: MessageRecord[]; runs: RunRecord[] } {
+export function splitRecords(entries: readonly StreamEntry[]): { messages: MessageRecord[]; runs: RunRecord[]; feedback: FeedbackRecord[] } {
   const messages: MessageRecord[] = [];
   const runs: RunRecord[] = [];
+  const feedback: FeedbackRecord[] = [];
   for (const { record } of entries) {
     if (record.type === 'run') runs.push(record.record);
+    else if (record.type === 'feedback') feedback.push(record.record);
     else messages.push(record.record);
   }
-  return { messages, runs };
+  return { messages, runs, feedback };
 }
 
 /** A message as the archive keeps it: its shape and size for analytics, not its content. */
@@ -111,5 +114,17 @@ export function runTransitionRow(record: RunRecord) {
     model: record.model,
     input_tokens: record.usage?.inputTokens ?? null,
     output_tokens: record.usage?.outputTokens ?? null,
+  };
+}
+
+/** A rating as the archive keeps it: the score, not the comment. */
+export function feedbackRow(record: FeedbackRecord) {
+  return {
+    message_id: record.messageId,
+    thread_id: record.threadId,
+    owner_id: record.ownerId,
+    score: record.score,
+    has_comment: record.hasComment ? 1 : 0,
+    rated_at: clickhouseDateTime(record.ratedAt),
   };
 }

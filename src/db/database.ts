@@ -13,13 +13,23 @@ export interface Database {
   messages: MessageTable;
   hot_state_invalidations: HotStateInvalidationTable;
   outbox: OutboxTable;
+  message_feedback: MessageFeedbackTable;
+}
+
+/** Keyed by message ID without a foreign key to messages: see the migration 2026-12-06T0810. */
+export interface MessageFeedbackTable {
+  message_id: string;
+  thread_id: string;
+  score: -1 | 1;
+  comment: string | null;
+  rated_at: Timestamp;
 }
 
 export interface OutboxTable {
   /** bigserial; bigints are parsed as numbers (create-database.ts). */
   id: Generated<number>;
   thread_id: string;
-  kind: 'message' | 'messageCompleted' | 'run' | 'thread';
+  kind: 'message' | 'messageCompleted' | 'run' | 'thread' | 'feedback';
   payload: ColumnType<unknown, string, string>;
   created_at: Timestamp;
 }

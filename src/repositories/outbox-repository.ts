@@ -3,14 +3,15 @@ import type { Database } from '../db/database.js';
 import type { ThreadId } from '../ids/id-types.js';
 import type { ThreadWire } from '../realtime/thread-events.js';
 import type { MessageRecord } from '../storage/message-record.js';
-import type { RunRecord } from '../storage/stream-records.js';
+import type { FeedbackRecord, RunRecord } from '../storage/stream-records.js';
 
 /** A committed change Redis has still to hear of (see the outbox migration). */
 export type OutboxEntry =
   | { kind: 'message'; payload: MessageRecord }
   | { kind: 'messageCompleted'; payload: MessageRecord }
   | { kind: 'run'; payload: RunRecord }
-  | { kind: 'thread'; payload: ThreadWire };
+  | { kind: 'thread'; payload: ThreadWire }
+  | { kind: 'feedback'; payload: FeedbackRecord };
 
 export type StoredOutboxEntry = OutboxEntry & { id: number };
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RUN_STATUSES, type Run } from '../domain/run.js';
+import type { MessageFeedback } from '../domain/message-feedback.js';
 import { findUnstorableText } from '../domain/storable-text.js';
 import { RUN_ID_REGEX, THREAD_ID_REGEX } from '../ids/id-formats.js';
 import { MessageRecordModel, type MessageRecord } from './message-record.js';
@@ -29,6 +30,18 @@ const RunRecordModel = z.object({
 });
 
 export type RunRecord = z.infer<typeof RunRecordModel>;
+
+/** A message's rating for the archive: the score and whether a comment came with it, not the comment. */
+const FeedbackRecordModel = z.object({
+  messageId: z.string().min(1),
+  threadId: z.string().regex(THREAD_ID_REGEX),
+  ownerId: z.string().min(1),
+  score: z.union([z.literal(-1), z.literal(1)]),
+  hasComment: z.boolean(),
+  ratedAt: z.string().datetime(),
+});
+
+export type FeedbackRecord = z.infer<typeof FeedbackRecordModel>;
 /**
  * `message`: a new message (insert if absent). `messageCompleted`: the final form of a streamed
  * message (insert or overwrite an IN_PROGRESS row), so completion wins whatever the order of arrival.
@@ -36,7 +49,8 @@ export type RunRecord = z.infer<typeof RunRecordModel>;
 export type StreamRecord =
   | { type: 'message'; record: MessageRecord }
   | { type: 'messageCompleted'; record: MessageRecord }
-  | { type: 'run'; record: RunRecord };
+  | { type: 'run'; record: RunRecord }
+  | { type: 'feedback'; record: FeedbackRecord };
 
 export function runRecordOf(run: Run, ownerId: string, at: Date): RunRecord {
   const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -54,6 +68,17 @@ export function runRecordOf(run: Run, ownerId: string, at: Date): RunRecord {
     model: run.model,
     usage: run.usage,
     at: at.toISOString(),
+  };
+}
+
+export function feedbackRecordOf(feedback: MessageFeedback, ownerId: string): FeedbackRecord {
+  return {
+    messageId: feedback.messageId,
+    threadId: feedback.threadId,
+    ownerId,
+    score: feedback.score,
+    hasComment: feedback.comment !== null && feedback.comment.length > 0,
+    ratedAt: feedback.ratedAt.toISOString(),
   };
 }
 
@@ -77,6 +102,8 @@ export function parseStreamFields(fields: readonly string[]): StreamRecord {
       return { type: 'messageCompleted', record: MessageRecordModel.parse(data) };
     case 'run':
       return { type: 'run', record: RunRecordModel.parse(data) };
+    case 'feedback':
+      return { type: 'feedback', record: FeedbackRecordModel.parse(data) };
     default:
       throw new Error(`Unknown stream entry type ${JSON.stringify(map.get('type'))}`);
   }

@@ -152,7 +152,7 @@ describe('archive migrations', () => {
   it('are recorded once applied, so a second start-up applies nothing', async () => {
     expect(await migrateArchive(archive, silent)).toEqual([]);
     const applied = await archive.query('testListMigrations', 'SELECT name FROM threadline_migrations FINAL ORDER BY name', {}, z.object({ name: z.string() }));
-    expect(applied.map((row) => row.name)).toEqual(['2026-11-22T0200_messages_archive', '2026-11-22T0201_run_transitions', '2026-12-06T0000_actors', '2026-12-06T0100_message_parts', '2026-12-06T0800_run_usage']);
+    expect(applied.map((row) => row.name)).toEqual(['2026-11-22T0200_messages_archive', '2026-11-22T0201_run_transitions', '2026-12-06T0000_actors', '2026-12-06T0100_message_parts', '2026-12-06T0800_run_usage', '2026-12-06T0810_message_feedback']);
   });
 });
 
@@ -441,6 +441,37 @@ describe('analytics queries', () => {
     ]);
     expect(await queries.tokenUsage(otherOwner, from, to)).toEqual([{ day: '2026-06-01', model: 'm-a', inputTokens: 500, outputTokens: 500 }]);
     expect(await queries.tokenUsage(`owner-${randomUUID()}`, from, to)).toEqual([]);
+  });
+
+  it("counts ratings per day, each message once at its latest rating, in range by that rating, never another owner's", async () => {
+    const owner = `owner-${randomUUID()}`;
+    const thread = ids.threadId('test');
+    const rating = (ownerId: string, messageId: string, score: -1 | 1, ratedAt: string): StreamRecord => ({
+      type: 'feedback',
+      record: { messageId, threadId: thread, ownerId, score, hasComment: false, ratedAt },
+    });
+    const [m1, m2, m3, m4, m5] = [1, 2, 3, 4, 5].map((): string => ids.messageId()) as [string, string, string, string, string];
+    const records = [
+      rating(owner, m1, 1, '2026-06-01T10:00:00.000Z'),
+      // Re-rated the next day: counts once, on the day of its latest rating, as that score.
+      rating(owner, m2, 1, '2026-06-01T11:00:00.000Z'),
+      rating(owner, m2, -1, '2026-06-02T09:00:00.000Z'),
+      rating(owner, m3, -1, '2026-06-02T10:00:00.000Z'),
+      // Rated in range, re-rated after it: its latest rating is outside, so it counts nowhere.
+      rating(owner, m4, 1, '2026-06-01T12:00:00.000Z'),
+      rating(owner, m4, -1, '2026-06-04T00:00:00.000Z'),
+      rating(`owner-${randomUUID()}`, m5, 1, '2026-06-01T10:00:00.000Z'),
+    ];
+    // Everything twice, as redelivery does.
+    await xaddAll([...records, ...records]);
+    startArchiver(archive, 'archiver-1');
+    await waitFor(drained);
+
+    expect(await queries.feedbackPerDay(owner, from, to)).toEqual([
+      { day: '2026-06-01', positive: 1, negative: 0 },
+      { day: '2026-06-02', positive: 0, negative: 2 },
+    ]);
+    expect(await queries.feedbackPerDay(`owner-${randomUUID()}`, from, to)).toEqual([]);
   });
 
   it('answers empty for an owner without data, and rejects a bad range before querying', async () => {

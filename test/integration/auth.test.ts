@@ -54,6 +54,7 @@ function everyOperation(thread: Thread, run: Run, message: Message): Array<[stri
     ['startMessage', 'mutation($id: ID!) { startMessage(input: { threadId: $id }) { id } }', t],
     ['appendMessageDelta', 'mutation($id: ID!) { appendMessageDelta(input: { id: $id, delta: "sneaky" }) { id } }', { id: message.id }],
     ['completeMessage', 'mutation($id: ID!) { completeMessage(id: $id) { id } }', { id: message.id }],
+    ['rateMessage', 'mutation($id: ID!) { rateMessage(input: { id: $id, score: 1 }) { id } }', { id: message.id }],
   ];
 }
 

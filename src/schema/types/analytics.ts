@@ -8,6 +8,7 @@ import {
   type ThreadMessageCount,
   type ToolCallCount,
   type TokenUsageDay,
+  type FeedbackDay,
 } from '../../archive/analytics-queries.js';
 import { builder } from '../builder.js';
 import { RunStatusEnum } from './run.js';
@@ -73,6 +74,15 @@ const TokenUsageDayRef = builder.objectRef<TokenUsageDay>('TokenUsageDay').imple
   }),
 });
 
+const FeedbackDayRef = builder.objectRef<FeedbackDay>('FeedbackDay').implement({
+  description: 'Messages rated on one UTC day, each at its latest rating (rateMessage).',
+  fields: (t) => ({
+    day: t.exposeString('day', { description: 'The UTC calendar day of the rating, YYYY-MM-DD.' }),
+    positive: t.exposeInt('positive', { description: 'Messages rated 1.' }),
+    negative: t.exposeInt('negative', { description: 'Messages rated -1.' }),
+  }),
+});
+
 const AnalyticsRef = builder.objectRef<AnalyticsScope>('Analytics').implement({
   description:
     "The viewer's activity in a time range [from, to), served from the ClickHouse archive: it may lag the " +
@@ -108,6 +118,13 @@ const AnalyticsRef = builder.objectRef<AnalyticsScope>('Analytics').implement({
         'Tokens used by the runs created in the range that reported usage (updateRunStatus), per UTC day and model, oldest ' +
         'day first; each run counts once, at its latest report.',
       resolve: (scope, _args, ctx) => ctx.archive.tokenUsage(scope.ownerId, scope.from, scope.to),
+    }),
+    feedback: t.field({
+      type: [FeedbackDayRef],
+      description:
+        "The viewer's message ratings per UTC day, oldest first: each message counts once, at its latest rating, on the day " +
+        'it was given; days without ratings are left out.',
+      resolve: (scope, _args, ctx) => ctx.archive.feedbackPerDay(scope.ownerId, scope.from, scope.to),
     }),
     toolCalls: t.field({
       type: [ToolCallCountRef],
