@@ -3,6 +3,7 @@ import type { RunStatus } from '../../src/domain/run.js';
 import { expectData, expectError } from '../support/expect-graphql.js';
 import { seed } from '../support/seed.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
+import { collect, connectAs, subscriptionsHeld } from '../support/ws-client.js';
 
 const RUN_FIELDS = 'id status model usage { inputTokens outputTokens totalTokens }';
 const UPDATE_RUN = `mutation($input: UpdateRunStatusInput!) { updateRunStatus(input: $input) { ${RUN_FIELDS} } }`;
@@ -58,6 +59,23 @@ describe('run usage: Run.model and Run.usage reported with updateRunStatus', () 
     const done = expectData(await report(user, runId, 'COMPLETED', { model: 'm-2', usage: { inputTokens: 0, outputTokens: 1_000_000_000 } })).updateRunStatus;
     expect(done).toMatchObject({ model: 'm-2', usage: { inputTokens: 0, outputTokens: 1_000_000_000, totalTokens: 1_000_000_000 } });
     expect(await usageRow(runId)).toEqual({ status: 'COMPLETED', model: 'm-2', input_tokens: 0, output_tokens: 1_000_000_000 });
+  });
+
+  it('runUpdated subscribers receive the model and usage with the transition', async () => {
+    const { user, runId } = await newRun();
+    const { client } = await connectAs(app.url, { userId: user });
+    try {
+      const before = app.realtime.subscriptions;
+      const sub = collect(client, `subscription($runId: ID!) { runUpdated(runId: $runId) { ${RUN_FIELDS} } }`, { runId });
+      await subscriptionsHeld(app, before + 1);
+      expectData(await report(user, runId, 'IN_PROGRESS', { model: 'live-model', usage: { inputTokens: 9, outputTokens: 1 } }));
+      expect((await sub.received(1)).map((event) => event.runUpdated)).toEqual([
+        { id: runId, status: 'IN_PROGRESS', model: 'live-model', usage: { inputTokens: 9, outputTokens: 1, totalTokens: 10 } },
+      ]);
+      sub.stop();
+    } finally {
+      await client.dispose();
+    }
   });
 
   it.each<[string, Report]>([
