@@ -52,6 +52,16 @@ describe('message feedback: rateMessage and Message.feedback', () => {
     expect(rows).toEqual([{ score: 1 }]);
   });
 
+  it('concurrent ratings of one message end as one of them, whole', async () => {
+    const { user, messageId } = await newMessage();
+    const ratings = Array.from({ length: 10 }, (_, n) => ({ score: n % 2 === 0 ? 1 : -1, comment: `rating ${n}` }));
+    const responses = await Promise.all(ratings.map(({ score, comment }) => rate(user, messageId, score, comment)));
+    for (const response of responses) expectData(response);
+    const rows = await app.db.selectFrom('message_feedback').select(['score', 'comment']).where('message_id', '=', messageId).execute();
+    expect(rows).toHaveLength(1);
+    expect(ratings).toContainEqual(rows[0]);
+  });
+
   it.each<[string, unknown, unknown]>([
     ['a score of 0', 0, undefined],
     ['a score of 2', 2, undefined],
