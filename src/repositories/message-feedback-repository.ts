@@ -1,8 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database, MessageFeedbackTable } from '../db/database.js';
 import type { MessageFeedback } from '../domain/message-feedback.js';
 import type { MessageId, ThreadId } from '../ids/id-types.js';
-import type { Selectable } from 'kysely';
 
 function toFeedback(row: Selectable<MessageFeedbackTable>): MessageFeedback {
   return {
