@@ -27,6 +27,7 @@ const config: CodegenConfig = {
         scalars: {
           DateTime: 'string',
           JSON: 'unknown',
+          SafeInt: 'number',
         },
       },
     },

@@ -28,13 +28,13 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Edits and deletions reach Redis, the archive and subscribers through the outbox like every change committed in Postgres.
   await sql`alter table outbox drop constraint outbox_kind_check`.execute(db);
   await sql`alter table outbox add constraint outbox_kind_check
-    check (kind in ('message', 'messageCompleted', 'messageEdited', 'messageDeleted', 'run', 'thread'))`.execute(db);
+    check (kind in ('message', 'messageCompleted', 'messageEdited', 'messageDeleted', 'run', 'thread', 'feedback'))`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`delete from outbox where kind in ('messageEdited', 'messageDeleted')`.execute(db);
   await sql`alter table outbox drop constraint outbox_kind_check`.execute(db);
-  await sql`alter table outbox add constraint outbox_kind_check check (kind in ('message', 'messageCompleted', 'run', 'thread'))`.execute(db);
+  await sql`alter table outbox add constraint outbox_kind_check check (kind in ('message', 'messageCompleted', 'run', 'thread', 'feedback'))`.execute(db);
   await db.schema.dropTable('message_revisions').execute();
   await db.schema.alterTable('messages').dropColumn('revision').dropColumn('edited_at').dropColumn('deleted_at').execute();
 }

@@ -11,6 +11,8 @@ import * as runCancelling from './2026-12-06T0400_run_cancelling.js';
 import * as messageSearch from './2026-12-06T0500_message_search.js';
 import * as threadErasures from './2026-12-06T0600_thread_erasures.js';
 import * as threadForks from './2026-12-06T0700_thread_forks.js';
+import * as runUsage from './2026-12-06T0800_run_usage.js';
+import * as messageFeedback from './2026-12-06T0810_message_feedback.js';
 import * as messageRevisions from './2026-12-06T0900_message_revisions.js';
 
 /**
@@ -31,5 +33,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T0500_message_search': messageSearch,
   '2026-12-06T0600_thread_erasures': threadErasures,
   '2026-12-06T0700_thread_forks': threadForks,
+  '2026-12-06T0800_run_usage': runUsage,
+  '2026-12-06T0810_message_feedback': messageFeedback,
   '2026-12-06T0900_message_revisions': messageRevisions,
 };

@@ -77,6 +77,12 @@ export type RunStatus =
   | 'QUEUED'
   | 'REQUIRES_ACTION';
 
+/** The run's token totals so far (not an increment): each from 0 to 1000000000. */
+export type RunUsageInput = {
+  inputTokens: number;
+  outputTokens: number;
+};
+
 export type SendMessageInput = {
   /** Idempotency key: sending the same one again in a thread returns the first message. */
   clientMessageId?: string | null | undefined;
@@ -132,7 +138,11 @@ export type UpdateRunStatusInput = {
   /** Why the run failed; kept with the run. */
   error?: string | null | undefined;
   id: string | number;
+  /** The model the run uses, at most 200 characters; replaces the one reported before. Omitted or null: unchanged. */
+  model?: string | null | undefined;
   status: RunStatus;
+  /** The run's token totals so far; replace the ones reported before. Omitted or null: unchanged. */
+  usage?: RunUsageInput | null | undefined;
 };
 
 /** When a write is acknowledged. */

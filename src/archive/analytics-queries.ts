@@ -29,6 +29,20 @@ export interface ToolCallCount {
   name: string;
   count: number;
 }
+export interface TokenUsageDay {
+  /** UTC calendar day the runs were created, YYYY-MM-DD. */
+  day: string;
+  /** Null for runs that reported usage but no model. */
+  model: string | null;
+  inputTokens: number;
+  outputTokens: number;
+}
+export interface FeedbackDay {
+  /** UTC calendar day of the ratings, YYYY-MM-DD. */
+  day: string;
+  positive: number;
+  negative: number;
+}
 export interface RunStatusCount {
   status: RunStatus;
   count: number;
@@ -117,10 +131,54 @@ FROM (
 GROUP BY status
 ORDER BY status`;
 
+// A run has a row per transition, each with its usage as it stood then: one row per run first,
+// its latest report (the agent reports totals, not increments), then summed per day and model.
+// On a tie in time the larger report wins, since totals only grow. Runs that never reported
+// usage are left out; their model, if any, is its latest report too.
+const TOKEN_USAGE = `/* tokenUsage */
+SELECT toString(toDate(run_created_at)) AS day, run_model AS model, sum(usage.1) AS inputTokens, sum(usage.2) AS outputTokens
+FROM (
+  SELECT run_id, any(created_at) AS run_created_at,
+    argMaxIf(model, at, model IS NOT NULL) AS run_model,
+    argMaxIf(
+      tuple(assumeNotNull(input_tokens), assumeNotNull(output_tokens)),
+      (at, assumeNotNull(input_tokens) + assumeNotNull(output_tokens)),
+      input_tokens IS NOT NULL AND output_tokens IS NOT NULL
+    ) AS usage
+  FROM run_transitions
+  WHERE ${RUN_RANGE}
+  GROUP BY run_id
+  HAVING countIf(input_tokens IS NOT NULL AND output_tokens IS NOT NULL) > 0
+)
+GROUP BY day, model
+ORDER BY day, model NULLS LAST`;
+
+// A message's rating is its latest (re-rating replaces it); it counts on the day it was given,
+// so the range applies to that latest rating, after grouping: an earlier rating that was
+// replaced counts nowhere. One owner's ratings are read whole, as they are few.
+const FEEDBACK_PER_DAY = `/* feedbackPerDay */
+SELECT toString(toDate(latest_at)) AS day, countIf(latest_score = 1) AS positive, countIf(latest_score = -1) AS negative
+FROM (
+  SELECT message_id, max(rated_at) AS latest_at, argMax(score, rated_at) AS latest_score
+  FROM message_feedback
+  WHERE owner_id = {ownerId:String}
+  GROUP BY message_id
+)
+WHERE latest_at >= {from:DateTime64(3, 'UTC')} AND latest_at < {to:DateTime64(3, 'UTC')}
+GROUP BY day
+ORDER BY day`;
+
 const DailyRow = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), count: countValue });
 const ThreadRow = z.object({ threadId: z.string(), count: countValue });
 const DurationRow = z.object({ count: countValue, quantiles: z.array(z.number().nullable()).length(2) });
 const ToolCallRow = z.object({ name: z.string(), count: countValue });
+const TokenUsageRow = z.object({
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  model: z.string().nullable(),
+  inputTokens: countValue,
+  outputTokens: countValue,
+});
+const FeedbackRow = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), positive: countValue, negative: countValue });
 const StatusRow = z.object({ status: z.enum(RUN_STATUSES), count: countValue });
 
 /** Analytics over the ClickHouse archive. Each function answers for one owner only: the viewer. */
@@ -155,6 +213,16 @@ export function createArchiveQueries(client: ArchiveClient) {
       // whole milliseconds, so the millisecond is all the precision there is to report.
       const value = (q: number | null | undefined) => (row.count === 0 || q === null || q === undefined ? null : Math.round(q * 1000) / 1000);
       return { count: row.count, p50Seconds: value(row.quantiles[0]), p95Seconds: value(row.quantiles[1]) };
+    },
+
+    /** Tokens used by the runs created in [from, to), per UTC day and model; each run's latest report counts once. */
+    async tokenUsage(ownerId: string, from: Date, to: Date): Promise<TokenUsageDay[]> {
+      return client.query('tokenUsage', TOKEN_USAGE, rangeParams(ownerId, from, to), TokenUsageRow);
+    },
+
+    /** The owner's message ratings per UTC day in [from, to), each message at its latest rating; days without any are absent. */
+    async feedbackPerDay(ownerId: string, from: Date, to: Date): Promise<FeedbackDay[]> {
+      return client.query('feedbackPerDay', FEEDBACK_PER_DAY, rangeParams(ownerId, from, to), FeedbackRow);
     },
 
     /** Runs created in [from, to), by their current status. */

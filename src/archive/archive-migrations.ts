@@ -85,6 +85,35 @@ export const ARCHIVE_MIGRATIONS: readonly ArchiveMigration[] = [
     ],
   },
   {
+    // What a run cost, as its agent reported it: the model and the tokens used, as they stood
+    // after this transition (both counts null until the agent reports any). A run has several
+    // rows, so analytics takes each run's latest one. Null for older rows.
+    name: '2026-12-06T0800_run_usage',
+    statements: [
+      `ALTER TABLE run_transitions ADD COLUMN IF NOT EXISTS model Nullable(String)`,
+      `ALTER TABLE run_transitions ADD COLUMN IF NOT EXISTS input_tokens Nullable(UInt32)`,
+      `ALTER TABLE run_transitions ADD COLUMN IF NOT EXISTS output_tokens Nullable(UInt32)`,
+    ],
+  },
+  {
+    // One row per rating of a message (rateMessage); re-rating adds a row, and the latest per
+    // message is its rating: analytics reads argMax(…, rated_at) per message_id. Redelivered
+    // rows are equal in every sorting column and collapse. The score, not the comment.
+    name: '2026-12-06T0810_message_feedback',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS message_feedback (
+        message_id String,
+        thread_id String,
+        owner_id String,
+        score Int8,
+        has_comment UInt8,
+        rated_at DateTime64(3, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree
+      ORDER BY (owner_id, message_id, rated_at)`,
+    ],
+  },
+  {
     // Edits and deletions (editMessage, deleteMessage): a message's row is archived again at each
     // revision, and a deleted one as a tombstone (deleted = 1, content_bytes 0, no parts: the
     // archive keeps shape, and a deleted message keeps none). The version ReplacingMergeTree keeps

@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import { CONSUMER_GROUPS, PERSISTENCE_STREAM } from '../storage/redis-keys.js';
 import { createStreamConsumer, type StreamEntry } from '../storage/stream-consumer.js';
 import type { MessageRecord } from '../storage/message-record.js';
-import type { RunRecord } from '../storage/stream-records.js';
+import type { FeedbackRecord, RunRecord } from '../storage/stream-records.js';
 import { advanceWatermarks, maxSeqByThread } from '../storage/watermarks.js';
 import { clickhouseDateTime, isTransientClickHouseError, type ArchiveClient } from './clickhouse-client.js';
 import { partsOf } from '../domain/message-parts.js';
@@ -50,10 +50,11 @@ export function createArchiver(options: ArchiverOptions) {
     // An erased thread's entries are acked unwritten: the eraser deletes its rows once this group
     // is past the thread's tombstone, and nothing inserted after that may bring them back.
     const erased = await findErasedInRedis(redis, entries.map((entry) => entry.record.record.threadId));
-    const { messages, runs } = splitRecords(erased.size ? entries.filter((entry) => !erased.has(entry.record.record.threadId)) : entries);
+    const { messages, runs, feedback } = splitRecords(erased.size ? entries.filter((entry) => !erased.has(entry.record.record.threadId)) : entries);
     const archivedAt = now();
-    // Runs first: the watermark below only speaks of messages, so it is moved last.
+    // Runs and ratings first: the watermark below only speaks of messages, so it is moved last.
     await archive.insert('insertRunTransitions', 'run_transitions', runs.map(runTransitionRow));
+    await archive.insert('insertMessageFeedback', 'message_feedback', feedback.map(feedbackRow));
     await archive.insert('insertArchivedMessages', 'messages_archive', messages.map((record) => archivedMessageRow(record, archivedAt)));
     if (messages.length === 0) return;
     // The rows are in; a watermark that fails to move only understates durability, so it must
@@ -68,15 +69,17 @@ export function createArchiver(options: ArchiverOptions) {
 
 export type Archiver = ReturnType<typeof createArchiver>;
 
-/** A new message, a streamed message's final form, an edit and a tombstone each become a messages_archive row. */
-export function splitRecords(entries: readonly StreamEntry[]): { messages: MessageRecord[]; runs: RunRecord[] } {
+/** A new message, a streamed message's final form, an edit and a tombstone each become a messages_archive row; a rating a message_feedback row. */
+export function splitRecords(entries: readonly StreamEntry[]): { messages: MessageRecord[]; runs: RunRecord[]; feedback: FeedbackRecord[] } {
   const messages: MessageRecord[] = [];
   const runs: RunRecord[] = [];
+  const feedback: FeedbackRecord[] = [];
   for (const { record } of entries) {
     if (record.type === 'run') runs.push(record.record);
+    else if (record.type === 'feedback') feedback.push(record.record);
     else messages.push(record.record);
   }
-  return { messages, runs };
+  return { messages, runs, feedback };
 }
 
 /** A message as the archive keeps it: its shape and size for analytics, not its content. */
@@ -115,5 +118,20 @@ export function runTransitionRow(record: RunRecord) {
     completed_at: optional(record.completedAt),
     at: clickhouseDateTime(record.at),
     actor: record.actor,
+    model: record.model,
+    input_tokens: record.usage?.inputTokens ?? null,
+    output_tokens: record.usage?.outputTokens ?? null,
+  };
+}
+
+/** A rating as the archive keeps it: the score, not the comment. */
+export function feedbackRow(record: FeedbackRecord) {
+  return {
+    message_id: record.messageId,
+    thread_id: record.threadId,
+    owner_id: record.ownerId,
+    score: record.score,
+    has_comment: record.hasComment ? 1 : 0,
+    rated_at: clickhouseDateTime(record.ratedAt),
   };
 }

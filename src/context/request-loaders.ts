@@ -11,6 +11,8 @@ import { findMessagePages } from '../repositories/messages-repository.js';
 import { findRevisionPages } from '../repositories/message-revisions-repository.js';
 import { findActiveRunsByThreadIds, findRunPagesByThreadIds, findRunsByIds, runNotFound } from '../repositories/runs-repository.js';
 import { findThreadsByIds, threadNotFound } from '../repositories/threads-repository.js';
+import { findFeedbackByMessageIds } from '../repositories/message-feedback-repository.js';
+import type { MessageFeedback } from '../domain/message-feedback.js';
 import { windowKey, type PageWindow, type TimeCursor } from '../repositories/page-window.js';
 
 export interface PageKey<Parent, Cursor, Extra = undefined> {
@@ -69,6 +71,15 @@ export function createRequestLoaders(uow: UnitOfWork, viewerId: string | null, m
       }),
   );
 
+  // Keyed by messages already loaded for the viewer, like activeRunOfThread.
+  const feedbackOfMessage = lazy(
+    () =>
+      new DataLoader<MessageId, MessageFeedback | null>(async (ids) => {
+        const found = await findFeedbackByMessageIds(uow.reader, ids);
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+  );
+
   return {
     get threadById() { return threadById(); },
     get runById() { return runById(); },
@@ -81,6 +92,7 @@ export function createRequestLoaders(uow: UnitOfWork, viewerId: string | null, m
     /** A thread's newest seq as the API reports it (Redis-only messages included). */
     get lastSeqOfThread() { return lastSeqOfThread(); },
     get activeRunOfThread() { return activeRunOfThread(); },
+    get feedbackOfMessage() { return feedbackOfMessage(); },
   };
 }
 

@@ -15,6 +15,7 @@ export interface Database {
   hot_state_invalidations: HotStateInvalidationTable;
   outbox: OutboxTable;
   thread_erasures: ThreadErasureTable;
+  message_feedback: MessageFeedbackTable;
 }
 
 export interface ThreadErasureTable {
@@ -30,11 +31,20 @@ export interface ThreadErasureTable {
   completed_at: Date | null;
 }
 
+/** Keyed by message ID without a foreign key to messages: see the migration 2026-12-06T0810. */
+export interface MessageFeedbackTable {
+  message_id: string;
+  thread_id: string;
+  score: -1 | 1;
+  comment: string | null;
+  rated_at: Timestamp;
+}
+
 export interface OutboxTable {
   /** bigserial; bigints are parsed as numbers (create-database.ts). */
   id: Generated<number>;
   thread_id: string;
-  kind: 'message' | 'messageCompleted' | 'messageEdited' | 'messageDeleted' | 'run' | 'thread';
+  kind: 'message' | 'messageCompleted' | 'messageEdited' | 'messageDeleted' | 'run' | 'thread' | 'feedback';
   payload: ColumnType<unknown, string, string>;
   created_at: Timestamp;
 }
@@ -77,6 +87,10 @@ export interface RunTable {
   completed_at: Date | null;
   updated_at: Timestamp;
   actor: string | null;
+  model: string | null;
+  /** Both null (never reported) or both set: a CHECK keeps them together. */
+  input_tokens: number | null;
+  output_tokens: number | null;
 }
 
 export interface MessageTable {

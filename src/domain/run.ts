@@ -1,5 +1,6 @@
 import type { RunId, ThreadId } from '../ids/id-types.js';
 import { InvalidInputError } from '../errors/domain-errors.js';
+import type { RunUsage } from './run-usage.js';
 
 export const RUN_STATUSES = ['QUEUED', 'IN_PROGRESS', 'REQUIRES_ACTION', 'CANCELLING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -21,6 +22,10 @@ export interface Run {
   completedAt: Date | null;
   /** Who started it on the owner's behalf (a delegated token's `act.sub`), or null: the owner. */
   actor: string | null;
+  /** The model the agent reported running on; null until it reports one. */
+  model: string | null;
+  /** The tokens the agent last reported; null until it reports any. */
+  usage: RunUsage | null;
 }
 
 /**

@@ -98,6 +98,8 @@ export function decodeThreadEvent(json: string): ThreadEvent {
         metadata: record.metadata,
         error: record.error,
         actor: record.actor,
+        model: record.model,
+        usage: record.usage,
         createdAt: new Date(record.createdAt),
         startedAt: date(record.startedAt),
         completedAt: date(record.completedAt),

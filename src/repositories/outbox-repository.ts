@@ -3,7 +3,7 @@ import type { Database } from '../db/database.js';
 import type { ThreadId } from '../ids/id-types.js';
 import type { ThreadWire } from '../realtime/thread-events.js';
 import type { MessageRecord } from '../storage/message-record.js';
-import type { RunRecord } from '../storage/stream-records.js';
+import type { FeedbackRecord, RunRecord } from '../storage/stream-records.js';
 
 /** A committed change Redis has still to hear of (see the outbox migration). */
 export type OutboxEntry =
@@ -12,7 +12,8 @@ export type OutboxEntry =
   /** A message's new revision, or its tombstone (message-changes.ts). */
   | { kind: 'messageEdited' | 'messageDeleted'; payload: MessageRecord }
   | { kind: 'run'; payload: RunRecord }
-  | { kind: 'thread'; payload: ThreadWire };
+  | { kind: 'thread'; payload: ThreadWire }
+  | { kind: 'feedback'; payload: FeedbackRecord };
 
 export type StoredOutboxEntry = OutboxEntry & { id: number };
 

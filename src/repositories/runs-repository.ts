@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, RunRow } from '../db/database.js';
 import { ACTIVE_RUN_STATUSES, type Run, type RunStatus } from '../domain/run.js';
+import type { RunUsage } from '../domain/run-usage.js';
 import type { RunId, ThreadId } from '../ids/id-types.js';
 import { threadIdOf } from '../ids/parse-ids.js';
 import { NotFoundError } from '../errors/domain-errors.js';
@@ -18,6 +19,8 @@ export function toRun(row: RunRow): Run {
     startedAt: row.started_at,
     completedAt: row.completed_at,
     actor: row.actor,
+    model: row.model,
+    usage: row.input_tokens === null || row.output_tokens === null ? null : { inputTokens: row.input_tokens, outputTokens: row.output_tokens },
   };
 }
 
@@ -153,17 +156,25 @@ export async function lockOwnedRun(trx: Transaction<Database>, ownerId: string, 
   return toRun(row);
 }
 
-export async function updateRunStatus(
-  trx: Transaction<Database>,
-  id: RunId,
-  change: { status: RunStatus; error: string | null; started: boolean; completed: boolean },
-): Promise<Run> {
+/** A status change; `model` and `usage`, when given, replace what the run reported before. */
+export interface RunStatusChange {
+  status: RunStatus;
+  error: string | null;
+  started: boolean;
+  completed: boolean;
+  model?: string;
+  usage?: RunUsage;
+}
+
+export async function updateRunStatus(trx: Transaction<Database>, id: RunId, change: RunStatusChange): Promise<Run> {
   const row = await trx
     .updateTable('runs')
     .set({
       status: change.status,
       error: change.error,
       updated_at: sql`now()`,
+      ...(change.model === undefined ? {} : { model: change.model }),
+      ...(change.usage === undefined ? {} : { input_tokens: change.usage.inputTokens, output_tokens: change.usage.outputTokens }),
       // Timestamps record the first time a run started and when it reached a terminal state.
       ...(change.started ? { started_at: sql<Date>`coalesce(started_at, now())` } : {}),
       ...(change.completed ? { completed_at: sql<Date>`now()` } : {}),

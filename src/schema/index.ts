@@ -7,6 +7,7 @@ import './types/thread.js';
 import './types/run.js';
 import './types/message.js';
 import './types/message-search.js';
+import './types/message-feedback.js';
 import './types/thread-mutations.js';
 import './types/thread-erasure.js';
 import './types/thread-fork.js';

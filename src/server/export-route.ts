@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { TokenKeys } from '../context/bearer-token.js';
 import type { Database } from '../db/database.js';
 import { exportMessageBatch, exportRunBatch, exportThreadBatch } from '../repositories/export-repository.js';
+import { findFeedbackByMessageIds } from '../repositories/message-feedback-repository.js';
 import type { MessageStore } from '../storage/message-store.js';
 import { authenticate } from './graphql-handler.js';
 
@@ -73,7 +74,9 @@ async function exportViewer(req: IncomingMessage, res: ServerResponse, { db, tok
         }
         for (let seq = 0; !gone; ) {
           const messages = await exportMessageBatch(trx, thread.id, seq, ROW_BATCH);
-          for (const message of messages) await write({ type: 'message', ...message });
+          // Each message with its rating (null when unrated): one more query per batch, not per message.
+          const feedback = await findFeedbackByMessageIds(trx, messages.map((message) => message.id));
+          for (const message of messages) await write({ type: 'message', ...message, feedback: feedback.get(message.id) ?? null });
           counts.messages += messages.length;
           if (messages.length < ROW_BATCH) break;
           seq = messages.at(-1)!.seq;

@@ -19,7 +19,7 @@ export interface DeadLetter {
   /** The entry's ID in the persistence stream. */
   entry: string;
   error: string;
-  /** The record's kind: message, messageCompleted, run. */
+  /** The record's kind: message, messageCompleted, run, feedback. */
   type: string;
   /** The record's own IDs, when its data could be read. */
   recordId: string | null;

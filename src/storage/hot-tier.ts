@@ -237,6 +237,10 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
           await streamAndPublish(record.threadId as ThreadId, { type: 'run', record }, runStatusChangedEvent(record));
           return;
         }
+        case 'feedback':
+          // For the archive only: a rating is no thread event.
+          await redis.xadd(PERSISTENCE_STREAM, '*', ...streamFieldsOf({ type: 'feedback', record: entry.payload }));
+          return;
         case 'thread': {
           const thread = entry.payload;
           await this.setThreadStatus(thread.id, thread.status);

@@ -14,12 +14,13 @@ import { findMessagesByIds } from '../repositories/messages-repository.js';
 import { readMessagePages } from './message-reads.js';
 import type { SendMessageInput } from './send-message-input.js';
 import type { Run } from '../domain/run.js';
+import type { MessageFeedback } from '../domain/message-feedback.js';
 import type { Thread } from '../domain/thread.js';
 import { threadWireOf } from '../realtime/thread-events.js';
 import { insertOutboxEntries, type OutboxEntry } from '../repositories/outbox-repository.js';
 import { createOutboxRelay } from './outbox-relay.js';
 import { messageRecordOf, type MessageRecord } from './message-record.js';
-import { runRecordOf } from './stream-records.js';
+import { feedbackRecordOf, runRecordOf } from './stream-records.js';
 import type { Message } from '../domain/message.js';
 import type { MessageId } from '../ids/id-types.js';
 import { InvalidInputError, NotFoundError } from '../errors/domain-errors.js';
@@ -239,6 +240,11 @@ export function createMessageStore(options: MessageStoreOptions) {
     /** Queues a run change: the fast path learns the run exists, the archive gets the transition, subscribers hear of it. */
     async recordRunChange(uow: UnitOfWork, run: Run, ownerId: string): Promise<void> {
       await recordChange(uow, run.threadId, { kind: 'run', payload: runRecordOf(run, ownerId, new Date()) });
+    },
+
+    /** Queues a message's rating for the archive. */
+    async recordFeedback(uow: UnitOfWork, feedback: MessageFeedback, ownerId: string): Promise<void> {
+      await recordChange(uow, feedback.threadId, { kind: 'feedback', payload: feedbackRecordOf(feedback, ownerId) });
     },
 
     async stop(): Promise<void> {

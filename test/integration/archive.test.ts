@@ -90,7 +90,7 @@ function archiveSeed(ownerId: string) {
     run(threadId: ThreadId, createdAt: string, final?: { status: RunStatus; seconds: number }): { runId: RunId; records: StreamRecord[] } {
       const runId = ids.runId(threadId);
       const startedAt = plusMs(createdAt, 1_000);
-      const base = { id: runId, threadId, ownerId, metadata: {}, error: null, createdAt, completedAt: null, actor: null };
+      const base = { id: runId, threadId, ownerId, metadata: {}, error: null, createdAt, completedAt: null, actor: null, model: null, usage: null };
       const records: StreamRecord[] = [
         { type: 'run', record: { ...base, status: 'QUEUED', startedAt: null, at: createdAt } },
         { type: 'run', record: { ...base, status: 'IN_PROGRESS', startedAt, at: startedAt } },
@@ -152,7 +152,7 @@ describe('archive migrations', () => {
   it('are recorded once applied, so a second start-up applies nothing', async () => {
     expect(await migrateArchive(archive, silent)).toEqual([]);
     const applied = await archive.query('testListMigrations', 'SELECT name FROM threadline_migrations FINAL ORDER BY name', {}, z.object({ name: z.string() }));
-    expect(applied.map((row) => row.name)).toEqual(['2026-11-22T0200_messages_archive', '2026-11-22T0201_run_transitions', '2026-12-06T0000_actors', '2026-12-06T0100_message_parts', '2026-12-06T0900_message_revisions']);
+    expect(applied.map((row) => row.name)).toEqual(['2026-11-22T0200_messages_archive', '2026-11-22T0201_run_transitions', '2026-12-06T0000_actors', '2026-12-06T0100_message_parts', '2026-12-06T0800_run_usage', '2026-12-06T0810_message_feedback', '2026-12-06T0900_message_revisions']);
   });
 });
 
@@ -399,6 +399,79 @@ describe('analytics queries', () => {
     expect(await queries.messagesPerDay(ownerB, from, to)).toEqual([{ day: '2026-06-01', count: 4 }]);
     expect(await queries.toolCalls(ownerB, from, to)).toEqual([{ name: 'someone_elses_tool', count: 1 }]);
     expect(await queries.runDurationPercentiles(ownerB, from, to)).toEqual({ count: 1, p50Seconds: 5_000, p95Seconds: 5_000 });
+  });
+
+  it("sums tokens per day and model, each run once at its latest report, never another owner's", async () => {
+    const owner = `owner-${randomUUID()}`;
+    const a = archiveSeed(owner);
+    const thread = a.thread();
+    /** A run's transitions, each carrying the usage the run had reported by then (null: none yet). */
+    const reported = (createdAt: string, model: string | null, usages: Array<[number, number] | null>) =>
+      a.run(thread, createdAt, { status: 'COMPLETED', seconds: 10 }).records.map((entry, index) => {
+        if (entry.type !== 'run') throw new Error('a run record expected');
+        const usage = usages[index] ?? null;
+        return { ...entry, record: { ...entry.record, model, usage: usage && { inputTokens: usage[0], outputTokens: usage[1] } } };
+      });
+    const records = [
+      // Three transitions each, usage growing: the last report counts, once.
+      ...reported('2026-06-01T10:00:00.000Z', 'm-a', [null, [10, 1], [100, 20]]),
+      ...reported('2026-06-01T23:00:00.000Z', 'm-a', [[5, 5], [5, 5], [7, 3]]),
+      ...reported('2026-06-01T12:00:00.000Z', 'm-b', [null, null, [1, 2]]),
+      ...reported('2026-06-02T08:00:00.000Z', 'm-a', [null, [40, 4], [40, 4]]),
+      ...reported('2026-06-02T09:00:00.000Z', null, [null, [3, 3], [3, 3]]),
+      // Never reported: absent. Outside the range: absent.
+      ...reported('2026-06-02T10:00:00.000Z', 'm-a', [null, null, null]),
+      ...reported('2026-06-04T00:00:00.000Z', 'm-a', [null, null, [1_000, 1_000]]),
+    ];
+    const otherOwner = `owner-${randomUUID()}`;
+    const b = archiveSeed(otherOwner);
+    const others = b.run(b.thread(), '2026-06-01T10:00:00.000Z', { status: 'COMPLETED', seconds: 1 }).records.map((entry) =>
+      entry.type === 'run' ? { ...entry, record: { ...entry.record, model: 'm-a', usage: { inputTokens: 500, outputTokens: 500 } } } : entry,
+    );
+    // Everything twice, as redelivery does.
+    await xaddAll([...records, ...others, ...records]);
+    startArchiver(archive, 'archiver-1');
+    await waitFor(drained);
+
+    expect(await queries.tokenUsage(owner, from, to)).toEqual([
+      { day: '2026-06-01', model: 'm-a', inputTokens: 107, outputTokens: 23 },
+      { day: '2026-06-01', model: 'm-b', inputTokens: 1, outputTokens: 2 },
+      { day: '2026-06-02', model: 'm-a', inputTokens: 40, outputTokens: 4 },
+      { day: '2026-06-02', model: null, inputTokens: 3, outputTokens: 3 },
+    ]);
+    expect(await queries.tokenUsage(otherOwner, from, to)).toEqual([{ day: '2026-06-01', model: 'm-a', inputTokens: 500, outputTokens: 500 }]);
+    expect(await queries.tokenUsage(`owner-${randomUUID()}`, from, to)).toEqual([]);
+  });
+
+  it("counts ratings per day, each message once at its latest rating, in range by that rating, never another owner's", async () => {
+    const owner = `owner-${randomUUID()}`;
+    const thread = ids.threadId('test');
+    const rating = (ownerId: string, messageId: string, score: -1 | 1, ratedAt: string): StreamRecord => ({
+      type: 'feedback',
+      record: { messageId, threadId: thread, ownerId, score, hasComment: false, ratedAt },
+    });
+    const [m1, m2, m3, m4, m5] = [1, 2, 3, 4, 5].map((): string => ids.messageId()) as [string, string, string, string, string];
+    const records = [
+      rating(owner, m1, 1, '2026-06-01T10:00:00.000Z'),
+      // Re-rated the next day: counts once, on the day of its latest rating, as that score.
+      rating(owner, m2, 1, '2026-06-01T11:00:00.000Z'),
+      rating(owner, m2, -1, '2026-06-02T09:00:00.000Z'),
+      rating(owner, m3, -1, '2026-06-02T10:00:00.000Z'),
+      // Rated in range, re-rated after it: its latest rating is outside, so it counts nowhere.
+      rating(owner, m4, 1, '2026-06-01T12:00:00.000Z'),
+      rating(owner, m4, -1, '2026-06-04T00:00:00.000Z'),
+      rating(`owner-${randomUUID()}`, m5, 1, '2026-06-01T10:00:00.000Z'),
+    ];
+    // Everything twice, as redelivery does.
+    await xaddAll([...records, ...records]);
+    startArchiver(archive, 'archiver-1');
+    await waitFor(drained);
+
+    expect(await queries.feedbackPerDay(owner, from, to)).toEqual([
+      { day: '2026-06-01', positive: 1, negative: 0 },
+      { day: '2026-06-02', positive: 0, negative: 2 },
+    ]);
+    expect(await queries.feedbackPerDay(`owner-${randomUUID()}`, from, to)).toEqual([]);
   });
 
   it('answers empty for an owner without data, and rejects a bad range before querying', async () => {

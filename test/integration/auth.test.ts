@@ -57,6 +57,7 @@ function everyOperation(thread: Thread, run: Run, message: Message): Array<[stri
     ['completeMessage', 'mutation($id: ID!) { completeMessage(id: $id) { id } }', { id: message.id }],
     ['editMessage', 'mutation($id: ID!) { editMessage(input: { id: $id, content: "rewritten" }) { id } }', { id: message.id }],
     ['deleteMessage', 'mutation($id: ID!) { deleteMessage(id: $id) { id } }', { id: message.id }],
+    ['rateMessage', 'mutation($id: ID!) { rateMessage(input: { id: $id, score: 1 }) { id } }', { id: message.id }],
   ];
 }
 

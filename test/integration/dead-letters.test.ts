@@ -183,7 +183,7 @@ describe('a batch written, then its XACK failing (Redis failing, not the data)',
     const consumer = createStreamConsumer({
       redis: connection, stream, group: 'xack-group', consumer: 'xack-consumer', log: captured.log, blockMs: 20, initialBackoffMs: 50,
       handle: async (entries) => {
-        handled.push(entries.map((entry) => entry.record.record.id));
+        handled.push(entries.map(({ record }) => (record.type === 'feedback' ? record.record.messageId : record.record.id)));
         // The write succeeded, then Redis refuses the XACK (ACL): a Redis failure, nothing wrong with
         // the entries. Allowed again while they are handled the second time.
         await admin.call('ACL', 'SETUSER', 'default', handled.length === 1 ? '-xack' : '+xack');

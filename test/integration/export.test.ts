@@ -83,6 +83,21 @@ describe('GET /export', () => {
     }))).toEqual(shown.messages.edges.map((edge: any) => edge.node));
   }, 60_000);
 
+  it("carries each message's rating and each run's model and usage", async () => {
+    const user = newUserId();
+    const thread = await seed(app.db).thread(user);
+    const [rated, unrated] = (await seed(app.db).messages(thread.id, ['good answer', 'no opinion'], 'ASSISTANT')) as Array<{ id: string }>;
+    const run = await seed(app.db).run(thread.id);
+    expectData(await app.gql(user, 'mutation($id: ID!) { rateMessage(input: { id: $id, score: 1, comment: "thanks" }) { id } }', { id: rated!.id }));
+    expectData(await app.gql(user, 'mutation($id: ID!) { updateRunStatus(input: { id: $id, status: IN_PROGRESS, model: "m", usage: { inputTokens: 2, outputTokens: 3 } }) { id } }', { id: run.id }));
+
+    const lines = await readLines(await exportAs(user));
+    const byId = new Map(lines.map((line) => [line.id ?? line.type, line]));
+    expect(byId.get(rated!.id)?.feedback).toMatchObject({ messageId: rated!.id, threadId: thread.id, score: 1, comment: 'thanks' });
+    expect(byId.get(unrated!.id)?.feedback).toBeNull();
+    expect(byId.get(run.id)).toMatchObject({ model: 'm', usage: { inputTokens: 2, outputTokens: 3 } });
+  });
+
   it('refuses a request without a valid token with 401 UNAUTHENTICATED, and anything but GET with 405', async () => {
     const anonymous = await fetch(new URL('/export', app.url));
     expect(anonymous.status).toBe(401);

@@ -67,8 +67,7 @@ describe('the outbox: Postgres-path writes reach the stream, the archive and sub
       const entries = await reader.xrange(PERSISTENCE_STREAM, '-', '+');
       return entries
         .map(([, fields]) => parseStreamFields(fields))
-        .filter((entry) => entry.type === 'message' && entry.record.threadId === threadId)
-        .map((entry) => entry.record.id);
+        .flatMap((entry) => (entry.type === 'message' && entry.record.threadId === threadId ? [entry.record.id] : []));
     } finally {
       reader.disconnect();
     }

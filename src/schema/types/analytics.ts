@@ -7,6 +7,8 @@ import {
   type RunStatusCount,
   type ThreadMessageCount,
   type ToolCallCount,
+  type TokenUsageDay,
+  type FeedbackDay,
 } from '../../archive/analytics-queries.js';
 import { builder } from '../builder.js';
 import { RunStatusEnum } from './run.js';
@@ -61,6 +63,26 @@ const ToolCallCountRef = builder.objectRef<ToolCallCount>('ToolCallCount').imple
   }),
 });
 
+const TokenUsageDayRef = builder.objectRef<TokenUsageDay>('TokenUsageDay').implement({
+  description: 'Tokens used on one UTC day by the runs of one model, each run counted once at its latest reported usage.',
+  fields: (t) => ({
+    day: t.exposeString('day', { description: 'The UTC calendar day the runs were created, YYYY-MM-DD.' }),
+    model: t.exposeString('model', { nullable: true, description: 'The model the runs reported; null for runs that reported none.' }),
+    // Sums of many runs may pass Int's 2^31 - 1; SafeInt is exact to 2^53 - 1.
+    inputTokens: t.expose('inputTokens', { type: 'SafeInt' }),
+    outputTokens: t.expose('outputTokens', { type: 'SafeInt' }),
+  }),
+});
+
+const FeedbackDayRef = builder.objectRef<FeedbackDay>('FeedbackDay').implement({
+  description: 'Messages rated on one UTC day, each at its latest rating (rateMessage).',
+  fields: (t) => ({
+    day: t.exposeString('day', { description: 'The UTC calendar day of the rating, YYYY-MM-DD.' }),
+    positive: t.exposeInt('positive', { description: 'Messages rated 1.' }),
+    negative: t.exposeInt('negative', { description: 'Messages rated -1.' }),
+  }),
+});
+
 const AnalyticsRef = builder.objectRef<AnalyticsScope>('Analytics').implement({
   description:
     "The viewer's activity in a time range [from, to), served from the ClickHouse archive: it may lag the " +
@@ -89,6 +111,20 @@ const AnalyticsRef = builder.objectRef<AnalyticsScope>('Analytics').implement({
       type: [RunStatusCountRef],
       description: 'The runs created in the range, by current status; statuses without runs are left out.',
       resolve: (scope, _args, ctx) => ctx.archive.runStatusCounts(scope.ownerId, scope.from, scope.to),
+    }),
+    tokenUsage: t.field({
+      type: [TokenUsageDayRef],
+      description:
+        'Tokens used by the runs created in the range that reported usage (updateRunStatus), per UTC day and model, oldest ' +
+        'day first; each run counts once, at its latest report.',
+      resolve: (scope, _args, ctx) => ctx.archive.tokenUsage(scope.ownerId, scope.from, scope.to),
+    }),
+    feedback: t.field({
+      type: [FeedbackDayRef],
+      description:
+        "The viewer's message ratings per UTC day, oldest first: each message counts once, at its latest rating, on the day " +
+        'it was given; days without ratings are left out.',
+      resolve: (scope, _args, ctx) => ctx.archive.feedbackPerDay(scope.ownerId, scope.from, scope.to),
     }),
     toolCalls: t.field({
       type: [ToolCallCountRef],

@@ -12,6 +12,8 @@ import type { Transaction } from 'kysely';
 import { builder } from '../builder.js';
 import { RunRef, RunStatusEnum } from './run.js';
 import { metadataSchema } from '../../domain/metadata.js';
+import { modelSchema, tokenCountSchema, MAX_MODEL_LENGTH, MAX_TOKEN_COUNT } from '../../domain/run-usage.js';
+import type { RunStatusChange } from '../../repositories/runs-repository.js';
 import { z } from 'zod';
 
 const MAX_RUN_ERROR_LENGTH = 10_000;
@@ -33,11 +35,29 @@ const StartRunInput = builder.inputType('StartRunInput', {
   }),
 });
 
+const RunUsageInput = builder.inputType('RunUsageInput', {
+  description: `The run's token totals so far (not an increment): each from 0 to ${MAX_TOKEN_COUNT}.`,
+  fields: (t) => ({
+    inputTokens: t.int({ required: true, validate: tokenCountSchema }),
+    outputTokens: t.int({ required: true, validate: tokenCountSchema }),
+  }),
+});
+
 const UpdateRunStatusInput = builder.inputType('UpdateRunStatusInput', {
   fields: (t) => ({
     id: t.id({ required: true }),
     status: t.field({ type: RunStatusEnum, required: true }),
     error: t.string({ required: false, description: 'Why the run failed; kept with the run.', validate: z.string().max(MAX_RUN_ERROR_LENGTH).nullish() }),
+    model: t.string({
+      required: false,
+      description: `The model the run uses, at most ${MAX_MODEL_LENGTH} characters; replaces the one reported before. Omitted or null: unchanged.`,
+      validate: modelSchema.nullish(),
+    }),
+    usage: t.field({
+      type: RunUsageInput,
+      required: false,
+      description: "The run's token totals so far; replace the ones reported before. Omitted or null: unchanged.",
+    }),
   }),
 });
 
@@ -47,16 +67,19 @@ async function announced(ctx: AuthenticatedContext, run: Run): Promise<Run> {
   return run;
 }
 
+/** What an agent may report with a transition besides the status. */
+type RunReport = Pick<RunStatusChange, 'error' | 'model' | 'usage'>;
+
 /** Moves a locked run to `to` (already checked legal) and announces it. */
-async function moveRun(ctx: AuthenticatedContext, trx: Transaction<Database>, run: Run, to: RunStatus, error: string | null): Promise<Run> {
-  const updated = await updateRunStatus(trx, run.id, { status: to, error, started: to === 'IN_PROGRESS', completed: isTerminalRunStatus(to) });
+async function moveRun(ctx: AuthenticatedContext, trx: Transaction<Database>, run: Run, to: RunStatus, report: RunReport): Promise<Run> {
+  const updated = await updateRunStatus(trx, run.id, { ...report, status: to, started: to === 'IN_PROGRESS', completed: isTerminalRunStatus(to) });
   return announced(ctx, updated);
 }
 
 /** A locked run cancelled as cancelRun would: unchanged when already CANCELLING. */
 async function cancelLockedRun(ctx: AuthenticatedContext, trx: Transaction<Database>, run: Run): Promise<Run> {
   const to = cancelTargetOf(run.status);
-  return to ? moveRun(ctx, trx, run, to, run.error) : run;
+  return to ? moveRun(ctx, trx, run, to, { error: run.error }) : run;
 }
 
 /**
@@ -108,7 +131,8 @@ builder.mutationFields((t) => ({
     type: RunRef,
     description:
       'Moves a run along its lifecycle, as its agent reports; illegal transitions are refused with BAD_USER_INPUT, and so is CANCELLING ' +
-      '(a cancel is asked for with cancelRun).',
+      '(a cancel is asked for with cancelRun). The agent may report the model and token usage with it; invalid ones are ' +
+      'BAD_USER_INPUT and change nothing.',
     args: { input: t.arg({ type: UpdateRunStatusInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const trx = await ctx.uow.writer();
@@ -120,7 +144,7 @@ builder.mutationFields((t) => ({
         const [thread] = await findThreadsByIds(trx, ctx.userId, [run.threadId]);
         if (thread) assertThreadWritable(thread);
       }
-      return moveRun(ctx, trx, run, input.status, input.error ?? null);
+      return moveRun(ctx, trx, run, input.status, { error: input.error ?? null, model: input.model ?? undefined, usage: input.usage ?? undefined });
     },
   }),
 }));

@@ -1,5 +1,6 @@
 import type { Message } from '../../domain/message.js';
 import type { Run } from '../../domain/run.js';
+import { totalTokensOf, type RunUsage } from '../../domain/run-usage.js';
 import { RUN_STATUSES } from '../../domain/run.js';
 import { RUN_ID_REGEX } from '../../ids/id-formats.js';
 import { parseRunId } from '../../ids/parse-ids.js';
@@ -13,6 +14,15 @@ import { loadOrNull, nullWhenNotFound } from '../nullable-lookup.js';
 export const RunStatusEnum = builder.enumType('RunStatus', { values: RUN_STATUSES });
 
 export const RunRef = builder.objectRef<Run>('Run');
+
+const RunUsageRef = builder.objectRef<RunUsage>('RunUsage').implement({
+  description: "The tokens a run used, as its agent last reported them (updateRunStatus's `usage`).",
+  fields: (t) => ({
+    inputTokens: t.exposeInt('inputTokens'),
+    outputTokens: t.exposeInt('outputTokens'),
+    totalTokens: t.int({ description: 'inputTokens + outputTokens.', resolve: totalTokensOf }),
+  }),
+});
 
 builder.node(RunRef, {
   description: 'One agent run inside a thread. Its ID embeds the thread ID.',
@@ -31,6 +41,13 @@ builder.node(RunRef, {
     actor: t.exposeString('actor', {
       nullable: true,
       description: "Who started it on the owner's behalf: the `act.sub` of a delegated token; null when the owner did.",
+    }),
+    model: t.exposeString('model', { nullable: true, description: 'The model the agent reported running on; null until it reports one.' }),
+    usage: t.field({
+      type: RunUsageRef,
+      nullable: true,
+      description: 'The tokens the agent last reported; null until it reports any.',
+      resolve: (run) => run.usage,
     }),
     messages: t.connection(
       {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { archivedMessageRow, runTransitionRow, splitRecords } from '../../../src/archive/archiver.js';
+import { archivedMessageRow, feedbackRow, runTransitionRow, splitRecords } from '../../../src/archive/archiver.js';
 import type { MessageRecord } from '../../../src/storage/message-record.js';
-import type { RunRecord } from '../../../src/storage/stream-records.js';
+import { parseStreamFields, streamFieldsOf, type FeedbackRecord, type RunRecord } from '../../../src/storage/stream-records.js';
 
 const THREAD = 'thread_session_1757372478799_528_584ef8a5';
 const RUN = `${THREAD}_run_1757372479002_9c1d22aa`;
@@ -33,10 +33,21 @@ const run: RunRecord = {
   metadata: { model: 'x' },
   error: null,
   actor: null,
+  model: null,
+  usage: null,
   createdAt: '2026-11-22T04:00:00.000Z',
   startedAt: '2026-11-22T04:00:01.000Z',
   completedAt: null,
   at: '2026-11-22T04:00:01.000Z',
+};
+
+const rating: FeedbackRecord = {
+  messageId: 'msg_1757372479100_1_0123abcd',
+  threadId: THREAD,
+  ownerId: 'user-1',
+  score: -1,
+  hasComment: true,
+  ratedAt: '2026-11-22T04:00:02.000Z',
 };
 
 describe('archive rows', () => {
@@ -95,14 +106,23 @@ describe('archive rows', () => {
       completed_at: null,
       at: '2026-11-22 04:00:01.000',
       actor: null,
+      model: null,
+      input_tokens: null,
+      output_tokens: null,
     });
+  });
+
+  it('keeps the model and token counts a run reported, which analytics sums', () => {
+    const reported = runTransitionRow({ ...run, model: 'gpt-x', usage: { inputTokens: 120, outputTokens: 30 } });
+    expect(reported).toMatchObject({ model: 'gpt-x', input_tokens: 120, output_tokens: 30 });
   });
 
   it('splits a batch into message rows (new or completed) and run rows, keeping stream order', () => {
     const second = { ...message, id: 'msg_1757372479101_2_0123abcd', seq: 4, status: 'IN_PROGRESS' as const };
-    const { messages, runs } = splitRecords([
+    const { messages, runs, feedback } = splitRecords([
       { id: '1-0', record: { type: 'message', record: message } },
       { id: '2-0', record: { type: 'run', record: run } },
+      { id: '2-1', record: { type: 'feedback', record: rating } },
       { id: '3-0', record: { type: 'message', record: second } },
       { id: '4-0', record: { type: 'messageCompleted', record: { ...second, status: 'COMPLETED' } } },
     ]);
@@ -112,5 +132,19 @@ describe('archive rows', () => {
       [4, 'COMPLETED'],
     ]);
     expect(runs).toEqual([run]);
+    expect(feedback).toEqual([rating]);
+  });
+
+  it('keeps a rating’s score and whether it had a comment, and reads it back from the stream', () => {
+    expect(feedbackRow(rating)).toEqual({
+      message_id: rating.messageId,
+      thread_id: THREAD,
+      owner_id: 'user-1',
+      score: -1,
+      has_comment: 1,
+      rated_at: '2026-11-22 04:00:02.000',
+    });
+    expect(parseStreamFields(streamFieldsOf({ type: 'feedback', record: rating }))).toEqual({ type: 'feedback', record: rating });
+    expect(() => parseStreamFields(streamFieldsOf({ type: 'feedback', record: { ...rating, score: 0 as -1 } }))).toThrow();
   });
 });
