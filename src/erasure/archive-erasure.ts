@@ -7,17 +7,18 @@ const LIST_THREAD_TABLES = `/* listArchiveTablesWithThreadId */
   SELECT table FROM system.columns WHERE database = currentDatabase() AND name = 'thread_id' ORDER BY table`;
 
 /**
- * Deletes every archived row of the thread. A mutation waited for (mutations_sync = 2): when it
- * returns, the rows are gone from every part, not merely hidden, and a count proves it.
+ * Deletes every archived row of the threads: one mutation per table for all of them, waited for
+ * (mutations_sync = 2): when it returns, the rows are gone from every part, not merely hidden.
  * Identifiers cannot be query parameters; the table names come from system.columns, not a user.
  */
-export async function deleteThreadFromArchive(archive: ArchiveClient, threadId: ThreadId): Promise<void> {
+export async function deleteThreadsFromArchive(archive: ArchiveClient, threadIds: readonly ThreadId[]): Promise<void> {
+  if (threadIds.length === 0) return;
   const tables = await archive.query('listArchiveTablesWithThreadId', LIST_THREAD_TABLES, {}, z.object({ table: z.string().regex(/^\w+$/) }));
   for (const { table } of tables) {
     await archive.command(
-      'deleteArchivedThread',
-      `/* deleteArchivedThread */ ALTER TABLE ${table} DELETE WHERE thread_id = {threadId:String} SETTINGS mutations_sync = 2`,
-      { threadId },
+      'deleteArchivedThreads',
+      `/* deleteArchivedThreads */ ALTER TABLE ${table} DELETE WHERE has({threadIds:Array(String)}, thread_id) SETTINGS mutations_sync = 2`,
+      { threadIds },
     );
   }
 }

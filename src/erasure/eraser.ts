@@ -15,7 +15,7 @@ import { deleteThreadsByIds, findNextExpiry, lockExpiredThreads } from '../repos
 import { lockOutboxRelay } from '../storage/outbox-relay.js';
 import { groupHasPassed } from '../storage/persisted-barrier.js';
 import { CONSUMER_GROUPS } from '../storage/redis-keys.js';
-import { deleteThreadFromArchive } from './archive-erasure.js';
+import { deleteThreadsFromArchive } from './archive-erasure.js';
 import { purgeThreadFromRedis, tombstoneThread, trimErasedThreads } from './hot-erasure.js';
 import { createTimedJob } from './timed-job.js';
 
@@ -85,18 +85,22 @@ export function createEraser(options: EraserOptions) {
     return true;
   }
 
-  /** One step further, or done; false while the stream consumers have not passed the tombstone. */
-  async function advance(erasure: PendingErasure): Promise<boolean> {
-    if (redis) {
-      const mark = erasure.streamMark ?? (await tombstone(erasure.threadId, []));
-      if (!(await streamPassed(mark))) return false;
-    }
+  /** Whether the erasure may finish: its tombstone is written and both consumer groups are past it. */
+  async function readyToFinish(erasure: PendingErasure): Promise<boolean> {
+    if (!redis) return true;
+    return streamPassed(erasure.streamMark ?? (await tombstone(erasure.threadId, [])));
+  }
+
+  /** ClickHouse for all of them at once (a mutation per table is costly), then Redis, then the record. */
+  async function finish(threadIds: readonly ThreadId[]): Promise<void> {
+    if (threadIds.length === 0) return;
     await archive.ready;
-    await deleteThreadFromArchive(archive.client, erasure.threadId);
-    if (redis) await purgeThreadFromRedis(redis, erasure.threadId);
-    await completeThreadErasure(db, erasure.threadId, now());
-    log.info({ threadId: erasure.threadId }, 'thread erased from every tier');
-    return true;
+    await deleteThreadsFromArchive(archive.client, threadIds);
+    for (const threadId of threadIds) {
+      if (redis) await purgeThreadFromRedis(redis, threadId);
+      await completeThreadErasure(db, threadId, now());
+    }
+    log.info({ threads: threadIds.length }, 'threads erased from every tier');
   }
 
   async function sweepRetention(): Promise<number> {
@@ -113,15 +117,22 @@ export function createEraser(options: EraserOptions) {
   /** Advances every pending erasure once; how many are still pending. */
   async function advancePending(): Promise<number> {
     const pending = await listPendingErasures(db, PENDING_PER_PASS);
-    let left = pending.length;
+    const ready: ThreadId[] = [];
     for (const erasure of pending) {
       try {
-        if (await advance(erasure)) left -= 1;
+        if (await readyToFinish(erasure)) ready.push(erasure.threadId);
       } catch (error) {
-        log.warn({ err: error, threadId: erasure.threadId }, 'erasure not complete yet; retrying');
+        log.warn({ err: error, threadId: erasure.threadId }, 'thread tombstone not written yet; retrying');
       }
     }
+    try {
+      await finish(ready);
+    } catch (error) {
+      log.warn({ err: error, threads: ready.length }, 'erasures not complete yet; retrying');
+      return pending.length;
+    }
     if (redis) await trimErasedThreads(redis, new Date(now().getTime() - ERASED_SET_DAYS * 86_400_000)).catch(() => {});
+    const left = pending.length - ready.length;
     // A full batch may have more behind it: count one so that another pass follows.
     return pending.length === PENDING_PER_PASS ? Math.max(left, 1) : left;
   }

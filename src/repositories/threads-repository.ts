@@ -145,6 +145,7 @@ export async function insertThread(trx: Transaction<Database>, thread: NewThread
       last_read_seq: thread.lastReadSeq ?? 0,
       forked_from_thread_id: thread.forkedFrom?.threadId ?? null,
       forked_from_seq: thread.forkedFrom?.seq ?? null,
+      retain_until: thread.retainUntil ?? null,
     })
     .returningAll()
     .modifyEnd(sql`/* threads.insertThread */`)

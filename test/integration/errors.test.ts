@@ -51,6 +51,9 @@ describe('client errors', () => {
       ['startMessage.input.runId', 'mutation($v: ID, $t: ID!) { startMessage(input: { threadId: $t, runId: $v }) { id } }', () => ({ t: thread.id }), () => `${thread.id}_run_`, 'run'],
       ['appendMessageDelta.input.id given a thread ID', 'mutation($v: ID!) { appendMessageDelta(input: { id: $v, delta: "x" }) { id } }', () => ({}), () => thread.id, 'message'],
       ['forkThread.input.messageId given a thread ID', 'mutation($v: ID!) { forkThread(input: { messageId: $v }) { id } }', () => ({}), () => thread.id, 'message'],
+      ['deleteThread(id) given a message ID', 'mutation($v: ID!) { deleteThread(id: $v) { threadId } }', () => ({}), () => message.id, 'thread'],
+      ['deleteThreads(ids), one bad among good', 'mutation($v: ID!, $good: ID!) { deleteThreads(ids: [$good, $v]) { threadId } }', () => ({ good: thread.id }), () => run.id, 'thread'],
+      ['erasure(threadId)', 'query($v: ID!) { erasure(threadId: $v) { status } }', () => ({}), () => 'thread_nope', 'thread'],
       ['completeMessage(id)', 'mutation($v: ID!) { completeMessage(id: $v) { id } }', () => ({}), () => 'msg_1_2_3', 'message'],
     ];
 

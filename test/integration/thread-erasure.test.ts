@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { countValue } from '../../src/archive/clickhouse-client.js';
 import { erasureKeyOf } from '../../src/erasure/erasure-keys.js';
 import { waitUntilPersisted } from '../../src/storage/persisted-barrier.js';
-import { threadKeys } from '../../src/storage/redis-keys.js';
+import { ERASED_THREADS, threadKeys } from '../../src/storage/redis-keys.js';
 import { captureLog } from '../support/captured-log.js';
 import { tracesOf } from '../support/erasure-traces.js';
 import { expectData, expectError } from '../support/expect-graphql.js';
@@ -72,9 +72,12 @@ describe('erasing threads from every tier', () => {
   async function threadInEveryTier(user: string): Promise<string> {
     const threadId = await createThread(user);
     for (let i = 0; i < 5; i++) await send(user, threadId, `archived ${i}`);
+    const rated = await send(user, threadId, 'rated, then edited');
+    expectData(await app.gql(user, 'mutation($id: ID!) { rateMessage(input: { id: $id, score: 1, comment: "good" }) { id } }', { id: rated.id }));
+    expectData(await app.gql(user, 'mutation($id: ID!) { editMessage(input: { id: $id, content: "edited" }) { revision } }', { id: rated.id }));
     const runId = expectData(await app.gql(user, 'mutation($t: ID!) { startRun(input: { threadId: $t }) { id } }', { t: threadId })).startRun.id;
     expectData(await app.gql(user, 'mutation($id: ID!) { updateRunStatus(input: { id: $id, status: IN_PROGRESS }) { id } }', { id: runId }));
-    await waitFor('the thread archived', async () => (await archivedRows(threadId)) >= 7);
+    await waitFor('the thread archived', async () => (await archivedRows(threadId)) >= 8);
     const draft = expectData(await app.gql(user, START_MESSAGE, { input: { threadId, runId, role: 'ASSISTANT' } })).startMessage;
     expectData(await app.gql(user, APPEND, { input: { id: draft.id, delta: 'half a rep' } }));
     await send(user, threadId, 'acked a moment ago');
@@ -84,6 +87,8 @@ describe('erasing threads from every tier', () => {
   it('deleteThread answers PENDING, then COMPLETE: no Postgres row, no ClickHouse row, no Redis key or stream entry names the thread', async () => {
     const user = newUserId();
     const threadId = await threadInEveryTier(user);
+    const { messages } = expectData(await app.gql(user, 'query($id: ID!) { thread(id: $id) { messages(first: 20) { edges { node { id } } } } }', { id: threadId })).thread;
+    const messageId = messages.edges[0].node.id as string;
     const before = await tracesOf(threadId, tiers());
     expect(before.postgres.length).toBeGreaterThan(0);
     expect(before.clickhouse.length).toBeGreaterThan(0);
@@ -92,7 +97,10 @@ describe('erasing threads from every tier', () => {
     const erasure = expectData(await app.gql(user, DELETE, { id: threadId })).deleteThread;
     expect(erasure).toMatchObject({ threadId, status: 'PENDING', reason: 'REQUESTED', completedAt: null });
     // Gone from the API at once, whatever the background still has to clean.
-    expect(expectData(await app.gql(user, 'query($id: ID!) { thread(id: $id) { id } }', { id: threadId })).thread).toBeNull();
+    const reads = expectData(
+      await app.gql(user, 'query($t: ID!, $m: ID!) { thread(id: $t) { id } node(id: $t) { id } message(id: $m) { id } search: searchMessages(query: "archived") { edges { node { id } } } }', { t: threadId, m: messageId }),
+    );
+    expect(reads).toEqual({ thread: null, node: null, message: null, search: { edges: [] } });
     expectError(await app.gql(user, SEND_MESSAGE, { input: { threadId, content: 'too late' } }), 'NOT_FOUND');
 
     const done = await completed(user, threadId);
@@ -104,6 +112,8 @@ describe('erasing threads from every tier', () => {
     // The record that answers `erasure` holds a hash of the ID, not the ID.
     const record = await app.db.selectFrom('thread_erasures').selectAll().where('thread_key', '=', erasureKeyOf(threadId)).executeTakeFirstOrThrow();
     expect(record).toMatchObject({ status: 'COMPLETE', thread_id: null, stream_mark: null, owner_key: erasureKeyOf(user) });
+    // Redis remembers the hash, so nothing seeds the thread's hot state again.
+    expect(await redis.zscore(ERASED_THREADS, erasureKeyOf(threadId))).not.toBeNull();
   });
 
   it('a send racing the delete is either refused (NOT_FOUND) or erased too; none reappears after the persister and archiver drain', async () => {
