@@ -30,6 +30,8 @@ const EnvironmentModel = z.object({
   JWT_AUDIENCE: z.string().min(1).optional(),
   /** Largest message content, in UTF-8 bytes. Default 65536. */
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1).max(10_485_760).default(65_536),
+  /** Most parts one message may hold. Default 100. */
+  MAX_MESSAGE_PARTS: z.coerce.number().int().min(1).max(10_000).default(100),
   // Lower-case URI schemes a file part may use, comma-separated; never `data` (files go by reference).
   FILE_URI_SCHEMES: z.string()
     .default('https')
@@ -97,7 +99,7 @@ export interface Config {
     readonly issuer: string | undefined;
     readonly audience: string | undefined;
   };
-  readonly limits: { readonly maxMessageBytes: number; readonly fileUriSchemes: readonly string[] };
+  readonly limits: { readonly maxMessageBytes: number; readonly maxMessageParts: number; readonly fileUriSchemes: readonly string[] };
   readonly redis:
     | { readonly kind: 'disabled' }
     | { readonly kind: 'external'; readonly url: string }
@@ -156,7 +158,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
     },
-    limits: { maxMessageBytes: env.MAX_MESSAGE_BYTES, fileUriSchemes: env.FILE_URI_SCHEMES },
+    limits: { maxMessageBytes: env.MAX_MESSAGE_BYTES, maxMessageParts: env.MAX_MESSAGE_PARTS, fileUriSchemes: env.FILE_URI_SCHEMES },
     redis: env.DISABLE_REDIS
       ? { kind: 'disabled' }
       : env.REDIS_URL

@@ -15,6 +15,8 @@ import type { Eraser } from '../erasure/eraser.js';
 /** Limits the resolvers enforce; from the config. */
 export interface RequestLimits {
   maxMessageBytes: number;
+  /** Most parts in one message (MAX_MESSAGE_PARTS). */
+  maxMessageParts: number;
   /** URI schemes a file part may use. */
   fileUriSchemes: readonly string[];
 }

@@ -115,6 +115,8 @@ export function assertPartsSize(parts: readonly MessagePart[], maxBytes: number)
 
 export interface MessagePartRules {
   maxMessageBytes: number;
+  /** Most parts in one message. */
+  maxMessageParts: number;
   /** URI schemes a file part may use, without the colon (`https`). */
   fileUriSchemes: readonly string[];
 }
@@ -125,6 +127,9 @@ export interface MessagePartRules {
  */
 export function assertPartsAcceptable(parts: readonly MessagePart[], role: string, rules: MessagePartRules): void {
   if (parts.length === 0) throw new InvalidInputError('parts must hold at least one part');
+  if (parts.length > rules.maxMessageParts) {
+    throw new InvalidInputError(`A message holds at most ${rules.maxMessageParts} parts, not ${parts.length}`, { parts: parts.length, maxParts: rules.maxMessageParts });
+  }
   assertPartsSize(parts, rules.maxMessageBytes);
   if (role === 'TOOL' && parts.some((part) => part.type !== 'toolResult')) {
     throw new InvalidInputError('A TOOL message carries only toolResult parts');

@@ -41,7 +41,7 @@ describe('compiled queries answer exactly as graphql-js does', () => {
   async function interpreted(query: string, variables: Record<string, unknown> = {}, operationName?: string) {
     const log = pino({ level: 'silent' });
     const ctx = createExecutionContext({
-      db: app.db, log, limits: { maxMessageBytes: 65_536, fileUriSchemes: ['https'] }, messageStore: app.messageStore,
+      db: app.db, log, limits: { maxMessageBytes: 65_536, maxMessageParts: 100, fileUriSchemes: ['https'] }, messageStore: app.messageStore,
       archive: app.tiers.archive.queries, eraser: app.tiers.eraser, auth: { userId: owner, actor: null },
     });
     const result = await execute({ schema, document: parse(query), contextValue: ctx, variableValues: variables, operationName });

@@ -215,6 +215,7 @@ describe.each([
     ['a file name over 1,000 characters', () => ({ parts: [{ file: { uri: 'https://files.example/a', mediaType: 'image/png', name: 'f'.repeat(1_001) } }] }), /file.name: Too big: expected string to have <=1000 characters/],
     ['a file URI over 2,048 characters', () => ({ parts: [{ file: { uri: `https://files.example/${'u'.repeat(2_048)}`, mediaType: 'image/png', name: 'a' } }] }), /file.uri: Too big: expected string to have <=2048 characters/],
     ['a file with a media type that is none', () => ({ parts: [{ file: { uri: 'https://files.example/a', mediaType: 'png', name: 'a' } }] }), /mediaType must be a media type/],
+    ['more parts than MAX_MESSAGE_PARTS (100)', () => ({ parts: Array.from({ length: 101 }, () => ({ text: 'y' })) }), /A message holds at most 100 parts, not 101/],
     ['parts over MAX_MESSAGE_BYTES as a whole', () => ({ parts: Array.from({ length: 5 }, () => ({ text: 'y'.repeat(15_000) })) }), /Message parts are \d+ bytes as JSON; the limit is 65536/],
   ];
 
@@ -227,6 +228,14 @@ describe.each([
     expect(response.data?.sendMessage ?? null).toBeNull();
     expect(await footprint()).toEqual(before);
     expect(captured.lines.filter((line) => line.level > PINO_INFO)).toEqual([]);
+  });
+
+  it('MAX_MESSAGE_PARTS parts are accepted', async () => {
+    const parts = Array.from({ length: 100 }, (_, i) => ({ text: `part ${i}` }));
+    const sent = expectData(await app.gql(user, 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { parts { __typename } } }', { input: { threadId: thread.id, parts } })).sendMessage;
+    expect(sent.parts).toHaveLength(100);
+    // Stored before the next test takes its footprint.
+    expect(await app.messageStore.awaitPersisted(10_000)).toBe(true);
   });
 
   it('a part with two kinds written as a literal is refused before anything runs', async () => {

@@ -27,7 +27,7 @@ describe('loadConfig defaults', () => {
       dataDir: '.threadline',
       postgres: { kind: 'embedded', port: 54329, poolSize: 10 },
       auth: { jwtSecret: undefined, jwks: null, issuer: undefined, audience: undefined },
-      limits: { maxMessageBytes: 65_536, fileUriSchemes: ['https'] },
+      limits: { maxMessageBytes: 65_536, maxMessageParts: 100, fileUriSchemes: ['https'] },
       redis: { kind: 'embedded', port: 56379, appendFsync: 'everysec' },
       hotTier: { windowSize: 200, ttlSeconds: 7 * 86_400 },
       workers: { inProcess: true, batchSize: 500, blockMs: 20, claimIdleMs: 30_000, flushIntervalMs: 20, archiveBatchSize: 5_000, archiveFlushIntervalMs: 1_000 },
@@ -78,7 +78,7 @@ describe('loadConfig values', () => {
       dataDir: '/var/lib/threadline',
       postgres: { kind: 'embedded', port: 5433, poolSize: 25 },
       auth: { jwtSecret: SECRET, jwks: null, issuer: undefined, audience: undefined },
-      limits: { maxMessageBytes: 1024, fileUriSchemes: ['https'] },
+      limits: { maxMessageBytes: 1024, maxMessageParts: 100, fileUriSchemes: ['https'] },
       clickhouse: { kind: 'embedded', path: '/var/lib/threadline/clickhouse' },
       logLevel: 'debug',
     } satisfies Partial<Config>);
