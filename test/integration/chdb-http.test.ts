@@ -37,10 +37,10 @@ afterAll(async () => {
 describe('the chDB HTTP test server', () => {
   it('answers /ping and runs Threadline’s archive migrations, then reads rows back with 64-bit counts quoted as a server does', async () => {
     expect(await archive.ping()).toBe(true);
-    expect(await migrateArchive(archive, log)).toEqual(['2026-11-22T0200_messages_archive', '2026-11-22T0201_run_transitions', '2026-12-06T0000_actors', '2026-12-06T0100_message_parts', '2026-12-06T0900_message_revisions']);
+    expect(await migrateArchive(archive, log)).toEqual(['2026-11-22T0200_messages_archive', '2026-11-22T0201_run_transitions', '2026-12-06T0000_actors', '2026-12-06T0100_message_parts', '2026-12-06T0800_run_usage', '2026-12-06T0810_message_feedback', '2026-12-06T0900_message_revisions']);
     expect(await migrateArchive(archive, log)).toEqual([]);
     const [row] = await archive.query('testCount', 'SELECT count() AS n FROM threadline_migrations', {}, z.object({ n: z.unknown() }));
-    expect(row?.n).toBe('5');
+    expect(row?.n).toBe('7');
   });
 
   it('binds query parameters server-side: quotes, backslashes, tabs, newlines and non-ASCII text come back unchanged', async () => {
