@@ -90,6 +90,20 @@ export async function findRevisionPages(db: Kysely<Database>, ids: readonly Mess
   return groupBy(rows.map(revisionOfRow), (revision) => revision.messageId);
 }
 
+/** Every earlier version of each message, newest first (the export: a message keeps few, and the batch is bounded). */
+export async function findAllRevisions(db: Kysely<Database>, ids: readonly MessageId[]): Promise<Map<string, MessageRevision[]>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('message_revisions')
+    .selectAll()
+    .where('message_id', '=', sql<string>`any(${sql.val(ids)})`)
+    .orderBy('message_id')
+    .orderBy('revision', 'desc')
+    .modifyEnd(sql`/* messageRevisions.findAllRevisions */`)
+    .execute();
+  return groupBy(rows.map(revisionOfRow), (revision) => revision.messageId);
+}
+
 function revisionOfRow(row: MessageRevisionRow): MessageRevision {
   return { messageId: row.message_id as MessageId, revision: row.revision, content: row.content, parts: row.parts, writtenAt: row.written_at };
 }

@@ -6,6 +6,7 @@ import type { TokenKeys } from '../context/bearer-token.js';
 import type { Database } from '../db/database.js';
 import { exportMessageBatch, exportRunBatch, exportThreadBatch } from '../repositories/export-repository.js';
 import { findFeedbackByMessageIds } from '../repositories/message-feedback-repository.js';
+import { findAllRevisions } from '../repositories/message-revisions-repository.js';
 import type { MessageStore } from '../storage/message-store.js';
 import { authenticate } from './graphql-handler.js';
 
@@ -74,9 +75,13 @@ async function exportViewer(req: IncomingMessage, res: ServerResponse, { db, tok
         }
         for (let seq = 0; !gone; ) {
           const messages = await exportMessageBatch(trx, thread.id, seq, ROW_BATCH);
-          // Each message with its rating (null when unrated): one more query per batch, not per message.
-          const feedback = await findFeedbackByMessageIds(trx, messages.map((message) => message.id));
-          for (const message of messages) await write({ type: 'message', ...message, feedback: feedback.get(message.id) ?? null });
+          // Each message with its rating (null when unrated) and its earlier versions: one more query each per batch, not per message.
+          const messageIds = messages.map((message) => message.id);
+          const [feedback, revisions] = [await findFeedbackByMessageIds(trx, messageIds), await findAllRevisions(trx, messageIds)];
+          for (const message of messages) {
+            const earlier = (revisions.get(message.id) ?? []).map(({ messageId: _, ...revision }) => revision);
+            await write({ type: 'message', ...message, feedback: feedback.get(message.id) ?? null, revisions: earlier });
+          }
           counts.messages += messages.length;
           if (messages.length < ROW_BATCH) break;
           seq = messages.at(-1)!.seq;

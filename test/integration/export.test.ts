@@ -98,6 +98,25 @@ describe('GET /export', () => {
     expect(byId.get(run.id)).toMatchObject({ model: 'm', usage: { inputTokens: 2, outputTokens: 3 } });
   });
 
+  it("carries each message's earlier versions, newest first, and tombstones as the API shows them", async () => {
+    const user = newUserId();
+    const thread = await seed(app.db).thread(user);
+    const [edited, deleted, untouched] = (await seed(app.db).messages(thread.id, ['first draft', 'regrettable', 'as sent'])) as Array<{ id: string }>;
+    const edit = 'mutation($id: ID!, $c: String!) { editMessage(input: { id: $id, content: $c }) { revision } }';
+    expectData(await app.gql(user, edit, { id: edited!.id, c: 'second draft' }));
+    expectData(await app.gql(user, edit, { id: edited!.id, c: 'final' }));
+    expectData(await app.gql(user, 'mutation($id: ID!) { deleteMessage(id: $id) { id } }', { id: deleted!.id }));
+
+    const byId = new Map((await readLines(await exportAs(user))).map((line) => [line.id ?? line.type, line]));
+    const shown = expectData(await app.gql(user, 'query($id: ID!) { message(id: $id) { content revision editedAt revisions(first: 10) { edges { node { revision content } } } } }', { id: edited!.id })).message;
+    expect(byId.get(edited!.id)).toMatchObject({ content: 'final', revision: 3, editedAt: shown.editedAt });
+    expect(byId.get(edited!.id)?.revisions.map(({ revision, content }: any) => ({ revision, content }))).toEqual(shown.revisions.edges.map((edge: any) => edge.node));
+    expect(byId.get(edited!.id)?.revisions.map((revision: any) => revision.content)).toEqual(['second draft', 'first draft']);
+    expect(byId.get(deleted!.id)).toMatchObject({ content: '', parts: [], metadata: {}, revisions: [] });
+    expect(byId.get(deleted!.id)?.deletedAt).toEqual(expect.any(String));
+    expect(byId.get(untouched!.id)).toMatchObject({ content: 'as sent', revision: 1, editedAt: null, deletedAt: null, revisions: [] });
+  });
+
   it('refuses a request without a valid token with 401 UNAUTHENTICATED, and anything but GET with 405', async () => {
     const anonymous = await fetch(new URL('/export', app.url));
     expect(anonymous.status).toBe(401);
