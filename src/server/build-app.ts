@@ -79,14 +79,10 @@ export function buildApp(config: Config, options: AppOptions = {}) {
       await websockets.close();
       await realtime.close();
     };
-    if (redis) {
-      const stops = [
-        reportDeadLetters(() => countDeadLetters(redis)),
-        reportOutboxPending(() => countOutboxEntries(db)),
-        reportErasuresPending(() => countPendingErasures(db)),
-      ];
-      stopReporting = () => stops.forEach((stop) => stop());
-    }
+    // Erasures are pending with or without Redis (ClickHouse may be what they wait for).
+    const stops = [reportErasuresPending(() => countPendingErasures(db))];
+    if (redis) stops.push(reportDeadLetters(() => countDeadLetters(redis)), reportOutboxPending(() => countOutboxEntries(db)));
+    stopReporting = () => stops.forEach((stop) => stop());
     server.on('request', (req, res) => {
       shutdown.track(req, res);
       if (handleOperationalRoute(req, res, { db, redis, messageStore, shutdown })) return;
