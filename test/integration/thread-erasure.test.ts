@@ -258,3 +258,28 @@ describe('erasing threads with the persister out of process', () => {
     expect(worker.logs.filter((line) => line.level >= 50)).toEqual([]);
   });
 });
+
+describe('erasing threads with no Redis at all', () => {
+  let postgres: PrivatePostgres;
+  let app: TestApp;
+  const { createThread, send, completed } = erasureClient(() => app);
+
+  beforeAll(async () => {
+    postgres = await startPrivatePostgres();
+    app = await startTestApp({ env: { DATABASE_URL: postgres.url, DISABLE_REDIS: 'true', ERASURE_INTERVAL_MS: '50' } });
+  }, 90_000);
+  afterAll(async () => {
+    await app?.stop();
+    await postgres?.dispose();
+  });
+
+  it('deleteThread completes from Postgres alone: nothing is left in Postgres or ClickHouse', async () => {
+    const user = newUserId();
+    const threadId = await createThread(user);
+    await send(user, threadId, 'written straight to Postgres');
+    expect(expectData(await app.gql(user, DELETE, { id: threadId })).deleteThread.status).toBe('PENDING');
+    await completed(user, threadId);
+    const traces = await tracesOf(threadId, { db: app.db, redis: null, archive: app.tiers.archive.client });
+    expect(traces).toEqual({ postgres: [], clickhouse: [], redis: [] });
+  });
+});

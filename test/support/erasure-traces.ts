@@ -11,11 +11,12 @@ import type { Database } from '../../src/db/database.js';
  * table, every Redis key's name and value (all types, streams entry by entry). Empty after a
  * completed erasure is what "erased from every tier" means.
  */
-export async function tracesOf(needle: string, tiers: { db: Kysely<Database>; redis: Redis; archive: ArchiveClient }) {
+/** `redis: null` for a server without one: nothing there to look at. */
+export async function tracesOf(needle: string, tiers: { db: Kysely<Database>; redis: Redis | null; archive: ArchiveClient }) {
   return {
     postgres: await postgresTraces(tiers.db, needle),
     clickhouse: await clickhouseTraces(tiers.archive, needle),
-    redis: await redisTraces(tiers.redis, needle),
+    redis: tiers.redis ? await redisTraces(tiers.redis, needle) : [],
   };
 }
 
