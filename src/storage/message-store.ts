@@ -157,6 +157,23 @@ export function createMessageStore(options: MessageStoreOptions) {
       }
     },
 
+    /**
+     * A send that belongs to the caller's Postgres transaction, which holds its thread's lock
+     * (submitToolResults): without Redis it is a row of that transaction; with Redis it is
+     * sequenced there FAST, as the transaction's last step (a DURABLE wait, or the fallback's
+     * own transaction, would wait on the lock the caller holds). With the circuit open it is
+     * refused: the fallback's re-seed must know every Postgres-path write, and this one would
+     * commit out of its sight.
+     */
+    async sendInTransaction(input: SendMessageInput, uow: UnitOfWork): Promise<StoredMessage> {
+      if (!breaker) return { ...(await sendThroughPostgres(uow, input, { bypassingRedis: false })), durability: 'DURABLE' };
+      if (breaker.opened || reseeding) throw new Error('Redis is unavailable: this write waits for the fast path to recover');
+      const outcome = (await breaker.fire({ ...input, durability: 'FAST' })) as HotSendResult;
+      if (!outcome.ok) throw outcome.error;
+      messageWrites.inc({ path: 'hot' });
+      return outcome.message;
+    },
+
     /** Appends a chunk to a streaming message; subscribers get it at once as a MessageDelta. */
     /** Appends a chunk to part `partIndex` of a streaming message (0 for a message without parts). */
     async appendDelta(uow: UnitOfWork, ownerId: string, messageId: MessageId, delta: { text: string; partIndex: number }, maxBytes: number): Promise<Message> {
