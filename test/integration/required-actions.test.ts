@@ -192,6 +192,28 @@ describe('required actions on the fast path (FAST sends acked from Redis)', () =
       expect(await footprint()).toEqual(before);
     });
 
+    it('beside another field of its mutation operation, it is refused before anything runs', async () => {
+      const before = await footprint();
+      const both = `mutation($input: SubmitToolResultsInput!, $threadId: ID!) {
+        submitToolResults(input: $input) { id }
+        startRun(input: { threadId: $threadId }) { id }
+      }`;
+      const response = await app.gql(user, both, { input: { runId, results: [result('open_a'), result('open_b')] }, threadId });
+      expect(response.errors?.[0]?.message).toMatch(/submitToolResults/);
+      expect(response.data ?? null).toBeNull();
+      expect(await footprint()).toEqual(before);
+    });
+
+    it('a run of an archived thread is BAD_USER_INPUT', async () => {
+      const archived = await workingRun(user);
+      await send(user, { threadId: archived.threadId, runId: archived.runId, role: 'ASSISTANT', parts: [call('archived_call')] });
+      await setStatus(user, archived.runId, 'REQUIRES_ACTION');
+      expectData(await app.gql(user, 'mutation($id: ID!) { archiveThread(id: $id) { id } }', { id: archived.threadId }));
+      const before = await threadFootprint(app.db, redis, user, archived.threadId);
+      expect(expectError(await submit(user, archived.runId, [result('archived_call')]), 'BAD_USER_INPUT').message).toMatch(/is archived/);
+      expect(await threadFootprint(app.db, redis, user, archived.threadId)).toEqual(before);
+    });
+
     it('the run still takes the whole submission afterwards', async () => {
       expect(expectData(await submit(user, runId, [result('open_b'), result('open_a')])).submitToolResults.status).toBe('IN_PROGRESS');
     });
