@@ -129,6 +129,17 @@ export function createMessageStore(options: MessageStoreOptions) {
     return write;
   }
 
+  /** The Postgres path in the caller's transaction, while the circuit is open (sendInTransaction). */
+  async function writeInCallersTransaction(input: SendMessageInput, uow: UnitOfWork): Promise<StoredMessage> {
+    // Registered before the write, as writeThroughPostgres's are: a recovery starting now waits for it.
+    const ended = uow.ended;
+    fallbackWrites.add(ended);
+    void ended.then(() => fallbackWrites.delete(ended));
+    const message = await sendThroughPostgres(uow, input, { bypassingRedis: true });
+    messageWrites.inc({ path: 'postgres' });
+    return { ...message, durability: 'DURABLE' };
+  }
+
   return {
     /** True while writes bypass Redis (none configured, or its circuit is open). */
     get degraded(): boolean {
@@ -159,19 +170,25 @@ export function createMessageStore(options: MessageStoreOptions) {
 
     /**
      * A send that belongs to the caller's Postgres transaction, which holds its thread's lock
-     * (submitToolResults): without Redis it is a row of that transaction; with Redis it is
-     * sequenced there FAST, as the transaction's last step (a DURABLE wait, or the fallback's
-     * own transaction, would wait on the lock the caller holds). With the circuit open it is
-     * refused: the fallback's re-seed must know every Postgres-path write, and this one would
-     * commit out of its sight.
+     * (submitToolResults). With Redis it is sequenced there FAST, as every message is, as the
+     * transaction's last step: a DURABLE wait, or the fallback's transaction of its own, would
+     * wait on the lock the caller holds. Without Redis, or with its circuit open, it is a row of
+     * the caller's transaction; recovery's re-seed then waits for that transaction to end, as it
+     * waits for the fallback's own writes.
      */
     async sendInTransaction(input: SendMessageInput, uow: UnitOfWork): Promise<StoredMessage> {
       if (!breaker) return { ...(await sendThroughPostgres(uow, input, { bypassingRedis: false })), durability: 'DURABLE' };
-      if (breaker.opened || reseeding) throw new Error('Redis is unavailable: this write waits for the fast path to recover');
-      const outcome = (await breaker.fire({ ...input, durability: 'FAST' })) as HotSendResult;
-      if (!outcome.ok) throw outcome.error;
-      messageWrites.inc({ path: 'hot' });
-      return outcome.message;
+      for (;;) {
+        while (reseeding) await reseeding.done;
+        if (breaker.opened) return writeInCallersTransaction(input, uow);
+        const outcome = await breaker.fire({ ...input, durability: 'FAST' }).then((result) => result as HotSendResult, (error: unknown) => error);
+        if (isHotSendResult(outcome)) {
+          if (!outcome.ok) throw outcome.error;
+          messageWrites.inc({ path: 'hot' });
+          return outcome.message;
+        }
+        if (!breaker.opened) breaker.open();
+      }
     },
 
     /** Appends a chunk to a streaming message; subscribers get it at once as a MessageDelta. */

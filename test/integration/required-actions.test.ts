@@ -6,7 +6,9 @@ import { waitUntilPersisted } from '../../src/storage/persisted-barrier.js';
 import { threadKeys } from '../../src/storage/redis-keys.js';
 import { expectData, expectError } from '../support/expect-graphql.js';
 import { PARTS_SELECTION as PARTS } from '../support/parts-selection.js';
+import { startPrivateRedis, type PrivateRedis } from '../support/private-services.js';
 import { seed } from '../support/seed.js';
+import { waitFor } from '../support/stored-messages.js';
 import { startTestPersister, type TestPersister } from '../support/test-persister.js';
 import { threadFootprint } from '../support/thread-footprint.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
@@ -270,5 +272,46 @@ describe('required actions without Redis (the Postgres path, one transaction)', 
       { seq: 2, role: 'TOOL', run_id: runId },
     ]);
     expect(await setStatus(user, runId, 'COMPLETED')).toMatchObject({ status: 'COMPLETED' });
+  });
+});
+
+describe('required actions while Redis is down (the circuit open)', () => {
+  let redis: PrivateRedis;
+  let app: TestApp;
+  const { send, setStatus, submit, readRun, page, workingRun } = scenario(() => app);
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    app = await startTestApp({ env: { REDIS_URL: redis.url, PERSISTER_BLOCK_MS: '20' } });
+  }, 120_000);
+  afterAll(async () => {
+    await app?.stop();
+    await redis?.dispose();
+  });
+
+  const readiness = async () => ((await (await fetch(new URL('/ready', app.url))).json()) as { status: string }).status;
+
+  it('commits the TOOL message and the transition in Postgres; once Redis is back, the calls stay answered', async () => {
+    const { user, threadId, runId } = await workingRun();
+    await send(user, { threadId, runId, role: 'ASSISTANT', parts: [call('outage_call')] });
+    await setStatus(user, runId, 'REQUIRES_ACTION');
+    await waitFor('the call in Postgres', async () => (await app.db.selectFrom('messages').select('id').where('thread_id', '=', threadId).execute()).length === 1);
+
+    await redis.kill();
+    expect(expectData(await submit(user, runId, [result('outage_call')])).submitToolResults).toEqual({ id: runId, status: 'IN_PROGRESS', requiredAction: null });
+    expect(await readiness()).toBe('degraded');
+    const rows = await app.db.selectFrom('messages').select(['seq', 'role', 'run_id']).where('thread_id', '=', threadId).orderBy('seq').execute();
+    expect(rows).toEqual([
+      { seq: 1, role: 'ASSISTANT', run_id: runId },
+      { seq: 2, role: 'TOOL', run_id: runId },
+    ]);
+
+    await redis.restart();
+    await waitFor('the circuit to close', async () => (await readiness()) === 'ready', 30_000, 100);
+    expect((await page(user, threadId)).map((message: { seq: number; role: string }) => [message.seq, message.role])).toEqual([[1, 'ASSISTANT'], [2, 'TOOL']]);
+    const late = await app.gql(user, SEND, { input: { threadId, role: 'TOOL', parts: [{ toolResult: result('outage_call') }] } });
+    expect(expectError(late, 'BAD_USER_INPUT').message).toMatch(/outage_call answers a toolCall that already has its result/);
+    expect((await send(user, { threadId, runId, role: 'ASSISTANT', content: 'done' })).seq).toBe(3);
+    expect((await readRun(user, runId)).status).toBe('IN_PROGRESS');
   });
 });
