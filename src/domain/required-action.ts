@@ -13,7 +13,7 @@ export type ToolResultPart = Extract<MessagePart, { type: 'toolResult' }>;
 export function openToolCallsOf(
   runId: string,
   persistedOpen: readonly ToolCallPart[],
-  later: readonly Pick<Message, 'runId' | 'parts'>[],
+  later: ReadonlyArray<{ runId: string | null; parts: Message['parts'] }>,
 ): ToolCallPart[] {
   const open = new Map(persistedOpen.map((call) => [call.callId, call]));
   for (const message of later) {

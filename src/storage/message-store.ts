@@ -181,7 +181,9 @@ export function createMessageStore(options: MessageStoreOptions) {
       for (;;) {
         while (reseeding) await reseeding.done;
         if (breaker.opened) return writeInCallersTransaction(input, uow);
-        const outcome = await breaker.fire({ ...input, durability: 'FAST' }).then((result) => result as HotSendResult, (error: unknown) => error);
+        // What the script asks Postgres it asks through the caller's transaction: a connection of
+        // the pool's own could be the one the callers queued on the thread's lock have taken.
+        const outcome = await breaker.fire({ ...input, durability: 'FAST' }, uow.reader).then((result) => result as HotSendResult, (error: unknown) => error);
         if (isHotSendResult(outcome)) {
           if (!outcome.ok) throw outcome.error;
           messageWrites.inc({ path: 'hot' });
@@ -330,7 +332,7 @@ function isHotSendResult(value: unknown): value is HotSendResult {
 }
 
 function createBreaker(hot: HotTier, options: MessageStoreOptions) {
-  return new CircuitBreaker((input: SendMessageInput) => sendThroughHotTier(hot, options.db, input), {
+  return new CircuitBreaker((input: SendMessageInput, db: Kysely<Database> = options.db) => sendThroughHotTier(hot, db, input), {
     // No timeout of the breaker's own: a hot send also waits on Postgres (a cold thread's lookup,
     // a DURABLE commit), and a slow Postgres is no reason to open the Redis circuit. A hung Redis
     // fails each command after the connection's command timeout (createRedisClient, 1 s).

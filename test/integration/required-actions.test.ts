@@ -1,7 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunStatus } from '../../src/domain/run.js';
-import type { ThreadId } from '../../src/ids/id-types.js';
+import type { RunId, ThreadId } from '../../src/ids/id-types.js';
+import { ids } from '../../src/ids/generate-ids.js';
+import { insertMessageWithNextSeq } from '../../src/repositories/messages-repository.js';
 import { waitUntilPersisted } from '../../src/storage/persisted-barrier.js';
 import { threadKeys } from '../../src/storage/redis-keys.js';
 import { expectData, expectError } from '../support/expect-graphql.js';
@@ -233,6 +235,26 @@ describe('required actions on the fast path (FAST sends acked from Redis)', () =
     const tool = (await page(user, threadId)).filter((message: { role: string }) => message.role === 'TOOL');
     expect(tool).toHaveLength(1);
     expect((await readRun(user, runId)).status).toBe('IN_PROGRESS');
+  });
+
+  it('more concurrent submissions than the pool has connections, on a thread Redis has never seen: one succeeds, none hangs', async () => {
+    const user = newUserId();
+    const thread = await seed(app.db).thread(user);
+    const run = await seed(app.db).run(thread.id);
+    await app.db.updateTable('runs').set({ status: 'REQUIRES_ACTION' }).where('id', '=', run.id).execute();
+    await app.db.transaction().execute((trx) =>
+      insertMessageWithNextSeq(trx, {
+        id: ids.messageId(), threadId: thread.id, runId: run.id as RunId, role: 'ASSISTANT', content: '',
+        parts: [{ type: 'toolCall', callId: 'cold_call', name: 'lookup', arguments: {} }], metadata: {}, clientMessageId: null, actor: null,
+      }),
+    );
+    // Every submitter holds a connection while it queues on the thread's lock; the holder's send
+    // asks Postgres about the thread, the run and its calls (the thread is cold in Redis) through
+    // its own transaction, not a connection of the pool.
+    const responses = await Promise.all(Array.from({ length: 14 }, (_, i) => submit(user, run.id, [result('cold_call', i)])));
+    expect(responses.filter((response) => !response.errors)).toHaveLength(1);
+    for (const response of responses.filter((r) => r.errors)) expectError(response, 'BAD_USER_INPUT');
+    expect((await page(user, thread.id)).map((message: { role: string }) => message.role)).toEqual(['ASSISTANT', 'TOOL']);
   });
 
   it('a FAST result racing the submission: whichever Redis sequences first wins, the other changes nothing', async () => {
