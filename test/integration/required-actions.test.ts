@@ -30,7 +30,7 @@ const THREAD_EVENTS = `subscription($threadId: ID!) {
   threadEvents(threadId: $threadId) {
     __typename
     ... on MessageAdded { message { role runId ${PARTS} } }
-    ... on RunStatusChanged { run { id status } }
+    ... on RunStatusChanged { run { id status requiredAction { toolCalls { callId } } } }
   }
 }`;
 
@@ -98,6 +98,11 @@ describe('required actions on the fast path (FAST sends acked from Redis)', () =
     expect((await messageRows(threadId)).map((row) => row.seq)).toEqual([1, 2]);
 
     expect((await readRun(user, runId)).requiredAction).toBeNull();
+    const connected = await connectAs(app.url, { userId: user });
+    clients.push(connected);
+    const events = collect(connected.client, THREAD_EVENTS, { threadId });
+    await subscriptionsHeld(app, 1);
+
     const waiting = await setStatus(user, runId, 'REQUIRES_ACTION');
     const open = [
       { callId: 'persisted_call', name: 'lookup', arguments: { q: 'persisted_call' } },
@@ -105,11 +110,10 @@ describe('required actions on the fast path (FAST sends acked from Redis)', () =
     ];
     expect(waiting.requiredAction).toEqual({ toolCalls: open });
     expect((await readRun(user, runId)).requiredAction).toEqual({ toolCalls: open });
-
-    const connected = await connectAs(app.url, { userId: user });
-    clients.push(connected);
-    const events = collect(connected.client, THREAD_EVENTS, { threadId });
-    await subscriptionsHeld(app, 1);
+    // A subscriber learns of the required action live, with the calls to answer.
+    expect(await events.received(1)).toEqual([
+      { threadEvents: { __typename: 'RunStatusChanged', run: { id: runId, status: 'REQUIRES_ACTION', requiredAction: { toolCalls: open.map(({ callId }) => ({ callId })) } } } },
+    ]);
 
     const submitted = expectData(await submit(user, runId, [result('fast_call', { hits: 3 }), { ...result('persisted_call'), isError: true }])).submitToolResults;
     expect(submitted).toEqual({ id: runId, status: 'IN_PROGRESS', requiredAction: null });
@@ -122,11 +126,11 @@ describe('required actions on the fast path (FAST sends acked from Redis)', () =
         { __typename: 'ToolResultPart', callId: 'persisted_call', output: 'out:persisted_call', isError: true },
       ],
     };
-    const live = await events.received(2);
+    const live = (await events.received(3)).slice(1);
     expect(live).toEqual(
       expect.arrayContaining([
         { threadEvents: { __typename: 'MessageAdded', message: toolMessage } },
-        { threadEvents: { __typename: 'RunStatusChanged', run: { id: runId, status: 'IN_PROGRESS' } } },
+        { threadEvents: { __typename: 'RunStatusChanged', run: { id: runId, status: 'IN_PROGRESS', requiredAction: null } } },
       ]),
     );
     events.stop();
