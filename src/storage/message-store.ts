@@ -174,12 +174,14 @@ export function createMessageStore(options: MessageStoreOptions) {
      * transaction's last step: a DURABLE wait, or the fallback's transaction of its own, would
      * wait on the lock the caller holds. Without Redis, or with its circuit open, it is a row of
      * the caller's transaction; recovery's re-seed then waits for that transaction to end, as it
-     * waits for the fallback's own writes.
+     * waits for the fallback's own writes. Refused while the re-seed runs.
      */
     async sendInTransaction(input: SendMessageInput, uow: UnitOfWork): Promise<StoredMessage> {
       if (!breaker) return { ...(await sendThroughPostgres(uow, input, { bypassingRedis: false })), durability: 'DURABLE' };
       for (;;) {
-        while (reseeding) await reseeding.done;
+        // Not waited for, as send() waits: the re-seed waits for the fallback's writes, and one of
+        // them may be queued on the thread lock this caller holds.
+        if (reseeding) throw new Error('Redis is being re-seeded after an outage; retry in a moment');
         if (breaker.opened) return writeInCallersTransaction(input, uow);
         // What the script asks Postgres it asks through the caller's transaction: a connection of
         // the pool's own could be the one the callers queued on the thread's lock have taken.
@@ -189,6 +191,8 @@ export function createMessageStore(options: MessageStoreOptions) {
           messageWrites.inc({ path: 'hot' });
           return outcome.message;
         }
+        // As in send(): refused by a circuit that has closed since, or a Redis failure that opens it.
+        if ((outcome as { code?: string } | null)?.code === 'EOPENBREAKER' && !breaker.opened && !stopped) continue;
         if (!breaker.opened) breaker.open();
       }
     },
