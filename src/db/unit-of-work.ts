@@ -13,6 +13,9 @@ export class UnitOfWork {
   #open: ControlledTransaction<Database> | undefined;
   #afterCommit: AfterCommit[] = [];
   #finished = false;
+  #end!: () => void;
+  /** Settles once the unit of work has committed or rolled back, however that went. */
+  readonly ended: Promise<void> = new Promise((resolve) => (this.#end = resolve));
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -39,7 +42,8 @@ export class UnitOfWork {
 
   async commit(): Promise<void> {
     this.#finished = true;
-    if (this.#transaction) await (await this.#transaction).commit().execute();
+    if (this.#transaction) await (await this.#transaction).commit().execute().finally(this.#end);
+    else this.#end();
     const effects = this.#afterCommit.splice(0);
     for (const effect of effects) await effect();
   }
@@ -47,6 +51,7 @@ export class UnitOfWork {
   async rollback(): Promise<void> {
     this.#finished = true;
     this.#afterCommit = [];
-    if (this.#transaction) await (await this.#transaction).rollback().execute();
+    if (this.#transaction) await (await this.#transaction).rollback().execute().finally(this.#end);
+    else this.#end();
   }
 }

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, MessageRow } from '../db/database.js';
 import type { Message, MessageRole } from '../domain/message.js';
 import type { MessagePart, ToolCallState } from '../domain/message-parts.js';
+import type { ToolCallPart } from '../domain/required-action.js';
 import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import {
   MESSAGE_COLUMNS, MESSAGE_RECORD_COLUMNS, messageOfRow, messageRecordValues, type NewMessage,
@@ -112,6 +113,23 @@ export async function findToolCallStates(db: Kysely<Database>, threadId: ThreadI
     where messages.thread_id = ${threadId} and messages.parts is not null and part->>'type' in ('toolCall', 'toolResult')
     group by 1`.execute(db);
   return rows;
+}
+
+/**
+ * The run's tool calls that no message of its thread answers yet, in seq then part order: what
+ * Postgres knows of them (the caller adds what Redis holds beyond, required-action.ts).
+ */
+export async function findOpenToolCallsOfRun(db: Kysely<Database>, threadId: ThreadId, runId: RunId): Promise<ToolCallPart[]> {
+  const { rows } = await sql<{ part: ToolCallPart }>`/* messages.findOpenToolCallsOfRun */
+    select c.part from messages m cross join lateral jsonb_array_elements(m.parts) with ordinality as c(part, position)
+    where m.thread_id = ${threadId} and m.run_id = ${runId} and m.parts is not null and c.part->>'type' = 'toolCall'
+      and not exists (
+        select 1 from messages r cross join lateral jsonb_array_elements(r.parts) as p(part)
+        where r.thread_id = ${threadId} and r.parts is not null
+          and p.part->>'type' = 'toolResult' and p.part->>'callId' = c.part->>'callId'
+      )
+    order by m.seq, c.position`.execute(db);
+  return rows.map((row) => row.part);
 }
 
 /** Locks one of the owner's messages (for streaming updates), or returns undefined. */

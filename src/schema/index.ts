@@ -12,6 +12,7 @@ import './types/thread-mutations.js';
 import './types/thread-erasure.js';
 import './types/thread-fork.js';
 import './types/run-mutations.js';
+import './types/required-action.js';
 import './types/message-mutations.js';
 import './types/streaming-message-mutations.js';
 import './types/message-change-mutations.js';

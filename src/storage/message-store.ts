@@ -129,6 +129,17 @@ export function createMessageStore(options: MessageStoreOptions) {
     return write;
   }
 
+  /** The Postgres path in the caller's transaction, while the circuit is open (sendInTransaction). */
+  async function writeInCallersTransaction(input: SendMessageInput, uow: UnitOfWork): Promise<StoredMessage> {
+    // Registered before the write, as writeThroughPostgres's are: a recovery starting now waits for it.
+    const ended = uow.ended;
+    fallbackWrites.add(ended);
+    void ended.then(() => fallbackWrites.delete(ended));
+    const message = await sendThroughPostgres(uow, input, { bypassingRedis: true });
+    messageWrites.inc({ path: 'postgres' });
+    return { ...message, durability: 'DURABLE' };
+  }
+
   return {
     /** True while writes bypass Redis (none configured, or its circuit is open). */
     get degraded(): boolean {
@@ -154,6 +165,35 @@ export function createMessageStore(options: MessageStoreOptions) {
         const message = await writeThroughPostgres(input);
         messageWrites.inc({ path: 'postgres' });
         return { ...message, durability: 'DURABLE' };
+      }
+    },
+
+    /**
+     * A send that belongs to the caller's Postgres transaction, which holds its thread's lock
+     * (submitToolResults). With Redis it is sequenced there FAST, as every message is, as the
+     * transaction's last step: a DURABLE wait, or the fallback's transaction of its own, would
+     * wait on the lock the caller holds. Without Redis, or with its circuit open, it is a row of
+     * the caller's transaction; recovery's re-seed then waits for that transaction to end, as it
+     * waits for the fallback's own writes. Refused while the re-seed runs.
+     */
+    async sendInTransaction(input: SendMessageInput, uow: UnitOfWork): Promise<StoredMessage> {
+      if (!breaker) return { ...(await sendThroughPostgres(uow, input, { bypassingRedis: false })), durability: 'DURABLE' };
+      for (;;) {
+        // Not waited for, as send() waits: the re-seed waits for the fallback's writes, and one of
+        // them may be queued on the thread lock this caller holds.
+        if (reseeding) throw new Error('Redis is being re-seeded after an outage; retry in a moment');
+        if (breaker.opened) return writeInCallersTransaction(input, uow);
+        // What the script asks Postgres it asks through the caller's transaction: a connection of
+        // the pool's own could be the one the callers queued on the thread's lock have taken.
+        const outcome = await breaker.fire({ ...input, durability: 'FAST' }, uow.reader).then((result) => result as HotSendResult, (error: unknown) => error);
+        if (isHotSendResult(outcome)) {
+          if (!outcome.ok) throw outcome.error;
+          messageWrites.inc({ path: 'hot' });
+          return outcome.message;
+        }
+        // As in send(): refused by a circuit that has closed since, or a Redis failure that opens it.
+        if ((outcome as { code?: string } | null)?.code === 'EOPENBREAKER' && !breaker.opened && !stopped) continue;
+        if (!breaker.opened) breaker.open();
       }
     },
 
@@ -296,7 +336,7 @@ function isHotSendResult(value: unknown): value is HotSendResult {
 }
 
 function createBreaker(hot: HotTier, options: MessageStoreOptions) {
-  return new CircuitBreaker((input: SendMessageInput) => sendThroughHotTier(hot, options.db, input), {
+  return new CircuitBreaker((input: SendMessageInput, db: Kysely<Database> = options.db) => sendThroughHotTier(hot, db, input), {
     // No timeout of the breaker's own: a hot send also waits on Postgres (a cold thread's lookup,
     // a DURABLE commit), and a slow Postgres is no reason to open the Redis circuit. A hung Redis
     // fails each command after the connection's command timeout (createRedisClient, 1 s).

@@ -55,6 +55,11 @@ function everyOperation(thread: Thread, run: Run, message: Message): Array<[stri
     ['startRun', 'mutation($id: ID!) { startRun(input: { threadId: $id }) { id } }', t],
     ['updateRunStatus', 'mutation($id: ID!) { updateRunStatus(input: { id: $id, status: IN_PROGRESS }) { id } }', { id: run.id }],
     ['cancelRun', 'mutation($id: ID!) { cancelRun(id: $id) { id } }', { id: run.id }],
+    [
+      'submitToolResults',
+      'mutation($id: ID!) { submitToolResults(input: { runId: $id, results: [{ callId: "call_1", output: "sneaky" }] }) { id } }',
+      { id: run.id },
+    ],
     ['sendMessage', 'mutation($id: ID!) { sendMessage(input: { threadId: $id, content: "sneaky" }) { id } }', t],
     ['startMessage', 'mutation($id: ID!) { startMessage(input: { threadId: $id }) { id } }', t],
     ['appendMessageDelta', 'mutation($id: ID!) { appendMessageDelta(input: { id: $id, delta: "sneaky" }) { id } }', { id: message.id }],

@@ -64,7 +64,7 @@ const ToolCallInput = builder.inputType('ToolCallInput', {
   }),
 });
 
-const ToolResultInput = builder.inputType('ToolResultInput', {
+export const ToolResultInput = builder.inputType('ToolResultInput', {
   fields: (t) => ({
     callId: t.string({ required: true, description: 'A toolCall of the same thread that has no result yet.' }),
     output: t.field({ type: 'JSON', required: true, description: 'Any JSON value, within the metadata limits.' }),
