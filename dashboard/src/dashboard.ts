@@ -74,8 +74,10 @@ export async function showDashboard(root: HTMLElement, api: Api, signOut: () => 
     const here = open?.threadId === event.threadId ? open : null;
     switch (event.__typename) {
       case 'MessageAdded':
+        // After a reconnect graphql-ws subscribes again with the same afterSeq: the replay repeats
+        // messages already counted, each as it is now (a reply that completed meanwhile, complete).
+        here?.put(event.message);
         if (list.messageAdded(event.threadId, event.seq, !here)) {
-          here?.put(event.message);
           if (here) void markRead(event.threadId, event.seq);
           showUnread();
         }

@@ -138,10 +138,18 @@ describe('the dashboard at /dashboard in a real browser', () => {
     expect(await page.locator('.run-summary').textContent()).toContain('1 completed');
 
     if (SCREENSHOT) {
+      // The picture for the README: an unread badge, and a reply caught mid-stream.
       await threadItem(planning).locator('button').click();
       await messages.locator('[data-seq="2"]', { hasText: 'The dashboard, with live charts.' }).waitFor();
+      await gql(SEND, { threadId: other, content: 'Release candidate tagged' });
+      await threadItem(other).locator('.unread[data-unread="1"]').waitFor();
+      await gql(SEND, { threadId: planning, content: 'And the docs?' });
+      const next = (await gql<{ startMessage: { id: string; seq: number } }>(START_MESSAGE, { threadId: planning })).startMessage;
+      await gql(APPEND, { id: next.id, delta: 'The README gains a Dashboard section, with this ' });
+      await messages.locator(`[data-seq="${next.seq}"]`, { hasText: 'with this' }).waitFor();
       await mkdir(path.dirname(path.resolve(REPO, SCREENSHOT)), { recursive: true });
       await page.screenshot({ path: path.resolve(REPO, SCREENSHOT) });
+      await gql(COMPLETE, { id: next.id });
     }
     expect(elsewhere).toEqual([]);
     // The fragment never left the browser: no request line, header or log line carries the token.
