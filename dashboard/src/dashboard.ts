@@ -9,6 +9,7 @@ import {
   DashboardThreadMessagesDocument,
   DashboardThreadsDocument,
   type DashboardThreadEventsSubscription,
+  type DashboardThreadsQuery,
 } from './gql/graphql.js';
 import { ThreadList } from './thread-list.js';
 
@@ -16,70 +17,105 @@ import { ThreadList } from './thread-list.js';
 const ANALYTICS_SETTLE_MS = 2_500;
 /** And every so often regardless, to catch up with what the archive took longer over. */
 const ANALYTICS_POLL_MS = 10_000;
+/** Threads listed (and subscribed to: each is one of the user's WS_MAX_SUBSCRIPTIONS_PER_USER). */
+const LISTED_THREADS = 50;
 
 type ThreadEvent = DashboardThreadEventsSubscription['threadEvents'];
+
+/** Reads the viewer's threads and shows the signed-in page; `signOut` is the header's button. */
+export async function showDashboard(root: HTMLElement, api: Api, signOut: () => void): Promise<void> {
+  const listed = await api.request(DashboardThreadsDocument, { first: LISTED_THREADS });
+  const page = new DashboardPage(api, listed, signOut);
+  root.replaceChildren(...page.nodes);
+  page.subscribe();
+  await page.start();
+}
 
 /**
  * The signed-in page: the thread list (one threadEvents subscription per listed thread, resumed
  * from the seq the list was read at), the open thread's messages with replies streaming in, and
  * the analytics charts.
  */
-export async function showDashboard(root: HTMLElement, api: Api, signOut: () => void): Promise<void> {
-  const { viewer, threads } = await api.request(DashboardThreadsDocument, { first: 50 });
-  const status = element('span', { className: 'connection' });
-  const unreadSummary = element('span', { className: 'unread-summary', 'data-testid': 'unread-threads' });
-  const signOutButton = element('button', { type: 'button', className: 'sign-out' }, 'Sign out');
-  signOutButton.addEventListener('click', signOut);
-  const pane = element('div', { className: 'thread-pane' }, element('p', { className: 'hint' }, 'Open a thread to read it.'));
-  const charts = new AnalyticsCharts();
+class DashboardPage {
+  readonly #status = element('span', { className: 'connection' });
+  readonly #unreadSummary = element('span', { className: 'unread-summary', 'data-testid': 'unread-threads' });
+  readonly #pane = element('div', { className: 'thread-pane' }, element('p', { className: 'hint' }, 'Open a thread to read it.'));
+  readonly #charts = new AnalyticsCharts();
+  readonly #list: ThreadList;
+  readonly nodes: HTMLElement[];
+  #open: Conversation | null = null;
+  /** The last thread asked for: a slower load of one opened before must not replace it. */
+  #opening: string | null = null;
+  #settle: ReturnType<typeof setTimeout> | undefined;
 
-  let open: Conversation | null = null;
-  // The last thread asked for: a slower load of one opened before must not replace it.
-  let opening: string | null = null;
-  const list = new ThreadList(threads.edges.map((edge) => edge.node), (threadId) => void openThread(threadId));
-  const showUnread = () => (unreadSummary.textContent = `${list.unreadThreads} unread thread${list.unreadThreads === 1 ? '' : 's'}`);
-  showUnread();
-
-  root.replaceChildren(
-    element('header', { className: 'top' },
-      element('h1', {}, 'Threadline'),
-      element('span', { className: 'viewer', 'data-testid': 'viewer' }, viewer.id),
-      unreadSummary, status, signOutButton,
-    ),
-    element('main', { className: 'layout' },
-      element('nav', { className: 'sidebar' }, element('h2', {}, `Threads (${threads.totalCount})`), list.node),
-      pane,
-      element('aside', { className: 'analytics' }, element('h2', {}, 'Analytics'), charts.node),
-    ),
-  );
-
-  async function markRead(threadId: string, seq: number) {
-    const { markThreadRead } = await api.request(DashboardMarkThreadReadDocument, { input: { threadId, seq } });
-    list.read(threadId, markThreadRead.lastReadSeq, markThreadRead.unreadCount);
-    showUnread();
+  constructor(private readonly api: Api, { viewer, threads }: DashboardThreadsQuery, signOut: () => void) {
+    this.#list = new ThreadList(threads.edges.map((edge) => edge.node), (threadId) => void this.openThread(threadId));
+    const signOutButton = element('button', { type: 'button', className: 'sign-out' }, 'Sign out');
+    signOutButton.addEventListener('click', signOut);
+    this.nodes = [
+      element('header', { className: 'top' },
+        element('h1', {}, 'Threadline'),
+        element('span', { className: 'viewer', 'data-testid': 'viewer' }, viewer.id),
+        this.#unreadSummary, this.#status, signOutButton,
+      ),
+      element('main', { className: 'layout' },
+        element('nav', { className: 'sidebar' }, element('h2', {}, `Threads (${threads.totalCount})`), this.#list.node),
+        this.#pane,
+        element('aside', { className: 'analytics' }, element('h2', {}, 'Analytics'), this.#charts.node),
+      ),
+    ];
+    this.#showUnread();
   }
 
-  async function openThread(threadId: string) {
-    opening = threadId;
-    list.select(threadId);
-    const { thread } = await api.request(DashboardThreadMessagesDocument, { id: threadId, last: 100 });
-    if (opening !== threadId) return;
-    if (!thread) return list.removed(threadId);
-    open = new Conversation(threadId, thread.messages.edges.map((edge) => edge.node));
-    pane.replaceChildren(element('h2', { className: 'thread-title' }, thread.title ?? 'Untitled thread'), open.node);
-    await markRead(threadId, Math.max(open.latestSeq, list.latestSeqOf(threadId)));
+  subscribe(): void {
+    for (const threadId of this.#list.ids) {
+      this.api.subscribe(DashboardThreadEventsDocument, { threadId, afterSeq: this.#list.latestSeqOf(threadId) }, {
+        next: (data) => this.#onEvent(data.threadEvents),
+        error: (error) => (this.#status.textContent = `Live updates stopped: ${error.message}`),
+      });
+    }
   }
 
-  function onEvent(event: ThreadEvent) {
-    const here = open?.threadId === event.threadId ? open : null;
+  /** Draws the charts, keeps them fresh, and opens the thread with the newest activity. */
+  async start(): Promise<void> {
+    await this.#refreshCharts();
+    setInterval(() => void this.#refreshCharts(), ANALYTICS_POLL_MS);
+    const newest = this.#list.ids[0];
+    if (newest) await this.openThread(newest);
+  }
+
+  async openThread(threadId: string): Promise<void> {
+    this.#opening = threadId;
+    this.#list.select(threadId);
+    const { thread } = await this.api.request(DashboardThreadMessagesDocument, { id: threadId, last: 100 });
+    if (this.#opening !== threadId) return;
+    if (!thread) return this.#list.removed(threadId);
+    this.#open = new Conversation(threadId, thread.messages.edges.map((edge) => edge.node));
+    this.#pane.replaceChildren(element('h2', { className: 'thread-title' }, thread.title ?? 'Untitled thread'), this.#open.node);
+    await this.#markRead(threadId, Math.max(this.#open.latestSeq, this.#list.latestSeqOf(threadId)));
+  }
+
+  async #markRead(threadId: string, seq: number): Promise<void> {
+    const { markThreadRead } = await this.api.request(DashboardMarkThreadReadDocument, { input: { threadId, seq } });
+    this.#list.read(threadId, markThreadRead.lastReadSeq, markThreadRead.unreadCount);
+    this.#showUnread();
+  }
+
+  #showUnread(): void {
+    const count = this.#list.unreadThreads;
+    this.#unreadSummary.textContent = `${count} unread thread${count === 1 ? '' : 's'}`;
+  }
+
+  #onEvent(event: ThreadEvent): void {
+    const here = this.#open?.threadId === event.threadId ? this.#open : null;
     switch (event.__typename) {
       case 'MessageAdded':
         // After a reconnect graphql-ws subscribes again with the same afterSeq: the replay repeats
         // messages already counted, each as it is now (a reply that completed meanwhile, complete).
         here?.put(event.message);
-        if (list.messageAdded(event.threadId, event.seq, !here)) {
-          if (here) void markRead(event.threadId, event.seq);
-          showUnread();
+        if (this.#list.messageAdded(event.threadId, event.seq, !here)) {
+          if (here) void this.#markRead(event.threadId, event.seq);
+          this.#showUnread();
         }
         break;
       case 'MessageDelta':
@@ -93,42 +129,31 @@ export async function showDashboard(root: HTMLElement, api: Api, signOut: () => 
         here?.remove(event.seq);
         break;
       case 'RunStatusChanged':
-        list.runChanged(event.run);
+        this.#list.runChanged(event.run);
         break;
       case 'ThreadUpdated':
-        list.threadUpdated(event.thread);
+        this.#list.threadUpdated(event.thread);
         break;
       case 'ThreadDeleted':
-        list.removed(event.threadId);
-        if (here) pane.replaceChildren(element('p', { className: 'hint' }, 'This thread was deleted.'));
+        this.#list.removed(event.threadId);
+        if (here) this.#pane.replaceChildren(element('p', { className: 'hint' }, 'This thread was deleted.'));
         break;
     }
-    refreshChartsSoon();
+    this.#refreshChartsSoon();
   }
 
-  for (const threadId of list.ids) {
-    api.subscribe(DashboardThreadEventsDocument, { threadId, afterSeq: list.latestSeqOf(threadId) }, {
-      next: (data) => onEvent(data.threadEvents),
-      error: (error) => (status.textContent = `Live updates stopped: ${error.message}`),
-    });
+  #refreshChartsSoon(): void {
+    clearTimeout(this.#settle);
+    this.#settle = setTimeout(() => void this.#refreshCharts(), ANALYTICS_SETTLE_MS);
   }
 
-  let settle: ReturnType<typeof setTimeout> | undefined;
-  function refreshChartsSoon() {
-    clearTimeout(settle);
-    settle = setTimeout(() => void refreshCharts(), ANALYTICS_SETTLE_MS);
-  }
-  async function refreshCharts() {
+  async #refreshCharts(): Promise<void> {
     const { from, to, days } = chartRange(new Date());
     try {
-      const { analytics } = await api.request(DashboardAnalyticsDocument, { from, to });
-      charts.show(analytics, days);
+      const { analytics } = await this.api.request(DashboardAnalyticsDocument, { from, to });
+      this.#charts.show(analytics, days);
     } catch (error) {
-      status.textContent = `Analytics unavailable: ${(error as Error).message}`;
+      this.#status.textContent = `Analytics unavailable: ${(error as Error).message}`;
     }
   }
-  await refreshCharts();
-  setInterval(() => void refreshCharts(), ANALYTICS_POLL_MS);
-  const first = list.ids[0];
-  if (first) await openThread(first);
 }
