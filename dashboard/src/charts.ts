@@ -4,19 +4,9 @@ import type { DashboardAnalyticsQuery } from './gql/graphql.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Title, Tooltip);
 
-/** Days the charts cover, today (UTC) included. */
-export const CHART_DAYS = 14;
-const DAY_MS = 86_400_000;
 const COLORS = { messages: '#4f6bed', p50: '#2bb673', p95: '#f29d38', input: '#7a5af8', output: '#ef6a8a' };
 
 type Analytics = DashboardAnalyticsQuery['analytics'];
-
-/** The range the charts ask for: the last CHART_DAYS UTC days, up to the end of today. */
-export function chartRange(now: Date): { from: string; to: string; days: string[] } {
-  const tomorrow = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
-  const days = Array.from({ length: CHART_DAYS }, (_, i) => new Date(tomorrow - (CHART_DAYS - i) * DAY_MS).toISOString().slice(0, 10));
-  return { from: new Date(tomorrow - CHART_DAYS * DAY_MS).toISOString(), to: new Date(tomorrow).toISOString(), days };
-}
 
 /**
  * Three charts of Query.analytics: messages per day, run durations (p50, p95) and token usage

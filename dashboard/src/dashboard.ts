@@ -1,5 +1,6 @@
 import type { Api } from './api.js';
-import { AnalyticsCharts, chartRange } from './charts.js';
+import { chartRange } from './chart-range.js';
+import { AnalyticsCharts } from './charts.js';
 import { Conversation } from './conversation.js';
 import { element } from './dom.js';
 import {
