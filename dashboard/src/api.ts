@@ -19,16 +19,31 @@ interface GraphqlBody<T> {
  */
 export interface Api {
   request<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables: TVariables): Promise<TResult>;
+  /**
+   * `variables` is read each time the subscription is sent: when graphql-ws reconnects and
+   * subscribes again, a function gives the variables of that moment (e.g. the newest afterSeq).
+   */
   subscribe<TResult, TVariables>(
     document: TypedDocumentString<TResult, TVariables>,
-    variables: TVariables,
+    variables: () => TVariables,
     sink: { next: (data: TResult) => void; error: (error: ApiError) => void },
   ): () => void;
   close(): void;
 }
 
+/** Longest wait between two reconnection attempts, ms (graphql-ws's own backoff keeps doubling). */
+const MAX_RETRY_WAIT_MS = 5_000;
+
+export interface ApiEvents {
+  /** The token was refused (HTTP UNAUTHENTICATED, or the socket closed with 4403). */
+  unauthenticated: () => void;
+  /** The socket is up (`true`) or lost and being retried (`false`). */
+  connection: (connected: boolean) => void;
+}
+
 /** Same origin as the page: /graphql for both. */
-export function createApi(token: string, onUnauthenticated: () => void): Api {
+export function createApi(token: string, events: ApiEvents): Api {
+  const onUnauthenticated = events.unauthenticated;
   const endpoint = new URL('/graphql', window.location.href);
   const socketUrl = new URL(endpoint);
   socketUrl.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -39,9 +54,12 @@ export function createApi(token: string, onUnauthenticated: () => void): Api {
     // Forbidden (4403) is a refused token: retrying will not help, signing in again will.
     shouldRetry: (event) => !(event instanceof CloseEvent && event.code === 4403),
     retryAttempts: Number.POSITIVE_INFINITY,
+    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(MAX_RETRY_WAIT_MS, 500 * 2 ** retries) + Math.random() * 500)),
     on: {
+      connected: () => events.connection(true),
       closed: (event) => {
         if (event instanceof CloseEvent && event.code === 4403) onUnauthenticated();
+        else events.connection(false);
       },
     },
   });
@@ -65,8 +83,15 @@ export function createApi(token: string, onUnauthenticated: () => void): Api {
       return body.data;
     },
     subscribe(document, variables, sink) {
+      // graphql-ws serialises the payload anew for every (re)subscription, getters included.
+      const payload = {
+        query: document.toString(),
+        get variables() {
+          return variables() as Record<string, unknown>;
+        },
+      };
       return socket.subscribe<never>(
-        { query: document.toString(), variables: variables as Record<string, unknown> },
+        payload,
         {
           next: (result) => {
             if (result.errors?.length) sink.error(failure(result.errors as NonNullable<GraphqlBody<unknown>['errors']>));

@@ -69,6 +69,12 @@ export class Conversation {
     shown.node = node;
   }
 
+  /** The seq of the oldest message still streaming here; null when none is. */
+  get oldestStreamingSeq(): number | null {
+    const streaming = [...this.#shown.values()].filter((shown) => shown.message.status === 'IN_PROGRESS').map((shown) => shown.message.seq);
+    return streaming.length > 0 ? Math.min(...streaming) : null;
+  }
+
   get latestSeq(): number {
     return Math.max(0, ...this.#shown.keys());
   }

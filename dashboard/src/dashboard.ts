@@ -33,9 +33,9 @@ export async function showDashboard(root: HTMLElement, api: Api, signOut: () => 
 }
 
 /**
- * The signed-in page: the thread list (one threadEvents subscription per listed thread, resumed
- * from the seq the list was read at), the open thread's messages with replies streaming in, and
- * the analytics charts.
+ * The signed-in page: the thread list (one threadEvents subscription per listed thread, from the
+ * seq the list was read at, and after a reconnect from where #resumeAfter says), the open
+ * thread's messages with replies streaming in, and the analytics charts.
  */
 class DashboardPage {
   readonly #status = element('span', { className: 'connection' });
@@ -70,11 +70,22 @@ class DashboardPage {
 
   subscribe(): void {
     for (const threadId of this.#list.ids) {
-      this.api.subscribe(DashboardThreadEventsDocument, { threadId, afterSeq: this.#list.latestSeqOf(threadId) }, {
+      this.api.subscribe(DashboardThreadEventsDocument, () => ({ threadId, afterSeq: this.#resumeAfter(threadId) }), {
         next: (data) => this.#onEvent(data.threadEvents),
         error: (error) => (this.#status.textContent = `Live updates stopped: ${error.message}`),
       });
     }
+  }
+
+  /**
+   * Where a thread's subscription (re)starts: after the newest seq seen, or, in the open thread,
+   * before its oldest reply still streaming, whose completion a dropped socket would otherwise
+   * lose (deltas are not replayed; the replayed message carries its content as it is now).
+   */
+  #resumeAfter(threadId: string): number {
+    const latest = this.#list.latestSeqOf(threadId);
+    const streaming = this.#open?.threadId === threadId ? this.#open.oldestStreamingSeq : null;
+    return streaming === null ? latest : Math.min(latest, streaming - 1);
   }
 
   /** Draws the charts, keeps them fresh, and opens the thread with the newest activity. */
@@ -111,8 +122,8 @@ class DashboardPage {
     const here = this.#open?.threadId === event.threadId ? this.#open : null;
     switch (event.__typename) {
       case 'MessageAdded':
-        // After a reconnect graphql-ws subscribes again with the same afterSeq: the replay repeats
-        // messages already counted, each as it is now (a reply that completed meanwhile, complete).
+        // A replayed message may be one already shown: it comes as it is now (a reply that
+        // completed meanwhile, complete), and is counted once.
         here?.put(event.message);
         if (this.#list.messageAdded(event.threadId, event.seq, !here)) {
           if (here) void this.#markRead(event.threadId, event.seq);

@@ -8,12 +8,15 @@ const root = document.getElementById('app') as HTMLElement;
 async function start(problem?: string): Promise<void> {
   const token = takeToken() ?? (await askForToken(root, problem));
   let refused = false;
-  const api = createApi(token, () => {
-    if (refused) return;
-    refused = true;
-    api.close();
-    signOut();
-    void start('The token was refused: sign in again.');
+  const api = createApi(token, {
+    unauthenticated: () => {
+      if (refused) return;
+      refused = true;
+      api.close();
+      signOut();
+      void start('The token was refused: sign in again.');
+    },
+    connection: (connected) => document.body.classList.toggle('offline', !connected),
   });
   try {
     await showDashboard(root, api, () => {

@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLog, type CapturedLog } from '../support/captured-log.js';
 import { expectData } from '../support/expect-graphql.js';
+import { freePort } from '../support/free-port.js';
 import { newUserId, startTestApp, tokenFor, type TestApp } from '../support/test-app.js';
 
 /** Debian's chromium package (.ci/run installs it); a missing browser fails this test rather than skipping it. */
@@ -156,6 +157,41 @@ describe('the dashboard at /dashboard in a real browser', () => {
     expect(JSON.stringify(captured.lines)).not.toContain(token);
     await page.close();
   }, 180_000);
+
+  it('resumes after the server restarts: a reply that completed meanwhile shows complete, a message sent meanwhile counts unread', async () => {
+    const port = await freePort();
+    const env = { DASHBOARD_DIR: outDir, PORT: String(port) };
+    let server = await startTestApp({ env });
+    const user = newUserId('dashboard-resume');
+    const gql = <T = any>(query: string, variables?: Record<string, unknown>) => server.gql<T>(user, query, variables).then(expectData<T>);
+    try {
+      const other = (await gql<{ createThread: { id: string } }>(CREATE_THREAD, { title: 'Other' })).createThread.id;
+      const open = (await gql<{ createThread: { id: string } }>(CREATE_THREAD, { title: 'Open' })).createThread.id;
+      const serverOrigin = new URL(server.url).origin;
+      const { page } = await openPage(browser, serverOrigin);
+      await page.goto(`${serverOrigin}/dashboard#token=${await tokenFor(user)}`);
+      await page.locator('.thread-title', { hasText: 'Open' }).waitFor({ timeout: 30_000 });
+      const messages = page.locator('[data-testid="messages"]');
+      const reply = (await gql<{ startMessage: { id: string; seq: number } }>(START_MESSAGE, { threadId: open })).startMessage;
+      await gql(APPEND, { id: reply.id, delta: 'Half a reply' });
+      await messages.locator(`[data-seq="${reply.seq}"][data-status="IN_PROGRESS"]`, { hasText: 'Half a reply' }).waitFor();
+
+      // The server goes away with the socket; another comes up on the same port, and the stream goes on there.
+      await server.stop();
+      await page.locator('body.offline').waitFor({ state: 'attached' });
+      server = await startTestApp({ env });
+      await gql(APPEND, { id: reply.id, delta: ', and the rest.' });
+      await gql(COMPLETE, { id: reply.id });
+      await gql(SEND, { threadId: other, content: 'Sent while the page was away' });
+
+      await page.locator('body:not(.offline)').waitFor({ state: 'attached', timeout: 30_000 });
+      await messages.locator(`[data-seq="${reply.seq}"][data-status="COMPLETED"]`, { hasText: 'Half a reply, and the rest.' }).waitFor();
+      await page.locator(`[data-thread-id="${other}"] .unread[data-unread="1"]`).waitFor();
+      await page.close();
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
 
   it('in development, mints a token for a user name typed into the sign-in form', async () => {
     const { page, elsewhere } = await openPage(browser, origin);
