@@ -82,6 +82,8 @@ const EnvironmentModel = z.object({
   RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   /** How often the eraser advances pending erasures and sweeps expired threads, ms. Default 1000. */
   ERASURE_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
+  /** The built dashboard (vite build's output) that /dashboard serves. Default dist/dashboard */
+  DASHBOARD_DIR: z.string().min(1).default('dist/dashboard'),
   /** pino level. Default info. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -124,6 +126,7 @@ export interface Config {
   };
   readonly shutdown: { readonly graceMs: number };
   readonly erasure: { readonly retentionDays: number | null; readonly intervalMs: number };
+  readonly dashboard: { readonly dir: string };
   readonly logLevel: string;
 }
 
@@ -186,6 +189,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     },
     shutdown: { graceMs: env.SHUTDOWN_GRACE_MS },
     erasure: { retentionDays: env.RETENTION_DAYS ?? null, intervalMs: env.ERASURE_INTERVAL_MS },
+    dashboard: { dir: env.DASHBOARD_DIR },
     logLevel: env.LOG_LEVEL,
   });
 }

@@ -17,6 +17,7 @@ import { createGraphqlHandler } from './graphql-handler.js';
 import type { PlaygroundOptions } from './graphiql.js';
 import { createHttpDrain } from './http-drain.js';
 import { handleOperationalRoute } from './http-routes.js';
+import { handleDashboardRoute } from './dashboard-route.js';
 import { handleExportRoute } from './export-route.js';
 import { openStorageTiers, type StorageTiers } from './storage-tiers.js';
 import { createWebsocketServer, type WebsocketServer } from './websocket-server.js';
@@ -56,9 +57,12 @@ export function buildApp(config: Config, options: AppOptions = {}) {
     tiers = await openStorageTiers(config, log, options.onQuery);
     const tokenKeys = await resolveTokenKeys(config);
     const { db, redis, messageStore } = tiers;
+    // One policy for both pages: GraphiQL's `?user=` and the dashboard's development sign-in.
+    const playground = playgroundOf(config, tokenKeys);
     const graphql = createGraphqlHandler({
-      db, log, tokenKeys, limits: config.limits, messageStore, archive: tiers.archive.queries, eraser: tiers.eraser, playground: playgroundOf(config, tokenKeys),
+      db, log, tokenKeys, limits: config.limits, messageStore, archive: tiers.archive.queries, eraser: tiers.eraser, playground,
     });
+    const dashboard = { dir: config.dashboard.dir, signToken: playground.signToken, log };
     // Its own connection: SUBSCRIBE puts a Redis connection in subscriber mode.
     const subscriber = await tiers.newRedisConnection(`threadline-events-${process.pid}`);
     // Subscription storms read through half the pool at most, leaving the rest to requests.
@@ -86,6 +90,7 @@ export function buildApp(config: Config, options: AppOptions = {}) {
     server.on('request', (req, res) => {
       shutdown.track(req, res);
       if (handleOperationalRoute(req, res, { db, redis, messageStore, shutdown })) return;
+      if (handleDashboardRoute(req, res, dashboard)) return;
       if (!handleExportRoute(req, res, { db, tokenKeys, messageStore, log })) void graphql(req, res);
     });
     await new Promise<void>((resolve, reject) => {

@@ -2,7 +2,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 
 /** A user name the development playground mints a token for: `?user=alice`. */
-const PLAYGROUND_USER = /^[\w.@-]{1,200}$/;
+export const PLAYGROUND_USER = /^[\w.@-]{1,200}$/;
 
 export interface PlaygroundOptions {
   /**

@@ -35,6 +35,7 @@ describe('loadConfig defaults', () => {
       realtime: { keepAliveMs: 12_000, maxConnectionsPerUser: 20, maxSubscriptionsPerUser: 200, maxReplayMessages: 1_000, maxQueuedEvents: 1_000 },
       shutdown: { graceMs: 10_000 },
       erasure: { retentionDays: null, intervalMs: 1_000 },
+      dashboard: { dir: 'dist/dashboard' },
       logLevel: 'info',
     } satisfies Config);
   });

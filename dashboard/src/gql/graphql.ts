@@ -1,0 +1,434 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type MarkThreadReadInput = {
+  /** Read up to and including this message's seq; 0 is nothing read. At most the thread's newest seq. */
+  seq: number;
+  threadId: string | number;
+};
+
+export type MessageRole =
+  | 'ASSISTANT'
+  | 'SYSTEM'
+  | 'TOOL'
+  | 'USER';
+
+export type MessageStatus =
+  | 'COMPLETED'
+  | 'IN_PROGRESS';
+
+export type RunStatus =
+  | 'CANCELLED'
+  | 'CANCELLING'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'IN_PROGRESS'
+  | 'QUEUED'
+  | 'REQUIRES_ACTION';
+
+export type ThreadStatus =
+  | 'ACTIVE'
+  | 'ARCHIVED';
+
+export type DashboardThreadFragment = { id: string, title: string | null, status: ThreadStatus, messageCount: number, lastReadSeq: number, unreadCount: number, updatedAt: string, activeRun: { id: string, threadId: string, status: RunStatus, model: string | null, createdAt: string } | null };
+
+export type DashboardRunFragment = { id: string, threadId: string, status: RunStatus, model: string | null, createdAt: string };
+
+export type DashboardMessageFragment = { id: string, threadId: string, seq: number, role: MessageRole, status: MessageStatus, content: string, createdAt: string, deletedAt: string | null, parts: Array<
+    | { __typename: 'FilePart', name: string, uri: string }
+    | { __typename: 'ReasoningPart', text: string }
+    | { __typename: 'TextPart', text: string }
+    | { __typename: 'ToolCallPart', callId: string, name: string }
+    | { __typename: 'ToolResultPart', callId: string, isError: boolean }
+  > };
+
+export type DashboardThreadsQueryVariables = Exact<{
+  first?: number | null | undefined;
+}>;
+
+
+export type DashboardThreadsQuery = { viewer: { id: string, unreadThreadCount: number }, threads: { totalCount: number, edges: Array<{ node: { id: string, title: string | null, status: ThreadStatus, messageCount: number, lastReadSeq: number, unreadCount: number, updatedAt: string, activeRun: { id: string, threadId: string, status: RunStatus, model: string | null, createdAt: string } | null } }> } };
+
+export type DashboardThreadMessagesQueryVariables = Exact<{
+  id: string | number;
+  last?: number | null | undefined;
+}>;
+
+
+export type DashboardThreadMessagesQuery = { thread: { id: string, title: string | null, status: ThreadStatus, messageCount: number, lastReadSeq: number, unreadCount: number, updatedAt: string, messages: { edges: Array<{ node: { id: string, threadId: string, seq: number, role: MessageRole, status: MessageStatus, content: string, createdAt: string, deletedAt: string | null, parts: Array<
+            | { __typename: 'FilePart', name: string, uri: string }
+            | { __typename: 'ReasoningPart', text: string }
+            | { __typename: 'TextPart', text: string }
+            | { __typename: 'ToolCallPart', callId: string, name: string }
+            | { __typename: 'ToolResultPart', callId: string, isError: boolean }
+          > } }> }, activeRun: { id: string, threadId: string, status: RunStatus, model: string | null, createdAt: string } | null } | null };
+
+export type DashboardAnalyticsQueryVariables = Exact<{
+  from: string;
+  to: string;
+}>;
+
+
+export type DashboardAnalyticsQuery = { analytics: { messagesPerDay: Array<{ day: string, count: number }>, runDurations: { p50Seconds: number | null, p95Seconds: number | null, count: number }, runStatusCounts: Array<{ status: RunStatus, count: number }>, tokenUsage: Array<{ day: string, model: string | null, inputTokens: number, outputTokens: number }> } };
+
+export type DashboardMarkThreadReadMutationVariables = Exact<{
+  input: MarkThreadReadInput;
+}>;
+
+
+export type DashboardMarkThreadReadMutation = { markThreadRead: { id: string, lastReadSeq: number, unreadCount: number } };
+
+export type DashboardThreadEventsSubscriptionVariables = Exact<{
+  threadId: string | number;
+  afterSeq?: number | null | undefined;
+}>;
+
+
+export type DashboardThreadEventsSubscription = { threadEvents:
+    | { __typename: 'MessageAdded', threadId: string, seq: number, message: { id: string, threadId: string, seq: number, role: MessageRole, status: MessageStatus, content: string, createdAt: string, deletedAt: string | null, parts: Array<
+          | { __typename: 'FilePart', name: string, uri: string }
+          | { __typename: 'ReasoningPart', text: string }
+          | { __typename: 'TextPart', text: string }
+          | { __typename: 'ToolCallPart', callId: string, name: string }
+          | { __typename: 'ToolResultPart', callId: string, isError: boolean }
+        > } }
+    | { __typename: 'MessageCompleted', threadId: string, seq: number, message: { id: string, threadId: string, seq: number, role: MessageRole, status: MessageStatus, content: string, createdAt: string, deletedAt: string | null, parts: Array<
+          | { __typename: 'FilePart', name: string, uri: string }
+          | { __typename: 'ReasoningPart', text: string }
+          | { __typename: 'TextPart', text: string }
+          | { __typename: 'ToolCallPart', callId: string, name: string }
+          | { __typename: 'ToolResultPart', callId: string, isError: boolean }
+        > } }
+    | { __typename: 'MessageDeleted', threadId: string, seq: number, messageId: string }
+    | { __typename: 'MessageDelta', threadId: string, seq: number, messageId: string, partIndex: number, index: number, delta: string }
+    | { __typename: 'MessageEdited', threadId: string, seq: number, message: { id: string, threadId: string, seq: number, role: MessageRole, status: MessageStatus, content: string, createdAt: string, deletedAt: string | null, parts: Array<
+          | { __typename: 'FilePart', name: string, uri: string }
+          | { __typename: 'ReasoningPart', text: string }
+          | { __typename: 'TextPart', text: string }
+          | { __typename: 'ToolCallPart', callId: string, name: string }
+          | { __typename: 'ToolResultPart', callId: string, isError: boolean }
+        > } }
+    | { __typename: 'RunStatusChanged', threadId: string, run: { id: string, threadId: string, status: RunStatus, model: string | null, createdAt: string } }
+    | { __typename: 'ThreadDeleted', threadId: string }
+    | { __typename: 'ThreadUpdated', threadId: string, thread: { id: string, title: string | null, status: ThreadStatus, messageCount: number, lastReadSeq: number, unreadCount: number, updatedAt: string, activeRun: { id: string, threadId: string, status: RunStatus, model: string | null, createdAt: string } | null } }
+   };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const DashboardRunFragmentDoc = new TypedDocumentString(`
+    fragment DashboardRun on Run {
+  id
+  threadId
+  status
+  model
+  createdAt
+}
+    `, {"fragmentName":"DashboardRun"}) as unknown as TypedDocumentString<DashboardRunFragment, unknown>;
+export const DashboardThreadFragmentDoc = new TypedDocumentString(`
+    fragment DashboardThread on Thread {
+  id
+  title
+  status
+  messageCount
+  lastReadSeq
+  unreadCount
+  updatedAt
+  activeRun {
+    ...DashboardRun
+  }
+}
+    fragment DashboardRun on Run {
+  id
+  threadId
+  status
+  model
+  createdAt
+}`, {"fragmentName":"DashboardThread"}) as unknown as TypedDocumentString<DashboardThreadFragment, unknown>;
+export const DashboardMessageFragmentDoc = new TypedDocumentString(`
+    fragment DashboardMessage on Message {
+  id
+  threadId
+  seq
+  role
+  status
+  content
+  createdAt
+  deletedAt
+  parts {
+    __typename
+    ... on TextPart {
+      text
+    }
+    ... on ReasoningPart {
+      text
+    }
+    ... on ToolCallPart {
+      callId
+      name
+    }
+    ... on ToolResultPart {
+      callId
+      isError
+    }
+    ... on FilePart {
+      name
+      uri
+    }
+  }
+}
+    `, {"fragmentName":"DashboardMessage"}) as unknown as TypedDocumentString<DashboardMessageFragment, unknown>;
+export const DashboardThreadsDocument = new TypedDocumentString(`
+    query DashboardThreads($first: Int = 50) {
+  viewer {
+    id
+    unreadThreadCount
+  }
+  threads(first: $first, status: ACTIVE) {
+    totalCount
+    edges {
+      node {
+        ...DashboardThread
+      }
+    }
+  }
+}
+    fragment DashboardThread on Thread {
+  id
+  title
+  status
+  messageCount
+  lastReadSeq
+  unreadCount
+  updatedAt
+  activeRun {
+    ...DashboardRun
+  }
+}
+fragment DashboardRun on Run {
+  id
+  threadId
+  status
+  model
+  createdAt
+}`) as unknown as TypedDocumentString<DashboardThreadsQuery, DashboardThreadsQueryVariables>;
+export const DashboardThreadMessagesDocument = new TypedDocumentString(`
+    query DashboardThreadMessages($id: ID!, $last: Int = 100) {
+  thread(id: $id) {
+    ...DashboardThread
+    messages(last: $last) {
+      edges {
+        node {
+          ...DashboardMessage
+        }
+      }
+    }
+  }
+}
+    fragment DashboardThread on Thread {
+  id
+  title
+  status
+  messageCount
+  lastReadSeq
+  unreadCount
+  updatedAt
+  activeRun {
+    ...DashboardRun
+  }
+}
+fragment DashboardRun on Run {
+  id
+  threadId
+  status
+  model
+  createdAt
+}
+fragment DashboardMessage on Message {
+  id
+  threadId
+  seq
+  role
+  status
+  content
+  createdAt
+  deletedAt
+  parts {
+    __typename
+    ... on TextPart {
+      text
+    }
+    ... on ReasoningPart {
+      text
+    }
+    ... on ToolCallPart {
+      callId
+      name
+    }
+    ... on ToolResultPart {
+      callId
+      isError
+    }
+    ... on FilePart {
+      name
+      uri
+    }
+  }
+}`) as unknown as TypedDocumentString<DashboardThreadMessagesQuery, DashboardThreadMessagesQueryVariables>;
+export const DashboardAnalyticsDocument = new TypedDocumentString(`
+    query DashboardAnalytics($from: DateTime!, $to: DateTime!) {
+  analytics(from: $from, to: $to) {
+    messagesPerDay {
+      day
+      count
+    }
+    runDurations {
+      p50Seconds
+      p95Seconds
+      count
+    }
+    runStatusCounts {
+      status
+      count
+    }
+    tokenUsage {
+      day
+      model
+      inputTokens
+      outputTokens
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardAnalyticsQuery, DashboardAnalyticsQueryVariables>;
+export const DashboardMarkThreadReadDocument = new TypedDocumentString(`
+    mutation DashboardMarkThreadRead($input: MarkThreadReadInput!) {
+  markThreadRead(input: $input) {
+    id
+    lastReadSeq
+    unreadCount
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardMarkThreadReadMutation, DashboardMarkThreadReadMutationVariables>;
+export const DashboardThreadEventsDocument = new TypedDocumentString(`
+    subscription DashboardThreadEvents($threadId: ID!, $afterSeq: Int) {
+  threadEvents(threadId: $threadId, afterSeq: $afterSeq) {
+    __typename
+    ... on MessageAdded {
+      threadId
+      seq
+      message {
+        ...DashboardMessage
+      }
+    }
+    ... on MessageDelta {
+      threadId
+      seq
+      messageId
+      partIndex
+      index
+      delta
+    }
+    ... on MessageCompleted {
+      threadId
+      seq
+      message {
+        ...DashboardMessage
+      }
+    }
+    ... on MessageEdited {
+      threadId
+      seq
+      message {
+        ...DashboardMessage
+      }
+    }
+    ... on MessageDeleted {
+      threadId
+      seq
+      messageId
+    }
+    ... on RunStatusChanged {
+      threadId
+      run {
+        ...DashboardRun
+      }
+    }
+    ... on ThreadUpdated {
+      threadId
+      thread {
+        ...DashboardThread
+      }
+    }
+    ... on ThreadDeleted {
+      threadId
+    }
+  }
+}
+    fragment DashboardThread on Thread {
+  id
+  title
+  status
+  messageCount
+  lastReadSeq
+  unreadCount
+  updatedAt
+  activeRun {
+    ...DashboardRun
+  }
+}
+fragment DashboardRun on Run {
+  id
+  threadId
+  status
+  model
+  createdAt
+}
+fragment DashboardMessage on Message {
+  id
+  threadId
+  seq
+  role
+  status
+  content
+  createdAt
+  deletedAt
+  parts {
+    __typename
+    ... on TextPart {
+      text
+    }
+    ... on ReasoningPart {
+      text
+    }
+    ... on ToolCallPart {
+      callId
+      name
+    }
+    ... on ToolResultPart {
+      callId
+      isError
+    }
+    ... on FilePart {
+      name
+      uri
+    }
+  }
+}`) as unknown as TypedDocumentString<DashboardThreadEventsSubscription, DashboardThreadEventsSubscriptionVariables>;
