@@ -41,7 +41,8 @@ export async function tombstoneThread(redis: Redis, threadId: ThreadId, streamin
     [threadId, now.getTime(), threadChannel(threadId), JSON.stringify(threadDeletedEvent(threadId))],
   )) as string;
   // No delta or completion may land once the thread is gone: a draft's keys are its only way in.
-  await deleteDrafts(redis, [...streamingMessageIds, ...(await windowMessageIds(redis, threadId))]);
+  const window = await windowEntries(redis, threadId);
+  await deleteDrafts(redis, [...streamingMessageIds, ...window.filter((entry) => entry.status === 'IN_PROGRESS').map((entry) => entry.id)]);
   return mark;
 }
 
@@ -59,9 +60,9 @@ export async function findErasedInRedis(redis: Redis, threadIds: readonly string
  * entries in the persistence and dead-letter streams. Only the erased set's hash remains.
  */
 export async function purgeThreadFromRedis(redis: Redis, threadId: ThreadId): Promise<void> {
-  const messageIds = await windowMessageIds(redis, threadId);
-  await deleteDrafts(redis, messageIds);
-  if (messageIds.length) await redis.unlink(...messageIds.map(unpersistedMessageKey));
+  const window = await windowEntries(redis, threadId);
+  await deleteDrafts(redis, window.filter((entry) => entry.status === 'IN_PROGRESS').map((entry) => entry.id));
+  if (window.length) await redis.unlink(...window.map((entry) => unpersistedMessageKey(entry.id)));
   await redis.unlink(...Object.values(threadKeys(threadId)));
   for (const stream of [PERSISTENCE_STREAM, DEAD_LETTER_STREAM]) await deleteEntriesNaming(redis, stream, threadId);
 }
@@ -71,19 +72,23 @@ export async function trimErasedThreads(redis: Redis, before: Date): Promise<voi
   await redis.zremrangebyscore(ERASED_THREADS, '-inf', `(${before.getTime()}`);
 }
 
-async function windowMessageIds(redis: Redis, threadId: ThreadId): Promise<MessageId[]> {
+/** The window's messages: every one not yet persisted is among them (the window never drops those). */
+async function windowEntries(redis: Redis, threadId: ThreadId): Promise<Array<{ id: MessageId; status: string }>> {
   const entries = await redis.lrange(threadKeys(threadId).window, 0, -1);
-  return entries.map((entry) => (JSON.parse(entry) as { id: MessageId }).id);
+  return entries.map((entry) => JSON.parse(entry) as { id: MessageId; status: string });
 }
 
-/** A draft is a hash, part 0's content and one key per further part (message-drafts.ts). */
+/** A draft is a hash, part 0's content and one key per further part (message-drafts.ts): two round trips for them all. */
 async function deleteDrafts(redis: Redis, messageIds: readonly MessageId[]): Promise<void> {
-  for (const messageId of new Set(messageIds)) {
-    const keys = draftKeys(messageId);
-    const kinds = (await redis.hget(keys.draft, 'kinds')) ?? 't';
-    const partKeys = Array.from({ length: Math.max(0, kinds.length - 1) }, (_, index) => `${keys.content}:${index + 1}`);
-    await redis.unlink(keys.draft, keys.content, ...partKeys);
-  }
+  const unique = [...new Set(messageIds)];
+  if (unique.length === 0) return;
+  const kinds = await Promise.all(unique.map((messageId) => redis.hget(draftKeys(messageId).draft, 'kinds')));
+  const keys = unique.flatMap((messageId, index) => {
+    const { draft, content } = draftKeys(messageId);
+    const parts = (kinds[index] ?? 't').length;
+    return [draft, content, ...Array.from({ length: Math.max(0, parts - 1) }, (_, part) => `${content}:${part + 1}`)];
+  });
+  await redis.unlink(...keys);
 }
 
 /** XDELs every entry of `stream` with a field that contains the thread ID (its record, or a dead letter's error). */

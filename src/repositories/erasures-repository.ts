@@ -11,6 +11,15 @@ export interface PendingErasure {
   streamMark: string | null;
 }
 
+/**
+ * The owner's key is salted with the thread ID, which the record does not keep: an owner ID that
+ * is easy to guess (`alice`) cannot be found again by hashing guesses, yet the owner, who knows the
+ * thread ID, is recognised.
+ */
+function ownerKeyOf(threadId: string, ownerId: string): string {
+  return erasureKeyOf(`${threadId}\u0000${ownerId}`);
+}
+
 /** In the transaction that deletes the threads' rows: the record exists exactly when the deletion does. */
 export async function insertThreadErasures(
   trx: Transaction<Database>,
@@ -20,7 +29,7 @@ export async function insertThreadErasures(
   if (threads.length === 0) return [];
   const rows = await trx
     .insertInto('thread_erasures')
-    .values(threads.map((thread) => ({ thread_key: erasureKeyOf(thread.id), owner_key: erasureKeyOf(thread.ownerId), thread_id: thread.id, reason })))
+    .values(threads.map((thread) => ({ thread_key: erasureKeyOf(thread.id), owner_key: ownerKeyOf(thread.id, thread.ownerId), thread_id: thread.id, reason })))
     .returning(['thread_id', 'status', 'reason', 'requested_at', 'completed_at'])
     .modifyEnd(sql`/* erasures.insertThreadErasures */`)
     .execute();
@@ -39,7 +48,7 @@ export async function findThreadErasure(db: Kysely<Database>, ownerId: string, t
     .selectFrom('thread_erasures')
     .select(['status', 'reason', 'requested_at', 'completed_at'])
     .where('thread_key', '=', erasureKeyOf(threadId))
-    .where('owner_key', '=', erasureKeyOf(ownerId))
+    .where('owner_key', '=', ownerKeyOf(threadId, ownerId))
     .modifyEnd(sql`/* erasures.findThreadErasure */`)
     .executeTakeFirst();
   return row && { threadId, status: row.status, reason: row.reason, requestedAt: row.requested_at, completedAt: row.completed_at };

@@ -31,6 +31,11 @@ export async function upsertMessageFeedback(
   return toFeedback(row);
 }
 
+/** Forgets the message's rating (deleteMessage: a tombstone keeps none). */
+export async function deleteMessageFeedback(trx: Transaction<Database>, messageId: MessageId): Promise<void> {
+  await trx.deleteFrom('message_feedback').where('message_id', '=', messageId).modifyEnd(sql`/* messageFeedback.deleteMessageFeedback */`).execute();
+}
+
 /** The ratings of these messages, by message ID; messages never rated are absent. */
 export async function findFeedbackByMessageIds(db: Kysely<Database>, messageIds: readonly MessageId[]): Promise<Map<MessageId, MessageFeedback>> {
   const rows = await db

@@ -268,6 +268,22 @@ export async function deleteThreadsByIds(trx: Transaction<Database>, ids: readon
     .execute();
 }
 
+/**
+ * Keeps the owner's thread from being deleted until the transaction ends (FOR KEY SHARE: other
+ * writers of the thread are not held up), or reports it absent.
+ */
+export async function shareLockThread(trx: Transaction<Database>, ownerId: string, id: ThreadId): Promise<void> {
+  const row = await trx
+    .selectFrom('threads')
+    .select('id')
+    .modifyEnd(sql`/* threads.shareLockThread */`)
+    .where('id', '=', id)
+    .where('owner_id', '=', ownerId)
+    .forKeyShare()
+    .executeTakeFirst();
+  if (!row) throw threadNotFound(id);
+}
+
 export interface ThreadChanges {
   title?: string | null | undefined;
   metadata?: Record<string, unknown> | undefined;

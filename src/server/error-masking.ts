@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { DomainError } from '../errors/domain-errors.js';
 import type { ErrorCode } from '../errors/error-codes.js';
 import { isUnstorableTextError, UNSTORABLE_TEXT_MESSAGE } from '../errors/unstorable-text.js';
+import { referencesDeletedThread } from '../storage/postgres-errors.js';
 
 const MASKED_MESSAGE = 'Unexpected error.';
 
@@ -21,6 +22,7 @@ export function createErrorMasker(log: Logger) {
     if (cause instanceof DomainError) return withCode(error, cause.code, cause.message);
     if (cause instanceof PothosValidationError || cause.name === 'ZodError') return withCode(error, 'BAD_USER_INPUT', cause.message);
     if (isUnstorableTextError(cause)) return withCode(error, 'BAD_USER_INPUT', UNSTORABLE_TEXT_MESSAGE);
+    if (referencesDeletedThread(cause)) return withCode(error, 'NOT_FOUND', 'The thread was deleted while this request ran');
     return internal(log, cause, error);
   };
 }

@@ -1,3 +1,4 @@
+import { deleteMessageFeedback } from '../repositories/message-feedback-repository.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { UnitOfWork } from '../db/unit-of-work.js';
 import type { Message } from '../domain/message.js';
@@ -88,6 +89,8 @@ async function writeTombstone(trx: Writer, current: Message): Promise<Message> {
     throw new InvalidInputError(`Message ${current.id} carries tool calls or results, which cannot be deleted alone`, { id: current.id });
   }
   await deleteMessageRevisions(trx, current.id);
+  // A rating's comment may quote what was said: it goes with the content.
+  await deleteMessageFeedback(trx, current.id);
   const tombstone = { content: '', parts: [], metadata: {}, deleted: true };
   return versionWritten(current, await updateMessageVersion(trx, current.id, current.revision, tombstone));
 }

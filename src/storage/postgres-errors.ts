@@ -26,3 +26,12 @@ export function violatedUniqueConstraint(error: unknown): string | undefined {
 export function isForeignKeyViolation(error: unknown): boolean {
   return (error as { code?: unknown })?.code === '23503';
 }
+
+/**
+ * A write referred to a thread deleted since it was read (deleteThread committed in between): for
+ * the client that is the thread being gone, not a server failure.
+ */
+export function referencesDeletedThread(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
+  return code === '23503' && typeof constraint === 'string' && /thread_id_fkey$/.test(constraint);
+}

@@ -94,8 +94,8 @@ function copyOf(message: Message, fork: Thread): Message {
     status: 'COMPLETED',
     actor: message.actor,
     // The copy is a new message at its current version (earlier revisions stay with the source);
-    // a tombstone stays a tombstone, so the fork's seqs are gap-free like the source's.
-    revision: 1,
+    // a tombstone stays a tombstone (revision 2: written, then deleted), so seqs stay gap-free.
+    revision: message.deletedAt ? 2 : 1,
     editedAt: null,
     deletedAt: message.deletedAt ? fork.createdAt : null,
   };

@@ -150,6 +150,22 @@ describe('forkThread', () => {
     expect((await pageOf(app.gql, user, source.id)).nodes.map((node) => node.content)).toEqual(['a', 'b', 'c', 'd', 'e2']);
   });
 
+  it('copies an edited message at its newest version (revision 1, no history) and a tombstone as a tombstone (revision 2)', async () => {
+    const user = newUserId();
+    const source = await seed(app.db).thread(user);
+    const [edited, deleted, last] = (await seed(app.db).messages(source.id, ['draft', 'regret', 'kept'])) as Message[];
+    expectData(await app.gql(user, 'mutation($id: ID!) { editMessage(input: { id: $id, content: "final" }) { id } }', { id: edited!.id }));
+    expectData(await app.gql(user, 'mutation($id: ID!) { deleteMessage(id: $id) { id } }', { id: deleted!.id }));
+    const { forkThread: fork } = expectData(await forkAt(app.gql, user, last!.id));
+    const copies = expectData(await app.gql(user, 'query($id: ID!) { thread(id: $id) { messages(first: 10) { edges { node { seq content revision deletedAt revisions(first: 5) { edges { node { revision } } } } } } } }', { id: fork.id }))
+      .thread.messages.edges.map((edge: any) => ({ ...edge.node, deletedAt: edge.node.deletedAt !== null, revisions: edge.node.revisions.edges.length }));
+    expect(copies).toEqual([
+      { seq: 1, content: 'final', revision: 1, deletedAt: false, revisions: 0 },
+      { seq: 2, content: '', revision: 2, deletedAt: true, revisions: 0 },
+      { seq: 3, content: 'kept', revision: 1, deletedAt: false, revisions: 0 },
+    ]);
+  });
+
   it('copies a thread longer than one batch whole, in order', async () => {
     const user = newUserId();
     const source = await seed(app.db).thread(user, { title: 'long' });

@@ -76,6 +76,16 @@ describe('message feedback: rateMessage and Message.feedback', () => {
     expect(await feedbackRow(messageId)).toMatchObject({ score: -1, comment: 'kept' });
   });
 
+  it('deleteMessage drops the rating (its comment may quote the message), and a tombstone takes none', async () => {
+    const { user, messageId } = await newMessage();
+    expectData(await rate(user, messageId, -1, 'it said something I regret'));
+    const tombstone = expectData(await app.gql(user, 'mutation($id: ID!) { deleteMessage(id: $id) { content feedback { score } } }', { id: messageId })).deleteMessage;
+    expect(tombstone).toEqual({ content: '', feedback: null });
+    expect(await app.db.selectFrom('message_feedback').selectAll().where('message_id', '=', messageId).execute()).toEqual([]);
+    expect(expectError(await rate(user, messageId, 1), 'BAD_USER_INPUT').message).toMatch(/is deleted; a tombstone takes no rating/);
+    expect(await app.db.selectFrom('message_feedback').selectAll().where('message_id', '=', messageId).execute()).toEqual([]);
+  });
+
   it('is allowed in an archived thread: a rating is not content', async () => {
     const { user, threadId, messageId } = await newMessage();
     await app.db.updateTable('threads').set({ status: 'ARCHIVED' }).where('id', '=', threadId).execute();

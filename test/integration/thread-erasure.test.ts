@@ -111,7 +111,9 @@ describe('erasing threads from every tier', () => {
     expect(await tracesOf(threadId, tiers())).toEqual({ postgres: [], clickhouse: [], redis: [] });
     // The record that answers `erasure` holds a hash of the ID, not the ID.
     const record = await app.db.selectFrom('thread_erasures').selectAll().where('thread_key', '=', erasureKeyOf(threadId)).executeTakeFirstOrThrow();
-    expect(record).toMatchObject({ status: 'COMPLETE', thread_id: null, stream_mark: null, owner_key: erasureKeyOf(user) });
+    expect(record).toMatchObject({ status: 'COMPLETE', thread_id: null, stream_mark: null });
+    // Salted with the thread ID: the owner cannot be found by hashing guesses of their ID.
+    expect(record.owner_key).not.toBe(erasureKeyOf(user));
     // Redis remembers the hash, so nothing seeds the thread's hot state again.
     expect(await redis.zscore(ERASED_THREADS, erasureKeyOf(threadId))).not.toBeNull();
   });
@@ -131,6 +133,26 @@ describe('erasing threads from every tier', () => {
     await completed(user, threadId);
     expect(await waitUntilPersisted(redis, 10_000)).toBe(true);
     expect(await tracesOf(threadId, tiers())).toEqual({ postgres: [], clickhouse: [], redis: [] });
+  });
+
+  it('ratings, forks and DURABLE sends racing the delete answer NOT_FOUND or succeed, never INTERNAL', async () => {
+    const user = newUserId();
+    for (let round = 0; round < 3; round++) {
+      const threadId = await createThread(user);
+      const { id: messageId } = await send(user, threadId, 'rate me');
+      expect(await waitUntilPersisted(redis, 10_000)).toBe(true);
+      const rate = () => app.gql(user, 'mutation($id: ID!) { rateMessage(input: { id: $id, score: 1, comment: "c" }) { id } }', { id: messageId });
+      const fork = () => app.gql(user, 'mutation($id: ID!) { forkThread(input: { messageId: $id }) { id } }', { id: messageId });
+      const durable = (i: number) => app.gql(user, SEND_MESSAGE, { input: { threadId, content: `durable ${i}`, durability: 'DURABLE' } });
+      const racing = [...[0, 1, 2, 3].map(rate), ...[0, 1].map(fork), ...[0, 1, 2, 3].map(durable)];
+      const [deleted, ...others] = await Promise.all([app.gql(user, DELETE, { id: threadId }), ...racing]);
+      expect(deleted.data?.deleteThread?.status, JSON.stringify(deleted)).toBe('PENDING');
+      for (const response of others) {
+        const codes = (response.errors ?? []).map((error) => error.extensions?.code);
+        expect(codes.every((code) => code === 'NOT_FOUND'), JSON.stringify(response)).toBe(true);
+      }
+      await completed(user, threadId);
+    }
   });
 
   it('live subscribers get ThreadDeleted, then their subscription completes', async () => {

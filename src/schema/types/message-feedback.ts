@@ -1,6 +1,8 @@
 import { feedbackCommentSchema, feedbackScoreSchema, MAX_FEEDBACK_COMMENT_LENGTH, type FeedbackScore, type MessageFeedback } from '../../domain/message-feedback.js';
 import { parseMessageId } from '../../ids/parse-ids.js';
 import { upsertMessageFeedback } from '../../repositories/message-feedback-repository.js';
+import { shareLockThread } from '../../repositories/threads-repository.js';
+import { InvalidInputError } from '../../errors/domain-errors.js';
 import { builder } from '../builder.js';
 import { MessageRef } from './message.js';
 
@@ -44,7 +46,11 @@ builder.mutationField('rateMessage', (t) =>
     resolve: async (_root, { input }, ctx) => {
       // Through the message store: a message acked on the fast path is found in Redis before Postgres has it.
       const message = await ctx.loaders.messageById.load(parseMessageId(input.id));
+      if (message.deletedAt) throw new InvalidInputError(`Message ${message.id} is deleted; a tombstone takes no rating`, { id: message.id });
       const trx = await ctx.uow.writer();
+      // The thread first, as every writer locks it: a deleteThread under way is waited for (the
+      // thread is then gone: NOT_FOUND), instead of each holding a lock the other needs.
+      await shareLockThread(trx, ctx.userId, message.threadId);
       const feedback = await upsertMessageFeedback(trx, {
         messageId: message.id,
         threadId: message.threadId,

@@ -67,7 +67,9 @@ builder.mutationFields((t) => ({
     type: ThreadRef,
     args: { input: t.arg({ type: CreateThreadInput, required: false }) },
     resolve: async (_root, { input }, ctx) => {
-      ctx.eraser.retentionSet(input?.retainUntil ?? null);
+      const retainUntil = input?.retainUntil ?? null;
+      // After commit: a sweep that ran before would not see the thread yet.
+      ctx.uow.afterCommit(() => ctx.eraser.retentionSet(retainUntil));
       return insertThread(await ctx.uow.writer(), {
         id: ids.threadId('api'),
         ownerId: ctx.userId,
@@ -93,7 +95,8 @@ builder.mutationFields((t) => ({
     type: ThreadRef,
     args: { input: t.arg({ type: UpdateThreadInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      ctx.eraser.retentionSet(input.retainUntil ?? null);
+      const retainUntil = input.retainUntil ?? null;
+      ctx.uow.afterCommit(() => ctx.eraser.retentionSet(retainUntil));
       return announced(
         ctx,
         await updateThread(await ctx.uow.writer(), ctx.userId, parseThreadId(input.id), {
