@@ -6,6 +6,7 @@ import {
 } from '../storage/redis-keys.js';
 import { threadDeletedEvent } from '../realtime/thread-events.js';
 import { erasureKeyOf } from './erasure-keys.js';
+import { appendViewerEvent } from '../storage/viewer-feed.js';
 
 /**
  * The Redis side of erasing a thread (see erase-threads.ts for the whole): a tombstone first,
@@ -32,8 +33,17 @@ if newest[1] then return newest[1][1] end
 return '0-0'
 `);
 
-/** Tombstones the thread (idempotent) and drops its drafts; returns the stream mark. */
-export async function tombstoneThread(redis: Redis, threadId: ThreadId, streamingMessageIds: readonly MessageId[], now: Date): Promise<string> {
+/**
+ * Tombstones the thread (idempotent) and drops its drafts; returns the stream mark. With `feed`,
+ * the owner's viewer feed gets a ViewerThreadDeleted (again on a repeat: a client drops a second one).
+ */
+export async function tombstoneThread(
+  redis: Redis,
+  threadId: ThreadId,
+  streamingMessageIds: readonly MessageId[],
+  now: Date,
+  feed: { ownerId: string; maxEvents: number } | null = null,
+): Promise<string> {
   const keys = threadKeys(threadId);
   const mark = (await TOMBSTONE_THREAD(
     redis,
@@ -42,6 +52,7 @@ export async function tombstoneThread(redis: Redis, threadId: ThreadId, streamin
   )) as string;
   // No delta or completion may land once the thread is gone: a draft's keys are its only way in.
   await deleteDrafts(redis, [...streamingMessageIds, ...(await windowMessageIds(redis, threadId))]);
+  if (feed) await appendViewerEvent(redis, feed.ownerId, feed.maxEvents, 'ViewerThreadDeleted', { threadId });
   return mark;
 }
 

@@ -13,7 +13,16 @@ export type OutboxEntry =
   | { kind: 'messageEdited' | 'messageDeleted'; payload: MessageRecord }
   | { kind: 'run'; payload: RunRecord }
   | { kind: 'thread'; payload: ThreadWire }
+  /** A new thread: for the owner's viewer feed only. */
+  | { kind: 'threadCreated'; payload: ThreadWire }
+  /** A read mark, with the thread's newest seq when it was made (the unread count then): for the viewer feed only. */
+  | { kind: 'threadRead'; payload: ThreadReadWire }
   | { kind: 'feedback'; payload: FeedbackRecord };
+
+export interface ThreadReadWire {
+  thread: ThreadWire;
+  lastSeq: number;
+}
 
 export type StoredOutboxEntry = OutboxEntry & { id: number };
 

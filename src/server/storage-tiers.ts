@@ -97,7 +97,7 @@ async function openEachTier(config: Config, log: Logger, closers: Closers, onQue
     closers.unshift(() => workers.stop());
   }
   // Every server runs one: it holds the three tiers, and its steps are idempotent across instances.
-  const eraser = createEraser({ db, redis, archive, log, ...config.erasure });
+  const eraser = createEraser({ db, redis, archive, log, ...config.erasure, viewerFeedMaxEvents: config.hotTier.viewerFeedMaxEvents });
   await eraser.start();
   closers.unshift(() => eraser.stop());
 

@@ -221,6 +221,19 @@ export function createMessageStore(options: MessageStoreOptions) {
       return readMessagePages(reader, await windowSlices(threadIds, window), threadIds, window);
     },
 
+    /** Each user's feed of events in Redis (viewerEvents); null without Redis, where there is no feed. */
+    viewerFeed: hot?.viewerFeed ?? null,
+
+    /** Queues a new thread for its owner's viewer feed (ThreadCreated). */
+    async recordThreadCreated(uow: UnitOfWork, thread: Thread): Promise<void> {
+      await recordChange(uow, thread.id, { kind: 'threadCreated', payload: threadWireOf(thread) });
+    },
+
+    /** Queues a read mark for its owner's viewer feed (ThreadRead), with the thread's newest seq when it was made. */
+    async recordThreadRead(uow: UnitOfWork, thread: Thread, lastSeq: number): Promise<void> {
+      await recordChange(uow, thread.id, { kind: 'threadRead', payload: { thread: threadWireOf(thread), lastSeq } });
+    },
+
     /** Queues a thread change for Redis (an archived thread takes no more fast writes) and its subscribers. */
     async recordThreadChange(uow: UnitOfWork, thread: Thread): Promise<void> {
       await recordChange(uow, thread.id, { kind: 'thread', payload: threadWireOf(thread) });

@@ -46,6 +46,20 @@ export function parseUnpersistedPlace(place: string): { threadId: ThreadId; seq:
   return { threadId: threadId as ThreadId, seq: Number(seq) };
 }
 
+/**
+ * A viewer's feed (issue 12 §2): a capped Redis Stream of the events of all the owner's threads,
+ * whose entry IDs are the feed's cursors. Tagged by the owner, so every entry of one user sits in
+ * one slot (under Redis Cluster the send script would need the thread's keys there too: see README).
+ */
+export function viewerFeedKey(ownerId: string): string {
+  return `tl:{u:${ownerId}}:feed`;
+}
+
+/** The pub/sub channel announcing each new entry of a viewer's feed to every server instance. */
+export function viewerChannel(ownerId: string): string {
+  return `tl:viewer:${ownerId}`;
+}
+
 export const CHANNEL_PREFIX = 'tl:events:';
 
 /** The pub/sub channel carrying one thread's events to every server instance. */

@@ -139,6 +139,7 @@ describe('authentication', () => {
       'subscription { messageAdded(threadId: "not-an-id") { id } }',
       'subscription { threadEvents(threadId: "not-an-id") { __typename } }',
       'subscription { runUpdated(runId: "not-an-id") { id } }',
+      'subscription { viewerEvents(after: "not-a-cursor") { __typename } }',
     ]) {
       const response = await post(undefined, query);
       expect(response.errors?.map((error: { extensions?: { code?: string } }) => error.extensions?.code), query).toEqual(['UNAUTHENTICATED']);
