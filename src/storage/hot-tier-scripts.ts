@@ -61,7 +61,7 @@ redis.call('XADD', KEYS[5], '*', 'type', 'message', 'data', json)
 redis.call('SET', KEYS[7], ARGV[10] .. ':' .. seq, 'EX', ARGV[8])
 redis.call('PUBLISH', ARGV[5], '{"type":"MessageAdded","seq":' .. seq .. ',"message":' .. json .. '}')
 local cursor = redis.call('XADD', KEYS[9], 'MAXLEN', '~', ARGV[16], '*', 'type', 'ThreadActivity', 'data', json)
-redis.call('PUBLISH', ARGV[15], cursor .. '\nThreadActivity\n' .. json)
+redis.call('PUBLISH', ARGV[15], cursor .. '\\nThreadActivity\\n' .. json)
 for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[8]) end
 redis.call('EXPIRE', KEYS[8], ARGV[8])
 if ARGV[9] == '1' then

@@ -16,7 +16,7 @@ const VIEWER_EVENTS = `subscription($after: String) { viewerEvents(after: $after
 } }`;
 const CREATE = 'mutation($input: CreateThreadInput) { createThread(input: $input) { id } }';
 const RENAME = 'mutation($input: UpdateThreadInput!) { updateThread(input: $input) { id } }';
-const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { seq } }';
+const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { seq durability } }';
 const START_RUN = 'mutation($input: StartRunInput!) { startRun(input: $input) { id } }';
 const MARK_READ = 'mutation($input: MarkThreadReadInput!) { markThreadRead(input: $input) { id } }';
 const DELETE = 'mutation($id: ID!) { deleteThread(id: $id) { threadId } }';
@@ -56,7 +56,10 @@ describe('viewerEvents: one feed per viewer', () => {
   async function everyKind(on: TestApp, owner: string) {
     const threadId = expectData(await on.gql(owner, CREATE, { input: { title: 'Trip' } })).createThread.id as string;
     expectData(await on.gql(owner, RENAME, { input: { id: threadId, title: 'Trip to Turin' } }));
-    for (const content of ['first', 'second']) expectData(await on.gql(owner, SEND, { input: { threadId, content } }));
+    for (const content of ['first', 'second']) {
+      // Acked from Redis: the send script itself appended the activity to the feed.
+      expect(expectData(await on.gql(owner, SEND, { input: { threadId, content } })).sendMessage.durability).toBe('HOT');
+    }
     const runId = expectData(await on.gql(owner, START_RUN, { input: { threadId } })).startRun.id as string;
     expectData(await on.gql(owner, MARK_READ, { input: { threadId, seq: 1 } }));
     return {
