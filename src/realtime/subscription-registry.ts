@@ -164,18 +164,11 @@ export function createSubscriptionRegistry(options: SubscriptionRegistryOptions)
     register(ctx: { userId: string }, threadId: ThreadId, subscriber: Subscriber): Registration {
       admit(ctx.userId);
       add(isolationKey(ctx, threadId), threadId, subscriber);
-      const subscribed = channels.join(threadId);
-      let removed = false;
-      return {
-        subscribed,
-        remove() {
-          if (removed) return;
-          removed = true;
-          remove(isolationKey(ctx, threadId), threadId, subscriber);
-          channels.leave(threadId);
-          release(ctx.userId);
-        },
-      };
+      return registrationOf(channels.join(threadId), () => {
+        remove(isolationKey(ctx, threadId), threadId, subscriber);
+        channels.leave(threadId);
+        release(ctx.userId);
+      });
     },
 
     /**
@@ -187,19 +180,12 @@ export function createSubscriptionRegistry(options: SubscriptionRegistryOptions)
       let subscribers = viewers.get(ctx.userId);
       if (!subscribers) viewers.set(ctx.userId, (subscribers = new Set()));
       subscribers.add(subscriber);
-      const subscribed = viewerChannels.join(ctx.userId);
-      let removed = false;
-      return {
-        subscribed,
-        remove() {
-          if (removed) return;
-          removed = true;
-          const own = viewers.get(ctx.userId);
-          if (own?.delete(subscriber) && own.size === 0) viewers.delete(ctx.userId);
-          viewerChannels.leave(ctx.userId);
-          release(ctx.userId);
-        },
-      };
+      return registrationOf(viewerChannels.join(ctx.userId), () => {
+        const own = viewers.get(ctx.userId);
+        if (own?.delete(subscriber) && own.size === 0) viewers.delete(ctx.userId);
+        viewerChannels.leave(ctx.userId);
+        release(ctx.userId);
+      });
     },
 
     /** Registered subscriptions. */
@@ -222,3 +208,16 @@ export function createSubscriptionRegistry(options: SubscriptionRegistryOptions)
 }
 
 export type SubscriptionRegistry = ReturnType<typeof createSubscriptionRegistry>;
+
+/** A registration whose removal runs once, however many of complete, close, error and shutdown get there. */
+function registrationOf(subscribed: Promise<void>, removal: () => void): Registration {
+  let removed = false;
+  return {
+    subscribed,
+    remove() {
+      if (removed) return;
+      removed = true;
+      removal();
+    },
+  };
+}
