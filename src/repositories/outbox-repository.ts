@@ -8,6 +8,8 @@ import type { FeedbackRecord, RunRecord } from '../storage/stream-records.js';
 /** A committed change Redis has still to hear of (see the outbox migration). */
 export type OutboxEntry =
   | { kind: 'message'; payload: MessageRecord }
+  /** A copy written by forkThread: a message on the stream like any other, but no activity of the viewer feed. */
+  | { kind: 'messageCopied'; payload: MessageRecord }
   | { kind: 'messageCompleted'; payload: MessageRecord }
   /** A message's new revision, or its tombstone (message-changes.ts). */
   | { kind: 'messageEdited' | 'messageDeleted'; payload: MessageRecord }

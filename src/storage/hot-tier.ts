@@ -221,14 +221,16 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
     async relay(entry: OutboxEntry): Promise<void> {
       switch (entry.kind) {
         case 'message':
+        case 'messageCopied':
         case 'messageCompleted': {
           const record = entry.payload;
-          const event = entry.kind === 'message' ? messageAddedEvent(record) : messageCompletedEvent(record);
+          const type = entry.kind === 'messageCompleted' ? 'messageCompleted' : 'message';
+          const event = type === 'message' ? messageAddedEvent(record) : messageCompletedEvent(record);
           if (record.clientMessageId != null) {
             const { meta, clientIds } = threadKeys(record.threadId as ThreadId);
             await RECORD_CLIENT_ID(redis, [meta, clientIds], [record.clientMessageId, JSON.stringify(record), ttl]);
           }
-          await streamAndPublish(record.threadId as ThreadId, { type: entry.kind, record }, event);
+          await streamAndPublish(record.threadId as ThreadId, { type, record }, event);
           // A message sequenced in Postgres is activity as one sequenced here is (the send script's own entry).
           if (entry.kind === 'message') await appendViewerEvent(redis, record.ownerId, feedMax, 'ThreadActivity', record);
           return;

@@ -247,7 +247,8 @@ export function createMessageStore(options: MessageStoreOptions) {
      */
     async recordMessagesWritten(uow: UnitOfWork, threadId: ThreadId, records: readonly MessageRecord[]): Promise<void> {
       if (records.length === 0) return;
-      await recordChange(uow, threadId, ...records.map((record) => ({ kind: 'message' as const, payload: record })));
+      // Copies, not activity: the viewer feed hears of the fork once, as its ThreadCreated.
+      await recordChange(uow, threadId, ...records.map((record) => ({ kind: 'messageCopied' as const, payload: record })));
     },
 
     /** Queues a run change: the fast path learns the run exists, the archive gets the transition, subscribers hear of it. */

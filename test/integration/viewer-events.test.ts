@@ -16,7 +16,7 @@ const VIEWER_EVENTS = `subscription($after: String) { viewerEvents(after: $after
 } }`;
 const CREATE = 'mutation($input: CreateThreadInput) { createThread(input: $input) { id } }';
 const RENAME = 'mutation($input: UpdateThreadInput!) { updateThread(input: $input) { id } }';
-const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { seq durability } }';
+const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { id seq durability } }';
 const START_RUN = 'mutation($input: StartRunInput!) { startRun(input: $input) { id } }';
 const MARK_READ = 'mutation($input: MarkThreadReadInput!) { markThreadRead(input: $input) { id } }';
 const DELETE = 'mutation($id: ID!) { deleteThread(id: $id) { threadId } }';
@@ -172,6 +172,25 @@ describe('viewerEvents: one feed per viewer', () => {
       expect(shapeOf(read)).toEqual({ __typename: 'ThreadRead', thread: { id: threadId, lastReadSeq: 3 }, unreadCount: 0 });
     }
     for (const s of [onPhone, onLaptop]) s.stop();
+  });
+
+  it('announces a fork once, as its ThreadCreated, not as activity per copied message', async () => {
+    const owner = newUserId();
+    const sub = collect(await connect(app, owner), VIEWER_EVENTS);
+    const threadId = expectData(await app.gql(owner, CREATE, { input: { title: 'source' } })).createThread.id as string;
+    const sent = [];
+    for (const content of ['one', 'two']) sent.push(expectData(await app.gql(owner, SEND, { input: { threadId, content } })).sendMessage);
+    const fork = expectData(await app.gql(owner, 'mutation($input: ForkThreadInput!) { forkThread(input: $input) { id } }', { input: { messageId: sent[1].id } }));
+    const sentinel = expectData(await app.gql(owner, CREATE, { input: { title: 'after the fork' } })).createThread.id;
+    await sub.received(5);
+    expect(feedOf(sub).map((event) => [event.__typename, (event.thread as { id?: string } | undefined)?.id ?? event.threadId])).toEqual([
+      ['ThreadCreated', threadId],
+      ['ThreadActivity', threadId],
+      ['ThreadActivity', threadId],
+      ['ThreadCreated', fork.forkThread.id],
+      ['ThreadCreated', sentinel],
+    ]);
+    sub.stop();
   });
 
   it('refuses a malformed cursor with BAD_USER_INPUT and an anonymous caller with UNAUTHENTICATED', async () => {
