@@ -30,6 +30,15 @@ export const DEAD_LETTER_STREAM = 'tl:stream:dead';
  * Stream consumers drop entries of these threads, and no script seeds hot state for one again.
  */
 export const ERASED_THREADS = 'tl:erased';
+/**
+ * Whose viewer feed holds an erasing thread's ViewerThreadDeleted, by the thread's SHA-1 hex
+ * (erasure-keys.ts): the purge removes that entry too, so that nothing names the thread once the
+ * erasure is complete. Set at the tombstone, deleted by the purge.
+ */
+export function erasingThreadFeedKey(threadHash: string): string {
+  return `tl:erasing:${threadHash}:feed-owner`;
+}
+
 /** Consumer group names on the persistence stream. */
 export const CONSUMER_GROUPS = { postgres: 'postgres', clickhouse: 'clickhouse' } as const;
 

@@ -87,6 +87,12 @@ describe('viewerEvents: one feed per viewer', () => {
     await sub.received(all.length);
     expect(comparable(feedOf(sub))).toEqual(all);
     expectIncreasing(feedOf(sub).map((event) => event.cursor));
+    // Erased from the feed too: nothing but the deletion names the thread there now (and that
+    // goes once the erasure completes, which thread-erasure.test.ts shows).
+    const admin = new Redis(inject('redisUrl'));
+    const naming = (await admin.xrange(viewerFeedKey(owner), '-', '+')).filter(([, fields]) => fields.join(' ').includes(threadId));
+    admin.disconnect();
+    expect(naming.map(([, fields]) => fields[1]).filter((type) => type !== 'ViewerThreadDeleted')).toEqual([]);
     sub.stop();
   });
 
