@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { viewerFeedKey } from '../../src/storage/redis-keys.js';
 import { expectData } from '../support/expect-graphql.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
@@ -249,5 +249,48 @@ describe('viewerEvents: a cursor the capped feed no longer holds', () => {
     const replayed = (await recent.received(5)).map((e) => e.viewerEvents as FeedEvent);
     expect(replayed.map((event) => event.cursor)).toEqual(events.slice(246).map((event) => event.cursor));
     for (const s of [live, recent]) s.stop();
+  });
+});
+
+describe('viewerEvents across a Redis reconnect', () => {
+  let app: TestApp;
+  let admin: Redis;
+  beforeAll(async () => {
+    app = await startTestApp();
+    admin = new Redis(inject('redisUrl'));
+  });
+  afterAll(async () => {
+    admin.disconnect();
+    await app.stop();
+  });
+
+  /** Kills this process's subscriber connections, as a Redis restart or a network drop would. */
+  async function killSubscriberConnections(): Promise<number> {
+    const list = (await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
+    const ours = list.split('\n').filter((line) => line.includes(` name=threadline-events-${process.pid} `));
+    for (const line of ours) await admin.call('CLIENT', 'KILL', 'ID', /id=(\d+)/.exec(line)![1]!);
+    return ours.length;
+  }
+
+  it('catches up from its last cursor what was announced while the channel was down, then leaves nothing registered', async () => {
+    const owner = newUserId();
+    const { client } = await connectAs(app.url, { userId: owner });
+    const sub = collect(client, VIEWER_EVENTS);
+    const threadId = expectData(await app.gql(owner, CREATE, { input: { title: 'flaky network' } })).createThread.id as string;
+    await sub.received(1);
+
+    expect(await killSubscriberConnections()).toBeGreaterThan(0);
+    for (let i = 1; i <= 7; i++) expectData(await app.gql(owner, SEND, { input: { threadId, content: `m${i}` } }));
+    const events = (await sub.received(8)).map((e) => e.viewerEvents as FeedEvent);
+    expect(events.slice(1).map((event) => (event.lastMessage as { seq: number }).seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // A sentinel after the catch-up: once it is in, nothing came twice.
+    expectData(await app.gql(owner, SEND, { input: { threadId, content: 'sentinel' } }));
+    await sub.received(9);
+    expect(feedOf(sub).map((event) => event.cursor)).toEqual([...new Set(feedOf(sub).map((event) => event.cursor))]);
+    expect(feedOf(sub)).toHaveLength(9);
+    expectIncreasing(feedOf(sub).map((event) => event.cursor));
+
+    await client.dispose();
+    await vi.waitFor(() => expect([app.realtime.subscriptions, app.realtime.channels]).toEqual([0, 0]));
   });
 });
