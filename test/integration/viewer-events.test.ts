@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { viewerFeedKey } from '../../src/storage/redis-keys.js';
 import { expectData } from '../support/expect-graphql.js';
+import { killSubscriberConnections } from '../support/subscriber-connections.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
 import { collect, connectAs, type Collected, type SocketClient } from '../support/ws-client.js';
 
@@ -264,14 +265,6 @@ describe('viewerEvents across a Redis reconnect', () => {
     await app.stop();
   });
 
-  /** Kills this process's subscriber connections, as a Redis restart or a network drop would. */
-  async function killSubscriberConnections(): Promise<number> {
-    const list = (await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
-    const ours = list.split('\n').filter((line) => line.includes(` name=threadline-events-${process.pid} `));
-    for (const line of ours) await admin.call('CLIENT', 'KILL', 'ID', /id=(\d+)/.exec(line)![1]!);
-    return ours.length;
-  }
-
   it('catches up from its last cursor what was announced while the channel was down, then leaves nothing registered', async () => {
     const owner = newUserId();
     const { client } = await connectAs(app.url, { userId: owner });
@@ -279,7 +272,7 @@ describe('viewerEvents across a Redis reconnect', () => {
     const threadId = expectData(await app.gql(owner, CREATE, { input: { title: 'flaky network' } })).createThread.id as string;
     await sub.received(1);
 
-    expect(await killSubscriberConnections()).toBeGreaterThan(0);
+    expect(await killSubscriberConnections(admin)).toBeGreaterThan(0);
     for (let i = 1; i <= 7; i++) expectData(await app.gql(owner, SEND, { input: { threadId, content: `m${i}` } }));
     const events = (await sub.received(8)).map((e) => e.viewerEvents as FeedEvent);
     expect(events.slice(1).map((event) => (event.lastMessage as { seq: number }).seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
