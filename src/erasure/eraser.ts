@@ -18,6 +18,7 @@ import { CONSUMER_GROUPS } from '../storage/redis-keys.js';
 import { deleteThreadFromArchive } from './archive-erasure.js';
 import { purgeThreadFromRedis, tombstoneThread, trimErasedThreads } from './hot-erasure.js';
 import { createTimedJob } from './timed-job.js';
+import type { ViewerFeedLimits } from '../storage/viewer-feed.js';
 
 export interface EraserOptions {
   db: Kysely<Database>;
@@ -29,8 +30,8 @@ export interface EraserOptions {
   retentionDays: number | null;
   /** How often pending erasures are advanced and expired threads swept, ms (ERASURE_INTERVAL_MS). */
   intervalMs: number;
-  /** VIEWER_FEED_MAX_EVENTS: the cap of the feed a ViewerThreadDeleted is appended to. Default 1000. */
-  viewerFeedMaxEvents?: number;
+  /** The limits of the feed a ViewerThreadDeleted is appended to (VIEWER_FEED_MAX_EVENTS, HOT_STATE_TTL_DAYS). Default 1000 events, 7 days. */
+  viewerFeed?: ViewerFeedLimits;
   /** Injected in tests; default the wall clock. Decides what retention has expired. */
   now?: () => Date;
 }
@@ -83,7 +84,7 @@ export function createEraser(options: EraserOptions) {
    * the owner's hash (erasures-repository.ts), and the owner's feed then misses the deletion.
    */
   async function tombstone(threadId: ThreadId, streaming: readonly MessageId[], ownerId: string | null): Promise<string> {
-    const feed = ownerId === null ? null : { ownerId, maxEvents: options.viewerFeedMaxEvents ?? 1_000 };
+    const feed = ownerId === null ? null : { ownerId, ...(options.viewerFeed ?? { maxEvents: 1_000, ttlSeconds: 7 * 86_400 }) };
     const mark = await tombstoneThread(redis as Redis, threadId, streaming, now(), feed);
     return setErasureStreamMark(db, threadId, mark);
   }

@@ -7,7 +7,7 @@ import {
 } from '../storage/redis-keys.js';
 import { threadDeletedEvent } from '../realtime/thread-events.js';
 import { erasureKeyOf } from './erasure-keys.js';
-import { appendViewerEvent } from '../storage/viewer-feed.js';
+import { appendViewerEvent, type ViewerFeedLimits } from '../storage/viewer-feed.js';
 
 /**
  * The Redis side of erasing a thread (see erase-threads.ts for the whole): a tombstone first,
@@ -49,7 +49,7 @@ export async function tombstoneThread(
   threadId: ThreadId,
   streamingMessageIds: readonly MessageId[],
   now: Date,
-  feed: { ownerId: string; maxEvents: number } | null = null,
+  feed: ({ ownerId: string } & ViewerFeedLimits) | null = null,
 ): Promise<string> {
   const keys = threadKeys(threadId);
   const mark = (await TOMBSTONE_THREAD(
@@ -62,7 +62,7 @@ export async function tombstoneThread(
   if (feed) {
     await deleteEntriesNaming(redis, viewerFeedKey(feed.ownerId), threadId);
     await redis.set(erasingThreadFeedKey(erasureKeyOf(threadId)), feed.ownerId, 'EX', ERASING_OWNER_TTL_SECONDS);
-    await appendViewerEvent(redis, feed.ownerId, feed.maxEvents, 'ViewerThreadDeleted', { threadId });
+    await appendViewerEvent(redis, feed.ownerId, feed, 'ViewerThreadDeleted', { threadId });
   }
   return mark;
 }

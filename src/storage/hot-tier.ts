@@ -72,6 +72,7 @@ export function durabilityOf(seq: number, watermarks: Watermarks): Durability {
 export function createHotTier(redis: Redis, options: HotTierOptions) {
   const ttl = String(options.ttlSeconds);
   const feedMax = options.viewerFeedMaxEvents ?? 1_000;
+  const feedLimits = { maxEvents: feedMax, ttlSeconds: options.ttlSeconds };
 
   async function streamAndPublish(threadId: ThreadId, record: StreamRecord, event: ThreadEventWire): Promise<void> {
     await execAtomically(redis.multi().xadd(PERSISTENCE_STREAM, '*', ...streamFieldsOf(record)).publish(threadChannel(threadId), JSON.stringify(event)));
@@ -232,7 +233,7 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
           }
           await streamAndPublish(record.threadId as ThreadId, { type, record }, event);
           // A message sequenced in Postgres is activity as one sequenced here is (the send script's own entry).
-          if (entry.kind === 'message') await appendViewerEvent(redis, record.ownerId, feedMax, 'ThreadActivity', record);
+          if (entry.kind === 'message') await appendViewerEvent(redis, record.ownerId, feedLimits, 'ThreadActivity', record);
           return;
         }
         case 'messageEdited':
@@ -254,7 +255,7 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
           const record = entry.payload;
           await this.rememberRun(record.threadId as ThreadId, record.id as RunId);
           await streamAndPublish(record.threadId as ThreadId, { type: 'run', record }, runStatusChangedEvent(record));
-          await appendViewerEvent(redis, record.ownerId, feedMax, 'ViewerRunStatusChanged', record);
+          await appendViewerEvent(redis, record.ownerId, feedLimits, 'ViewerRunStatusChanged', record);
           return;
         }
         case 'feedback':
@@ -265,15 +266,15 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
           const thread = entry.payload;
           await this.setThreadStatus(thread.id, thread.status);
           await redis.publish(threadChannel(thread.id), JSON.stringify(threadUpdatedEvent(thread)));
-          await appendViewerEvent(redis, thread.ownerId, feedMax, 'ViewerThreadUpdated', thread);
+          await appendViewerEvent(redis, thread.ownerId, feedLimits, 'ViewerThreadUpdated', thread);
           return;
         }
         case 'threadCreated':
           // Nothing hot to update yet: the first send seeds the thread's state.
-          await appendViewerEvent(redis, entry.payload.ownerId, feedMax, 'ThreadCreated', entry.payload);
+          await appendViewerEvent(redis, entry.payload.ownerId, feedLimits, 'ThreadCreated', entry.payload);
           return;
         case 'threadRead':
-          await appendViewerEvent(redis, entry.payload.thread.ownerId, feedMax, 'ThreadRead', entry.payload);
+          await appendViewerEvent(redis, entry.payload.thread.ownerId, feedLimits, 'ThreadRead', entry.payload);
           return;
       }
     },

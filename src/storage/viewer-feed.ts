@@ -21,12 +21,19 @@ export interface ViewerFeedEntry {
   data: string;
 }
 
+/** How much a feed keeps: about `maxEvents` entries (VIEWER_FEED_MAX_EVENTS), and nothing of a user idle for `ttlSeconds` (HOT_STATE_TTL_DAYS). */
+export interface ViewerFeedLimits {
+  maxEvents: number;
+  ttlSeconds: number;
+}
+
 /**
  * The append and its announcement, in one step, so no subscriber sees one without the other.
- * KEYS: feed  ARGV: channel, maxLen, type, data  Reply: the entry ID (the cursor)
+ * KEYS: feed  ARGV: channel, maxLen, type, data, ttlSeconds  Reply: the entry ID (the cursor)
  */
 const APPEND_VIEWER_EVENT = luaScript(`
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'type', ARGV[3], 'data', ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('PUBLISH', ARGV[1], id .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[4])
 return id
 `);
@@ -76,8 +83,9 @@ export function compareFeedCursors(left: string, right: string): number {
 }
 
 /** Appends one event to the owner's feed and announces it; answers its cursor. */
-export async function appendViewerEvent(redis: Redis, ownerId: string, maxLen: number, type: ViewerFeedType, data: unknown): Promise<string> {
-  return (await APPEND_VIEWER_EVENT(redis, [viewerFeedKey(ownerId)], [viewerChannel(ownerId), maxLen, type, JSON.stringify(data)])) as string;
+export async function appendViewerEvent(redis: Redis, ownerId: string, limits: ViewerFeedLimits, type: ViewerFeedType, data: unknown): Promise<string> {
+  const args = [viewerChannel(ownerId), limits.maxEvents, type, JSON.stringify(data), limits.ttlSeconds];
+  return (await APPEND_VIEWER_EVENT(redis, [viewerFeedKey(ownerId)], args)) as string;
 }
 
 /** The owner's newest cursor, '0-0' before the first event: "from now" for a subscription without `after`. */
@@ -111,12 +119,14 @@ export function feedReplayUnavailable(after: string, maxEvents: number) {
 
 /**
  * Up to `count` entries after `after`, oldest first. REPLAY_UNAVAILABLE when the feed was trimmed
- * past `after` (so something after it may be gone); BAD_USER_INPUT for a cursor the feed never reached.
+ * past `after` (so something after it may be gone) or has expired; BAD_USER_INPUT for a cursor
+ * past the newest event of the feed.
  */
 export async function readViewerFeed(redis: Redis, ownerId: string, after: string, count: number, maxEvents: number): Promise<FeedPage> {
   const reply = (await READ_VIEWER_FEED(redis, [viewerFeedKey(ownerId)], [after, count])) as string[];
   if (reply.length === 0) {
-    if (compareFeedCursors(after, '0-0') > 0) throw beyondHead(after, '0-0');
+    // No feed: a user with no event yet, or one idle past the feed's lifetime, whose events are gone.
+    if (compareFeedCursors(after, '0-0') > 0) throw feedReplayUnavailable(after, maxEvents);
     return { entries: [], lastCursor: '0-0' };
   }
   const [added, length, firstId, lastId, ...flat] = reply as [string, string, string, string, ...string[]];

@@ -202,11 +202,16 @@ describe('viewerEvents: one feed per viewer', () => {
 
   it('refuses a malformed cursor with BAD_USER_INPUT and an anonymous caller with UNAUTHENTICATED', async () => {
     const owner = newUserId();
+    expectData(await app.gql(owner, CREATE, { input: { title: 'a feed to be past the head of' } }));
     for (const after of ['not-a-cursor', '12', '1-2-3', '99999999999999-0']) {
       const sub = collect(await connect(app, owner), VIEWER_EVENTS, { after });
       await sub.done;
       expect(sub.errors.map((error) => error.extensions?.code), after).toEqual(['BAD_USER_INPUT']);
     }
+    // A user with no feed (none yet, or expired with its hot state): any cursor but 0-0 names events that are gone.
+    const expired = collect(await connect(app, newUserId()), VIEWER_EVENTS, { after: '1796592553334-0' });
+    await expired.done;
+    expect(expired.errors.map((error) => error.extensions?.code)).toEqual(['REPLAY_UNAVAILABLE']);
     const anonymous = await app.gql(null, VIEWER_EVENTS, {});
     expect(anonymous.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
   });
