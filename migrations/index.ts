@@ -14,6 +14,7 @@ import * as threadForks from './2026-12-06T0700_thread_forks.js';
 import * as runUsage from './2026-12-06T0800_run_usage.js';
 import * as messageFeedback from './2026-12-06T0810_message_feedback.js';
 import * as messageRevisions from './2026-12-06T0900_message_revisions.js';
+import * as viewerFeed from './2026-12-06T1000_viewer_feed.js';
 
 /**
  * Every migration, by its dated name. Listed statically rather than discovered on disk so the
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T0800_run_usage': runUsage,
   '2026-12-06T0810_message_feedback': messageFeedback,
   '2026-12-06T0900_message_revisions': messageRevisions,
+  '2026-12-06T1000_viewer_feed': viewerFeed,
 };

@@ -44,7 +44,7 @@ export interface OutboxTable {
   /** bigserial; bigints are parsed as numbers (create-database.ts). */
   id: Generated<number>;
   thread_id: string;
-  kind: 'message' | 'messageCompleted' | 'messageEdited' | 'messageDeleted' | 'run' | 'thread' | 'feedback';
+  kind: 'message' | 'messageCopied' | 'messageCompleted' | 'messageEdited' | 'messageDeleted' | 'run' | 'thread' | 'threadCreated' | 'threadRead' | 'feedback';
   payload: ColumnType<unknown, string, string>;
   created_at: Timestamp;
 }

@@ -18,6 +18,7 @@ import { CONSUMER_GROUPS } from '../storage/redis-keys.js';
 import { deleteThreadsFromArchive } from './archive-erasure.js';
 import { purgeThreadFromRedis, tombstoneThread, trimErasedThreads } from './hot-erasure.js';
 import { createTimedJob } from './timed-job.js';
+import type { ViewerFeedLimits } from '../storage/viewer-feed.js';
 
 export interface EraserOptions {
   db: Kysely<Database>;
@@ -29,6 +30,8 @@ export interface EraserOptions {
   retentionDays: number | null;
   /** How often pending erasures are advanced and expired threads swept, ms (ERASURE_INTERVAL_MS). */
   intervalMs: number;
+  /** The limits of the feed a ViewerThreadDeleted is appended to (VIEWER_FEED_MAX_EVENTS, HOT_STATE_TTL_DAYS). Default 1000 events, 7 days. */
+  viewerFeed?: ViewerFeedLimits;
   /** Injected in tests; default the wall clock. Decides what retention has expired. */
   now?: () => Date;
 }
@@ -42,6 +45,8 @@ const ERASED_SET_DAYS = 30;
 interface ErasedRows {
   erasures: ThreadErasure[];
   streaming: MessageId[];
+  /** Each thread's owner, whose viewer feed hears of the deletion. */
+  owners: Map<ThreadId, string>;
 }
 
 /**
@@ -62,19 +67,25 @@ export function createEraser(options: EraserOptions) {
     const ids = threads.map((thread) => thread.id);
     const streaming = await findStreamingMessageIds(trx, ids);
     await deleteThreadsByIds(trx, ids);
-    return { erasures: await insertThreadErasures(trx, threads, reason), streaming };
+    const owners = new Map(threads.map((thread) => [thread.id, thread.ownerId]));
+    return { erasures: await insertThreadErasures(trx, threads, reason), streaming, owners };
   }
 
   /** After commit; a failure only leaves the tombstone to the next pass (the rows are already gone). */
-  async function tombstoneAll({ erasures, streaming }: ErasedRows): Promise<void> {
+  async function tombstoneAll({ erasures, streaming, owners }: ErasedRows): Promise<void> {
     if (!redis) return;
     for (const { threadId } of erasures) {
-      await tombstone(threadId, streaming).catch((error) => log.warn({ err: error, threadId }, 'thread tombstone not written yet; the eraser retries'));
+      await tombstone(threadId, streaming, owners.get(threadId) ?? null).catch((error) => log.warn({ err: error, threadId }, 'thread tombstone not written yet; the eraser retries'));
     }
   }
 
-  async function tombstone(threadId: ThreadId, streaming: readonly MessageId[]): Promise<string> {
-    const mark = await tombstoneThread(redis as Redis, threadId, streaming, now());
+  /**
+   * `ownerId` is known right after the request's commit; a pass that tombstones later knows only
+   * the owner's hash (erasures-repository.ts), and the owner's feed then misses the deletion.
+   */
+  async function tombstone(threadId: ThreadId, streaming: readonly MessageId[], ownerId: string | null): Promise<string> {
+    const feed = ownerId === null ? null : { ownerId, ...(options.viewerFeed ?? { maxEvents: 1_000, ttlSeconds: 7 * 86_400 }) };
+    const mark = await tombstoneThread(redis as Redis, threadId, streaming, now(), feed);
     return setErasureStreamMark(db, threadId, mark);
   }
 
@@ -88,7 +99,7 @@ export function createEraser(options: EraserOptions) {
   /** Whether the erasure may finish: its tombstone is written and both consumer groups are past it. */
   async function readyToFinish(erasure: PendingErasure): Promise<boolean> {
     if (!redis) return true;
-    return streamPassed(erasure.streamMark ?? (await tombstone(erasure.threadId, [])));
+    return streamPassed(erasure.streamMark ?? (await tombstone(erasure.threadId, [], null)));
   }
 
   /** ClickHouse for all of them at once (a mutation per table is costly), then Redis, then the record. */

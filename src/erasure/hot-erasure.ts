@@ -2,15 +2,20 @@ import type { Redis } from 'ioredis';
 import type { MessageId, ThreadId } from '../ids/id-types.js';
 import { luaScript } from '../storage/lua-script.js';
 import {
-  DEAD_LETTER_STREAM, draftKeys, ERASED_THREADS, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey,
+  DEAD_LETTER_STREAM, draftKeys, ERASED_THREADS, erasingThreadFeedKey, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey,
+  viewerFeedKey,
 } from '../storage/redis-keys.js';
 import { threadDeletedEvent } from '../realtime/thread-events.js';
 import { erasureKeyOf } from './erasure-keys.js';
+import { appendViewerEvent, type ViewerFeedLimits } from '../storage/viewer-feed.js';
 
 /**
  * The Redis side of erasing a thread (see erase-threads.ts for the whole): a tombstone first,
  * then, once both consumer groups are past it, every key and stream entry naming the thread.
  */
+
+/** How long the purge can still find the feed of an erasing thread's owner: far longer than an erasure takes. */
+const ERASING_OWNER_TTL_SECONDS = 30 * 86_400;
 
 /** Entries read per XRANGE while looking for a thread's entries in a stream. */
 const STREAM_SCAN_COUNT = 1_000;
@@ -32,8 +37,20 @@ if newest[1] then return newest[1][1] end
 return '0-0'
 `);
 
-/** Tombstones the thread (idempotent) and drops its drafts; returns the stream mark. */
-export async function tombstoneThread(redis: Redis, threadId: ThreadId, streamingMessageIds: readonly MessageId[], now: Date): Promise<string> {
+/**
+ * Tombstones the thread (idempotent) and drops its drafts; returns the stream mark. With `feed`,
+ * the owner's viewer feed loses every entry naming the thread (its titles, its messages) and gets
+ * a ViewerThreadDeleted, which names only its ID (again on a repeat: a client drops a second one).
+ * That entry goes too when the erasure completes (purgeThreadFromRedis): until then a resuming
+ * client is told of the deletion; after, the thread is simply absent.
+ */
+export async function tombstoneThread(
+  redis: Redis,
+  threadId: ThreadId,
+  streamingMessageIds: readonly MessageId[],
+  now: Date,
+  feed: ({ ownerId: string } & ViewerFeedLimits) | null = null,
+): Promise<string> {
   const keys = threadKeys(threadId);
   const mark = (await TOMBSTONE_THREAD(
     redis,
@@ -43,6 +60,11 @@ export async function tombstoneThread(redis: Redis, threadId: ThreadId, streamin
   // No delta or completion may land once the thread is gone: a draft's keys are its only way in.
   const window = await windowEntries(redis, threadId);
   await deleteDrafts(redis, [...streamingMessageIds, ...window.filter((entry) => entry.status === 'IN_PROGRESS').map((entry) => entry.id)]);
+  if (feed) {
+    await deleteEntriesNaming(redis, viewerFeedKey(feed.ownerId), threadId);
+    await redis.set(erasingThreadFeedKey(erasureKeyOf(threadId)), feed.ownerId, 'EX', ERASING_OWNER_TTL_SECONDS);
+    await appendViewerEvent(redis, feed.ownerId, feed, 'ViewerThreadDeleted', { threadId });
+  }
   return mark;
 }
 
@@ -56,8 +78,8 @@ export async function findErasedInRedis(redis: Redis, threadIds: readonly string
 
 /**
  * Removes every key and stream entry naming the thread: its hot state (meta, window, client-ID
- * and tool-call indexes, runs), the window index of messages not yet persisted, drafts, and its
- * entries in the persistence and dead-letter streams. Only the erased set's hash remains.
+ * and tool-call indexes, runs), the window index of messages not yet persisted, drafts, its
+ * entries in the persistence and dead-letter streams, and its owner's feed's ViewerThreadDeleted. Only the erased set's hash remains.
  */
 export async function purgeThreadFromRedis(redis: Redis, threadId: ThreadId): Promise<void> {
   const window = await windowEntries(redis, threadId);
@@ -65,6 +87,10 @@ export async function purgeThreadFromRedis(redis: Redis, threadId: ThreadId): Pr
   if (window.length) await redis.unlink(...window.map((entry) => unpersistedMessageKey(entry.id)));
   await redis.unlink(...Object.values(threadKeys(threadId)));
   for (const stream of [PERSISTENCE_STREAM, DEAD_LETTER_STREAM]) await deleteEntriesNaming(redis, stream, threadId);
+  const ownerKey = erasingThreadFeedKey(erasureKeyOf(threadId));
+  const owner = await redis.get(ownerKey);
+  if (owner !== null) await deleteEntriesNaming(redis, viewerFeedKey(owner), threadId);
+  await redis.unlink(ownerKey);
 }
 
 /** Forgets erased threads older than `before` (they cannot come back once every tier is clean and relays are long done). */

@@ -6,14 +6,17 @@ import type { ThreadId } from '../ids/id-types.js';
 import { realtimeSubscriptions } from '../observability/metrics.js';
 import { createReadGate } from './read-gate.js';
 import { writingFramesTogether } from './socket-frames.js';
-import { createThreadChannels } from './thread-channels.js';
+import { createRedisChannels, createThreadChannels } from './redis-channels.js';
 import type { ThreadEvent } from './thread-events.js';
+import { decodeViewerEvent, type ViewerEvent } from './viewer-events.js';
+import { parseFeedAnnouncement } from '../storage/viewer-feed.js';
+import { viewerChannel } from '../storage/redis-keys.js';
 import { createUserQuota } from './user-quota.js';
 
 /** One live subscription, as the registry sees it. */
-export interface Subscriber {
-  /** An event of the subscribed thread. */
-  deliver(event: ThreadEvent): void;
+export interface Subscriber<Event = ThreadEvent> {
+  /** An event of the subscribed thread (or, for a viewer subscriber, of the viewer's feed). */
+  deliver(event: Event): void;
   /** Events may have been missed (Redis reconnected): catch up from storage. */
   resync(): void;
   /** The server is shutting down: end the subscription (its queue's close removes it). */
@@ -53,7 +56,53 @@ export function createSubscriptionRegistry(options: SubscriptionRegistryOptions)
   const quota = createUserQuota(options.maxSubscriptionsPerUser);
   let size = 0;
   let closing = false;
-  const channels = createThreadChannels({ redis: options.redis, log, onEvent: deliver, onResubscribed: resyncAll });
+  const channels = createThreadChannels({ redis: options.redis, log, onEvent: deliver, onResubscribed: () => resync(byKey.values()) });
+  /** viewerEvents subscribers by user, fed by one channel per user (the feed's announcements). */
+  const viewers = new Map<string, Set<Subscriber<ViewerEvent>>>();
+  const viewerChannels = createRedisChannels<string, ViewerEvent>({
+    redis: options.redis,
+    log,
+    channelOf: viewerChannel,
+    decode: (message) => {
+      const entry = parseFeedAnnouncement(message);
+      if (!entry) throw new Error('not a feed announcement');
+      return decodeViewerEvent(entry);
+    },
+    onEvent: deliverToViewer,
+    onResubscribed: () => resync(viewers.values()),
+  });
+
+  function deliverToViewer(userId: string, event: ViewerEvent): void {
+    writingFramesTogether(() => {
+      for (const subscriber of viewers.get(userId) ?? []) {
+        try {
+          subscriber.deliver(event);
+        } catch (error) {
+          log.error({ err: error, userId }, 'viewer subscriber failed on an event');
+        }
+      }
+    });
+  }
+
+  function resync(groups: Iterable<Set<{ resync(): void }>>): void {
+    for (const subscribers of groups) for (const subscriber of subscribers) subscriber.resync();
+  }
+
+  /** A place in the user's quota and the registry's count, or LIMIT_EXCEEDED with nothing taken. */
+  function admit(userId: string): void {
+    if (closing) throw new Error('The subscription registry is shutting down');
+    if (!quota.tryAcquire(userId)) {
+      throw clientError('LIMIT_EXCEEDED', `Too many subscriptions: at most ${quota.limit} per user; complete some first`, { limit: quota.limit });
+    }
+    size += 1;
+    realtimeSubscriptions.inc();
+  }
+
+  function release(userId: string): void {
+    size -= 1;
+    realtimeSubscriptions.dec();
+    quota.release(userId);
+  }
 
   function deliver(threadId: ThreadId, event: ThreadEvent): void {
     writingFramesTogether(() => {
@@ -70,7 +119,8 @@ export function createSubscriptionRegistry(options: SubscriptionRegistryOptions)
   }
 
   function resyncAll(): void {
-    for (const subscribers of byKey.values()) for (const subscriber of subscribers) subscriber.resync();
+    resync(byKey.values());
+    resync(viewers.values());
   }
 
   function add(key: string, threadId: ThreadId, subscriber: Subscriber): void {
@@ -112,27 +162,30 @@ export function createSubscriptionRegistry(options: SubscriptionRegistryOptions)
      * with nothing registered, when the user is at the limit.
      */
     register(ctx: { userId: string }, threadId: ThreadId, subscriber: Subscriber): Registration {
-      if (closing) throw new Error('The subscription registry is shutting down');
-      if (!quota.tryAcquire(ctx.userId)) {
-        throw clientError('LIMIT_EXCEEDED', `Too many subscriptions: at most ${quota.limit} per user; complete some first`, { limit: quota.limit });
-      }
+      admit(ctx.userId);
       add(isolationKey(ctx, threadId), threadId, subscriber);
-      size += 1;
-      realtimeSubscriptions.inc();
-      const subscribed = channels.join(threadId);
-      let removed = false;
-      return {
-        subscribed,
-        remove() {
-          if (removed) return;
-          removed = true;
-          remove(isolationKey(ctx, threadId), threadId, subscriber);
-          size -= 1;
-          realtimeSubscriptions.dec();
-          channels.leave(threadId);
-          quota.release(ctx.userId);
-        },
-      };
+      return registrationOf(channels.join(threadId), () => {
+        remove(isolationKey(ctx, threadId), threadId, subscriber);
+        channels.leave(threadId);
+        release(ctx.userId);
+      });
+    },
+
+    /**
+     * Registers a viewerEvents subscriber of the authenticated user: it gets that user's feed
+     * announcements only. Counts against the same per-user limit as thread subscriptions.
+     */
+    registerViewer(ctx: { userId: string }, subscriber: Subscriber<ViewerEvent>): Registration {
+      admit(ctx.userId);
+      let subscribers = viewers.get(ctx.userId);
+      if (!subscribers) viewers.set(ctx.userId, (subscribers = new Set()));
+      subscribers.add(subscriber);
+      return registrationOf(viewerChannels.join(ctx.userId), () => {
+        const own = viewers.get(ctx.userId);
+        if (own?.delete(subscriber) && own.size === 0) viewers.delete(ctx.userId);
+        viewerChannels.leave(ctx.userId);
+        release(ctx.userId);
+      });
     },
 
     /** Registered subscriptions. */
@@ -140,18 +193,31 @@ export function createSubscriptionRegistry(options: SubscriptionRegistryOptions)
       return size;
     },
 
-    /** Thread channels this instance is subscribed to. */
+    /** Thread and viewer channels this instance is subscribed to. */
     get channels(): number {
-      return channels.count;
+      return channels.count + viewerChannels.count;
     },
 
     /** Ends every subscription (each removes itself), then leaves every channel. */
     async close(): Promise<void> {
       closing = true;
-      for (const subscribers of [...byKey.values()]) for (const subscriber of [...subscribers]) subscriber.end();
-      await channels.close();
+      for (const subscribers of [...byKey.values(), ...viewers.values()]) for (const subscriber of [...subscribers]) subscriber.end();
+      await Promise.all([channels.close(), viewerChannels.close()]);
     },
   };
 }
 
 export type SubscriptionRegistry = ReturnType<typeof createSubscriptionRegistry>;
+
+/** A registration whose removal runs once, however many of complete, close, error and shutdown get there. */
+function registrationOf(subscribed: Promise<void>, removal: () => void): Registration {
+  let removed = false;
+  return {
+    subscribed,
+    remove() {
+      if (removed) return;
+      removed = true;
+      removal();
+    },
+  };
+}

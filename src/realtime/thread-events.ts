@@ -68,6 +68,37 @@ export function runStatusChangedEvent(run: RunRecord): ThreadEventWire {
   return { type: 'RunStatusChanged', run };
 }
 
+/** A thread as events carry it, back into the domain type. */
+export function threadOfWire(wire: ThreadWire): Thread {
+  // lastReadSeq is a snapshot taken at the change; events written before read state (or forks) existed lack it (or forkedFrom).
+  return {
+    ...wire,
+    lastReadSeq: wire.lastReadSeq ?? 0,
+    retainUntil: wire.retainUntil ? new Date(wire.retainUntil) : null,
+    forkedFrom: wire.forkedFrom ?? null,
+    createdAt: new Date(wire.createdAt),
+    updatedAt: new Date(wire.updatedAt),
+  };
+}
+
+/** A run as the stream and events carry it, back into the domain type. */
+export function runOfRecord(record: RunRecord): Run {
+  const date = (value: string | null) => (value ? new Date(value) : null);
+  return {
+    id: record.id as Run['id'],
+    threadId: record.threadId as ThreadId,
+    status: record.status,
+    metadata: record.metadata,
+    error: record.error,
+    actor: record.actor,
+    model: record.model,
+    usage: record.usage,
+    createdAt: new Date(record.createdAt),
+    startedAt: date(record.startedAt),
+    completedAt: date(record.completedAt),
+  };
+}
+
 /** Parses a channel message; throws on anything that is not a known event. */
 export function decodeThreadEvent(json: string): ThreadEvent {
   const wire = JSON.parse(json) as ThreadEventWire;
@@ -77,33 +108,11 @@ export function decodeThreadEvent(json: string): ThreadEvent {
       return { type: 'MessageAdded', threadId: message.threadId, seq: wire.seq, message };
     }
     case 'ThreadUpdated': {
-      // lastReadSeq is a snapshot taken at the change; events written before read state (or forks) existed lack it (or forkedFrom).
-      const thread = {
-        ...wire.thread,
-        lastReadSeq: wire.thread.lastReadSeq ?? 0,
-        retainUntil: wire.thread.retainUntil ? new Date(wire.thread.retainUntil) : null,
-        forkedFrom: wire.thread.forkedFrom ?? null,
-        createdAt: new Date(wire.thread.createdAt),
-        updatedAt: new Date(wire.thread.updatedAt),
-      };
+      const thread = threadOfWire(wire.thread);
       return { type: 'ThreadUpdated', threadId: thread.id, thread };
     }
     case 'RunStatusChanged': {
-      const date = (value: string | null) => (value ? new Date(value) : null);
-      const record = wire.run;
-      const run: Run = {
-        id: record.id as Run['id'],
-        threadId: record.threadId as ThreadId,
-        status: record.status,
-        metadata: record.metadata,
-        error: record.error,
-        actor: record.actor,
-        model: record.model,
-        usage: record.usage,
-        createdAt: new Date(record.createdAt),
-        startedAt: date(record.startedAt),
-        completedAt: date(record.completedAt),
-      };
+      const run = runOfRecord(wire.run);
       return { type: 'RunStatusChanged', threadId: run.threadId, run };
     }
     case 'MessageDelta':

@@ -21,7 +21,7 @@ function registryOf(ctx: AuthenticatedContext): SubscriptionRegistry {
  * frame) or, with authorizeOnSubscribe, keeps a scope cache for the subscription's whole life.
  * Authentication comes first, so an anonymous caller learns nothing about its arguments.
  */
-function authenticatedSubscriber(ctx: ExecutionContext): { ctx: AuthenticatedContext; registry: SubscriptionRegistry } {
+export function authenticatedSubscriber(ctx: ExecutionContext): { ctx: AuthenticatedContext; registry: SubscriptionRegistry } {
   const authenticated = requireAuthenticated(ctx);
   return { ctx: authenticated, registry: registryOf(authenticated) };
 }

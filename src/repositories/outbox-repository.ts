@@ -8,12 +8,23 @@ import type { FeedbackRecord, RunRecord } from '../storage/stream-records.js';
 /** A committed change Redis has still to hear of (see the outbox migration). */
 export type OutboxEntry =
   | { kind: 'message'; payload: MessageRecord }
+  /** A copy written by forkThread: a message on the stream like any other, but no activity of the viewer feed. */
+  | { kind: 'messageCopied'; payload: MessageRecord }
   | { kind: 'messageCompleted'; payload: MessageRecord }
   /** A message's new revision, or its tombstone (message-changes.ts). */
   | { kind: 'messageEdited' | 'messageDeleted'; payload: MessageRecord }
   | { kind: 'run'; payload: RunRecord }
   | { kind: 'thread'; payload: ThreadWire }
+  /** A new thread: for the owner's viewer feed only. */
+  | { kind: 'threadCreated'; payload: ThreadWire }
+  /** A read mark, with the thread's newest seq when it was made (the unread count then): for the viewer feed only. */
+  | { kind: 'threadRead'; payload: ThreadReadWire }
   | { kind: 'feedback'; payload: FeedbackRecord };
+
+export interface ThreadReadWire {
+  thread: ThreadWire;
+  lastSeq: number;
+}
 
 export type StoredOutboxEntry = OutboxEntry & { id: number };
 

@@ -20,6 +20,7 @@ import './types/analytics.js';
 import './types/message-added.js';
 import './types/thread-event.js';
 import './types/run-updated.js';
+import './types/viewer-event.js';
 
 export const schema: GraphQLSchema = resolveNodeIdsSynchronously(builder.toSchema());
 

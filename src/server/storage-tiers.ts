@@ -97,7 +97,8 @@ async function openEachTier(config: Config, log: Logger, closers: Closers, onQue
     closers.unshift(() => workers.stop());
   }
   // Every server runs one: it holds the three tiers, and its steps are idempotent across instances.
-  const eraser = createEraser({ db, redis, archive, log, ...config.erasure });
+  const viewerFeed = { maxEvents: config.hotTier.viewerFeedMaxEvents, ttlSeconds: config.hotTier.ttlSeconds };
+  const eraser = createEraser({ db, redis, archive, log, ...config.erasure, viewerFeed });
   await eraser.start();
   closers.unshift(() => eraser.stop());
 

@@ -7,13 +7,15 @@ import { CHANNEL_PREFIX } from './redis-keys.js';
  */
 
 /**
- * KEYS: meta, window, clientIds, runs, stream, draft, unpersistedIndex, toolCalls
+ * KEYS: meta, window, clientIds, runs, stream, draft, unpersistedIndex, toolCalls, viewerFeed
  * ARGV: ownerId, recordJsonWithoutSeq, clientMessageId ('' = none), runId ('' = none),
  *       channel, windowSize, clientIdsCheckedInPostgres ('1'/'0'), ttlSeconds,
  *       startsDraft ('1' for a streaming message: its draft is created in the same step), threadId,
  *       the callIds the message opens and the ones it answers (each space-separated, '' = none),
  *       the streamable kinds of a draft's parts (part-streaming.ts: one letter per part), and the
- *       bytes its parts start with (what deltas may add is MAX_MESSAGE_BYTES less those)
+ *       bytes its parts start with (what deltas may add is MAX_MESSAGE_BYTES less those), the owner's
+ *       viewer channel and the feed's cap (viewer-feed.ts: the ThreadActivity entry and its announcement;
+ *       the feed lives as long as the thread's hot state, ttlSeconds, from its newest event)
  * Reply: {status, ...}: COLD | NOT_FOUND | ARCHIVED | CHECK_CLIENT_ID | CHECK_RUN | CHECK_TOOL_CALLS
  *        | TOOL_CALL_EXISTS callId | UNKNOWN_TOOL_CALL callId | TOOL_CALL_ANSWERED callId
  *        | DUPLICATE json persisted archived | OK json persisted archived
@@ -59,6 +61,9 @@ if clientId ~= '' then redis.call('HSET', KEYS[3], clientId, json) end
 redis.call('XADD', KEYS[5], '*', 'type', 'message', 'data', json)
 redis.call('SET', KEYS[7], ARGV[10] .. ':' .. seq, 'EX', ARGV[8])
 redis.call('PUBLISH', ARGV[5], '{"type":"MessageAdded","seq":' .. seq .. ',"message":' .. json .. '}')
+local cursor = redis.call('XADD', KEYS[9], 'MAXLEN', '~', ARGV[16], '*', 'type', 'ThreadActivity', 'data', json)
+redis.call('EXPIRE', KEYS[9], ARGV[8])
+redis.call('PUBLISH', ARGV[15], cursor .. '\\nThreadActivity\\n' .. json)
 for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[8]) end
 redis.call('EXPIRE', KEYS[8], ARGV[8])
 if ARGV[9] == '1' then

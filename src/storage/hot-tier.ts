@@ -7,7 +7,10 @@ import { toolCallIdsOf, type ToolCallRefusal, type ToolCallState } from '../doma
 import {
   INDEX_TOOL_CALLS, INIT_THREAD, READ_WINDOW_SLICE, RECORD_CLIENT_ID, REPLACE_WINDOW_ENTRY, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT,
 } from './hot-tier-scripts.js';
-import { draftKeys, ERASED_THREADS, parseUnpersistedPlace, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey } from './redis-keys.js';
+import {
+  draftKeys, ERASED_THREADS, parseUnpersistedPlace, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey, viewerChannel, viewerFeedKey,
+} from './redis-keys.js';
+import { appendViewerEvent, readViewerFeed, viewerFeedHead } from './viewer-feed.js';
 import { execAtomically } from './redis-transaction.js';
 import { messageOfRecord, type MessageRecord } from './message-record.js';
 import { streamFieldsOf, type StreamRecord } from './stream-records.js';
@@ -51,6 +54,8 @@ export interface HotTierOptions {
   windowSize: number;
   /** Idle lifetime of a thread's hot state, seconds. */
   ttlSeconds: number;
+  /** Events kept per user in the viewer feed (VIEWER_FEED_MAX_EVENTS). Default 1000. */
+  viewerFeedMaxEvents?: number;
 }
 
 /** How far a message has travelled, judged by its thread's watermarks. */
@@ -66,6 +71,8 @@ export function durabilityOf(seq: number, watermarks: Watermarks): Durability {
  */
 export function createHotTier(redis: Redis, options: HotTierOptions) {
   const ttl = String(options.ttlSeconds);
+  const feedMax = options.viewerFeedMaxEvents ?? 1_000;
+  const feedLimits = { maxEvents: feedMax, ttlSeconds: options.ttlSeconds };
 
   async function streamAndPublish(threadId: ThreadId, record: StreamRecord, event: ThreadEventWire): Promise<void> {
     await execAtomically(redis.multi().xadd(PERSISTENCE_STREAM, '*', ...streamFieldsOf(record)).publish(threadChannel(threadId), JSON.stringify(event)));
@@ -74,6 +81,13 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
   return {
     redis,
 
+    /** Each user's feed of the events of all their threads (viewer-feed.ts), read by viewerEvents. */
+    viewerFeed: {
+      maxEvents: feedMax,
+      read: (ownerId: string, after: string, count: number) => readViewerFeed(redis, ownerId, after, count, feedMax),
+      head: (ownerId: string) => viewerFeedHead(redis, ownerId),
+    },
+
     async append(record: Omit<MessageRecord, 'seq'>, checkedInPostgres: { clientId?: boolean } = {}): Promise<AppendOutcome> {
       const keys = threadKeys(record.threadId as ThreadId);
       const { calls, results } = toolCallIdsOf(record.parts);
@@ -81,7 +95,7 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
         redis,
         [
           keys.meta, keys.window, keys.clientIds, keys.runs, PERSISTENCE_STREAM,
-          draftKeys(record.id as MessageId).draft, unpersistedMessageKey(record.id as MessageId), keys.toolCalls,
+          draftKeys(record.id as MessageId).draft, unpersistedMessageKey(record.id as MessageId), keys.toolCalls, viewerFeedKey(record.ownerId),
         ],
         [
           record.ownerId,
@@ -97,6 +111,8 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
           calls.join(' '),
           results.join(' '),
           ...draftArguments(record),
+          viewerChannel(record.ownerId),
+          String(feedMax),
         ],
       )) as [string, string?, string?, string?];
       const [status, json, persisted, archived] = reply;
@@ -206,14 +222,18 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
     async relay(entry: OutboxEntry): Promise<void> {
       switch (entry.kind) {
         case 'message':
+        case 'messageCopied':
         case 'messageCompleted': {
           const record = entry.payload;
-          const event = entry.kind === 'message' ? messageAddedEvent(record) : messageCompletedEvent(record);
+          const type = entry.kind === 'messageCompleted' ? 'messageCompleted' : 'message';
+          const event = type === 'message' ? messageAddedEvent(record) : messageCompletedEvent(record);
           if (record.clientMessageId != null) {
             const { meta, clientIds } = threadKeys(record.threadId as ThreadId);
             await RECORD_CLIENT_ID(redis, [meta, clientIds], [record.clientMessageId, JSON.stringify(record), ttl]);
           }
-          await streamAndPublish(record.threadId as ThreadId, { type: entry.kind, record }, event);
+          await streamAndPublish(record.threadId as ThreadId, { type, record }, event);
+          // A message sequenced in Postgres is activity as one sequenced here is (the send script's own entry).
+          if (entry.kind === 'message') await appendViewerEvent(redis, record.ownerId, feedLimits, 'ThreadActivity', record);
           return;
         }
         case 'messageEdited':
@@ -235,6 +255,7 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
           const record = entry.payload;
           await this.rememberRun(record.threadId as ThreadId, record.id as RunId);
           await streamAndPublish(record.threadId as ThreadId, { type: 'run', record }, runStatusChangedEvent(record));
+          await appendViewerEvent(redis, record.ownerId, feedLimits, 'ViewerRunStatusChanged', record);
           return;
         }
         case 'feedback':
@@ -245,8 +266,16 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
           const thread = entry.payload;
           await this.setThreadStatus(thread.id, thread.status);
           await redis.publish(threadChannel(thread.id), JSON.stringify(threadUpdatedEvent(thread)));
+          await appendViewerEvent(redis, thread.ownerId, feedLimits, 'ViewerThreadUpdated', thread);
           return;
         }
+        case 'threadCreated':
+          // Nothing hot to update yet: the first send seeds the thread's state.
+          await appendViewerEvent(redis, entry.payload.ownerId, feedLimits, 'ThreadCreated', entry.payload);
+          return;
+        case 'threadRead':
+          await appendViewerEvent(redis, entry.payload.thread.ownerId, feedLimits, 'ThreadRead', entry.payload);
+          return;
       }
     },
   };

@@ -261,6 +261,19 @@ export function createMessageStore(options: MessageStoreOptions) {
       return readMessagePages(reader, await windowSlices(threadIds, window), threadIds, window);
     },
 
+    /** Each user's feed of events in Redis (viewerEvents); null without Redis, where there is no feed. */
+    viewerFeed: hot?.viewerFeed ?? null,
+
+    /** Queues a new thread for its owner's viewer feed (ThreadCreated). */
+    async recordThreadCreated(uow: UnitOfWork, thread: Thread): Promise<void> {
+      await recordChange(uow, thread.id, { kind: 'threadCreated', payload: threadWireOf(thread) });
+    },
+
+    /** Queues a read mark for its owner's viewer feed (ThreadRead), with the thread's newest seq when it was made. */
+    async recordThreadRead(uow: UnitOfWork, thread: Thread, lastSeq: number): Promise<void> {
+      await recordChange(uow, thread.id, { kind: 'threadRead', payload: { thread: threadWireOf(thread), lastSeq } });
+    },
+
     /** Queues a thread change for Redis (an archived thread takes no more fast writes) and its subscribers. */
     async recordThreadChange(uow: UnitOfWork, thread: Thread): Promise<void> {
       await recordChange(uow, thread.id, { kind: 'thread', payload: threadWireOf(thread) });
@@ -274,7 +287,8 @@ export function createMessageStore(options: MessageStoreOptions) {
      */
     async recordMessagesWritten(uow: UnitOfWork, threadId: ThreadId, records: readonly MessageRecord[]): Promise<void> {
       if (records.length === 0) return;
-      await recordChange(uow, threadId, ...records.map((record) => ({ kind: 'message' as const, payload: record })));
+      // Copies, not activity: the viewer feed hears of the fork once, as its ThreadCreated.
+      await recordChange(uow, threadId, ...records.map((record) => ({ kind: 'messageCopied' as const, payload: record })));
     },
 
     /** Queues a run change: the fast path learns the run exists, the archive gets the transition, subscribers hear of it. */

@@ -32,7 +32,10 @@ export async function markThreadRead(uow: UnitOfWork, messageStore: MessageStore
   if (seq > Math.max(lastSeq as number, thread.lastReadSeq)) {
     throw new InvalidInputError(`seq ${seq} is past the newest message of thread ${threadId} (seq ${lastSeq})`, { id: threadId });
   }
-  return markThreadReadUpTo(await uow.writer(), ownerId, threadId, seq);
+  const marked = await markThreadReadUpTo(await uow.writer(), ownerId, threadId, seq);
+  // Pushed to the owner's other devices through the viewer feed, once committed.
+  await messageStore.recordThreadRead(uow, marked, lastSeq as number);
+  return marked;
 }
 
 /**

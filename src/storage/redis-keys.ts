@@ -30,6 +30,15 @@ export const DEAD_LETTER_STREAM = 'tl:stream:dead';
  * Stream consumers drop entries of these threads, and no script seeds hot state for one again.
  */
 export const ERASED_THREADS = 'tl:erased';
+/**
+ * Whose viewer feed holds an erasing thread's ViewerThreadDeleted, by the thread's SHA-1 hex
+ * (erasure-keys.ts): the purge removes that entry too, so that nothing names the thread once the
+ * erasure is complete. Set at the tombstone, deleted by the purge.
+ */
+export function erasingThreadFeedKey(threadHash: string): string {
+  return `tl:erasing:${threadHash}:feed-owner`;
+}
+
 /** Consumer group names on the persistence stream. */
 export const CONSUMER_GROUPS = { postgres: 'postgres', clickhouse: 'clickhouse' } as const;
 
@@ -44,6 +53,20 @@ export function unpersistedMessageKey(messageId: MessageId): string {
 export function parseUnpersistedPlace(place: string): { threadId: ThreadId; seq: number } {
   const [threadId, seq] = place.split(':');
   return { threadId: threadId as ThreadId, seq: Number(seq) };
+}
+
+/**
+ * A viewer's feed (issue 12 §2): a capped Redis Stream of the events of all the owner's threads,
+ * whose entry IDs are the feed's cursors. Tagged by the owner, so every entry of one user sits in
+ * one slot (under Redis Cluster the send script would need the thread's keys there too: see README).
+ */
+export function viewerFeedKey(ownerId: string): string {
+  return `tl:{u:${ownerId}}:feed`;
+}
+
+/** The pub/sub channel announcing each new entry of a viewer's feed to every server instance. */
+export function viewerChannel(ownerId: string): string {
+  return `tl:viewer:${ownerId}`;
 }
 
 export const CHANNEL_PREFIX = 'tl:events:';

@@ -47,6 +47,7 @@ export async function forkThread(uow: UnitOfWork, messageStore: MessageStore, ow
     lastSeq: at.seq,
     lastReadSeq: at.seq,
   });
+  await messageStore.recordThreadCreated(uow, fork);
   for (let copied = 0; copied < at.seq; ) {
     const page = await readSourcePage(uow, messageStore, at.threadId, copied, Math.min(FORK_BATCH_SIZE, at.seq - copied));
     const records = page.map((message) => messageRecordOf(copyOf(message, fork), ownerId));

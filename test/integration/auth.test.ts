@@ -52,6 +52,10 @@ function everyOperation(thread: Thread, run: Run, message: Message): Array<[stri
     ['generateThreadTitle', 'mutation($id: ID!) { generateThreadTitle(id: $id) { id } }', t],
     ['forkThread', 'mutation($id: ID!) { forkThread(input: { messageId: $id }) { id } }', { id: message.id }],
     ['markThreadRead', 'mutation($id: ID!) { markThreadRead(input: { threadId: $id, seq: 1 }) { id } }', t],
+    ['deleteThread', 'mutation($id: ID!) { deleteThread(id: $id) { threadId } }', t],
+    ['deleteThreads', 'mutation($id: ID!) { deleteThreads(ids: [$id]) { threadId } }', t],
+    ['deleteViewerData', 'mutation { deleteViewerData { threadId } }', {}],
+    ['erasure', 'query($id: ID!) { erasure(threadId: $id) { threadId } }', t],
     ['startRun', 'mutation($id: ID!) { startRun(input: { threadId: $id }) { id } }', t],
     ['updateRunStatus', 'mutation($id: ID!) { updateRunStatus(input: { id: $id, status: IN_PROGRESS }) { id } }', { id: run.id }],
     ['cancelRun', 'mutation($id: ID!) { cancelRun(id: $id) { id } }', { id: run.id }],
@@ -148,6 +152,7 @@ describe('authentication', () => {
       'subscription { messageAdded(threadId: "not-an-id") { id } }',
       'subscription { threadEvents(threadId: "not-an-id") { __typename } }',
       'subscription { runUpdated(runId: "not-an-id") { id } }',
+      'subscription { viewerEvents(after: "not-a-cursor") { __typename } }',
     ]) {
       const response = await post(undefined, query);
       expect(response.errors?.map((error: { extensions?: { code?: string } }) => error.extensions?.code), query).toEqual(['UNAUTHENTICATED']);

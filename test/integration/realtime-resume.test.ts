@@ -5,6 +5,7 @@ import { realtimeResyncs } from '../../src/observability/metrics.js';
 import { expectData } from '../support/expect-graphql.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-services.js';
 import { seed } from '../support/seed.js';
+import { killSubscriberConnections } from '../support/subscriber-connections.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
 import { collect, connectAs, type SocketClient } from '../support/ws-client.js';
 
@@ -125,13 +126,7 @@ describe('across a Redis reconnect', () => {
     await app.stop();
   });
 
-  /** Kills this process's subscriber connections, as a Redis restart or a network drop would. */
-  async function killSubscriberConnection(): Promise<number> {
-    const list = (await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
-    const ours = list.split('\n').filter((line) => line.includes(` name=threadline-events-${process.pid} `));
-    for (const line of ours) await admin.call('CLIENT', 'KILL', 'ID', /id=(\d+)/.exec(line)![1]!);
-    return ours.length;
-  }
+  const killSubscriberConnection = () => killSubscriberConnections(admin);
   const resyncs = async () => (await realtimeResyncs.get()).values.reduce((sum, value) => sum + value.value, 0);
 
   it('resubscribes and replays by seq what was published while the connection was down', async () => {

@@ -60,6 +60,12 @@ async function announced(ctx: ExecutionContext, thread: Thread): Promise<Thread>
   return thread;
 }
 
+/** A new thread reaches the owner's viewer feed (ThreadCreated) through the outbox, once committed. */
+async function created(ctx: ExecutionContext, thread: Thread): Promise<Thread> {
+  await ctx.messageStore.recordThreadCreated(ctx.uow, thread);
+  return thread;
+}
+
 const asMetadata = (value: unknown) => (value ?? undefined) as Record<string, unknown> | undefined;
 
 builder.mutationFields((t) => ({
@@ -70,13 +76,16 @@ builder.mutationFields((t) => ({
       const retainUntil = input?.retainUntil ?? null;
       // After commit: a sweep that ran before would not see the thread yet.
       ctx.uow.afterCommit(() => ctx.eraser.retentionSet(retainUntil));
-      return insertThread(await ctx.uow.writer(), {
-        id: ids.threadId('api'),
-        ownerId: ctx.userId,
-        title: input?.title ?? null,
-        metadata: asMetadata(input?.metadata) ?? {},
-        retainUntil: input?.retainUntil ?? null,
-      });
+      return created(
+        ctx,
+        await insertThread(await ctx.uow.writer(), {
+          id: ids.threadId('api'),
+          ownerId: ctx.userId,
+          title: input?.title ?? null,
+          metadata: asMetadata(input?.metadata) ?? {},
+          retainUntil,
+        }),
+      );
     },
   }),
   getOrCreateActiveThread: t.withAuth({ authenticated: true }).field({
@@ -87,7 +96,7 @@ builder.mutationFields((t) => ({
       await lockThreadCreationForOwner(trx, ctx.userId);
       return (
         (await findActiveThread(trx, ctx.userId)) ??
-        insertThread(trx, { id: ids.threadId('session'), ownerId: ctx.userId, title: null, metadata: {} })
+        created(ctx, await insertThread(trx, { id: ids.threadId('session'), ownerId: ctx.userId, title: null, metadata: {} }))
       );
     },
   }),

@@ -5,18 +5,24 @@ import { realtimeChannels } from '../observability/metrics.js';
 import { threadChannel } from '../storage/redis-keys.js';
 import { decodeThreadEvent, type ThreadEvent } from './thread-events.js';
 
-export interface ThreadChannelsOptions {
+export interface RedisChannelsOptions<Key, Event> {
   /** A dedicated connection (it goes into subscriber mode); null without Redis: nothing arrives live. */
   redis: Redis | null;
   log: Logger;
-  /** Each event, decoded once for all local subscribers of its thread. */
-  onEvent: (threadId: ThreadId, event: ThreadEvent) => void;
+  /** The channel of a key (redis-keys.ts). */
+  channelOf: (key: Key) => string;
+  /** A channel message into its event; throws on anything that is not one. */
+  decode: (message: string) => Event;
+  /** Each event, decoded once for all local subscribers of its key. */
+  onEvent: (key: Key, event: Event) => void;
   /** After Redis came back and every joined channel is subscribed again: what was published meanwhile is lost. */
   onResubscribed: () => void;
 }
 
-interface Joined {
-  threadId: ThreadId;
+export type ThreadChannelsOptions = Omit<RedisChannelsOptions<ThreadId, ThreadEvent>, 'channelOf' | 'decode'>;
+
+interface Joined<Key> {
+  key: Key;
   members: number;
   /** Settles once Redis confirmed the SUBSCRIBE, or it failed (the reconnect path then takes over). */
   subscribed: Promise<void>;
@@ -27,8 +33,16 @@ interface Joined {
  * thread has: the first `join` subscribes, the last `leave` unsubscribes.
  */
 export function createThreadChannels(options: ThreadChannelsOptions) {
+  return createRedisChannels({ ...options, channelOf: threadChannel, decode: decodeThreadEvent });
+}
+
+/**
+ * One Redis SUBSCRIBE per key (a thread, a viewer) for this whole instance, however many local
+ * subscribers it has; several sets may share one connection, each ignoring the others' channels.
+ */
+export function createRedisChannels<Key, Event>(options: RedisChannelsOptions<Key, Event>) {
   const { redis, log } = options;
-  const joined = new Map<string, Joined>();
+  const joined = new Map<string, Joined<Key>>();
   // Channels whose UNSUBSCRIBE failed (Redis was down): ioredis would resubscribe them on
   // reconnect, leaking a channel nobody listens to, so they are unsubscribed again then.
   const leftWhileDown = new Set<string>();
@@ -36,13 +50,13 @@ export function createThreadChannels(options: ThreadChannelsOptions) {
   const onMessage = (channel: string, json: string) => {
     const entry = joined.get(channel);
     if (!entry) return;
-    let event: ThreadEvent;
+    let event: Event;
     try {
-      event = decodeThreadEvent(json);
+      event = options.decode(json);
     } catch (error) {
-      return log.warn({ err: error, channel }, 'undecodable thread event dropped');
+      return log.warn({ err: error, channel }, 'undecodable event dropped');
     }
-    options.onEvent(entry.threadId, event);
+    options.onEvent(entry.key, event);
   };
   const onReady = () => void resubscribe();
   redis?.on('message', onMessage);
@@ -57,7 +71,7 @@ export function createThreadChannels(options: ThreadChannelsOptions) {
       if (wanted.length > 0) await redis?.subscribe(...wanted);
     } catch (error) {
       // The connection dropped again; its next 'ready' comes back here.
-      return log.warn({ err: error }, 'resubscribing thread channels failed');
+      return log.warn({ err: error }, 'resubscribing channels failed');
     }
     options.onResubscribed();
   }
@@ -72,22 +86,22 @@ export function createThreadChannels(options: ThreadChannelsOptions) {
   }
 
   return {
-    /** Counts a local subscriber in; resolves once this instance receives the thread's events. */
-    join(threadId: ThreadId): Promise<void> {
-      const channel = threadChannel(threadId);
+    /** Counts a local subscriber in; resolves once this instance receives the key's events. */
+    join(key: Key): Promise<void> {
+      const channel = options.channelOf(key);
       const entry = joined.get(channel);
       if (entry) {
         entry.members += 1;
         return entry.subscribed;
       }
       const subscribed = subscribe(channel);
-      joined.set(channel, { threadId, members: 1, subscribed });
+      joined.set(channel, { key, members: 1, subscribed });
       realtimeChannels.inc();
       return subscribed;
     },
 
-    leave(threadId: ThreadId): void {
-      const channel = threadChannel(threadId);
+    leave(key: Key): void {
+      const channel = options.channelOf(key);
       const entry = joined.get(channel);
       if (!entry) return;
       entry.members -= 1;
@@ -97,7 +111,7 @@ export function createThreadChannels(options: ThreadChannelsOptions) {
       redis?.unsubscribe(channel).catch(() => leftWhileDown.add(channel));
     },
 
-    /** Threads with at least one local subscriber. */
+    /** Keys with at least one local subscriber. */
     get count(): number {
       return joined.size;
     },
@@ -115,3 +129,4 @@ export function createThreadChannels(options: ThreadChannelsOptions) {
 }
 
 export type ThreadChannels = ReturnType<typeof createThreadChannels>;
+export type RedisChannels<Key, Event> = ReturnType<typeof createRedisChannels<Key, Event>>;
