@@ -13,7 +13,7 @@ import {
 import { findStreamingMessageIds } from '../repositories/messages-repository.js';
 import { deleteThreadsByIds, findNextExpiry, lockExpiredThreads } from '../repositories/threads-repository.js';
 import { lockOutboxRelay } from '../storage/outbox-relay.js';
-import { groupHasPassed } from '../storage/persisted-barrier.js';
+import { hasPassed, readGroupProgress, type GroupProgress } from '../storage/persisted-barrier.js';
 import { CONSUMER_GROUPS } from '../storage/redis-keys.js';
 import { deleteThreadsFromArchive } from './archive-erasure.js';
 import { purgeThreadFromRedis, tombstoneThread, trimErasedThreads } from './hot-erasure.js';
@@ -44,7 +44,8 @@ const ERASED_SET_DAYS = 30;
 
 interface ErasedRows {
   erasures: ThreadErasure[];
-  streaming: MessageId[];
+  /** Each thread's messages still streaming (their drafts go with the tombstone). */
+  streaming: Map<ThreadId, MessageId[]>;
   /** Each thread's owner, whose viewer feed hears of the deletion. */
   owners: Map<ThreadId, string>;
 }
@@ -75,7 +76,7 @@ export function createEraser(options: EraserOptions) {
   async function tombstoneAll({ erasures, streaming, owners }: ErasedRows): Promise<void> {
     if (!redis) return;
     for (const { threadId } of erasures) {
-      await tombstone(threadId, streaming, owners.get(threadId) ?? null).catch((error) => log.warn({ err: error, threadId }, 'thread tombstone not written yet; the eraser retries'));
+      await tombstone(threadId, streaming.get(threadId) ?? [], owners.get(threadId) ?? null).catch((error) => log.warn({ err: error, threadId }, 'thread tombstone not written yet; the eraser retries'));
     }
   }
 
@@ -89,17 +90,14 @@ export function createEraser(options: EraserOptions) {
     return setErasureStreamMark(db, threadId, mark);
   }
 
-  /** Both consumer groups are done with everything up to the mark: no write of the thread is still to come. */
-  async function streamPassed(mark: string): Promise<boolean> {
-    if (mark === '0-0') return true;
-    for (const group of Object.values(CONSUMER_GROUPS)) if (!(await groupHasPassed(redis as Redis, group, mark))) return false;
-    return true;
-  }
-
-  /** Whether the erasure may finish: its tombstone is written and both consumer groups are past it. */
-  async function readyToFinish(erasure: PendingErasure): Promise<boolean> {
-    if (!redis) return true;
-    return streamPassed(erasure.streamMark ?? (await tombstone(erasure.threadId, [], null)));
+  /**
+   * Whether the erasure may finish: its tombstone is written and both consumer groups are past it
+   * (`progress`, read once per pass; a tombstone written now is judged on the next pass).
+   */
+  async function readyToFinish(erasure: PendingErasure, progress: Map<string, GroupProgress> | null): Promise<boolean> {
+    if (!redis || !progress) return true;
+    const mark = erasure.streamMark ?? (await tombstone(erasure.threadId, [], null));
+    return mark === '0-0' || Object.values(CONSUMER_GROUPS).every((group) => hasPassed(progress.get(group), mark));
   }
 
   /** ClickHouse for all of them at once (a mutation per table is costly), then Redis, then the record. */
@@ -128,10 +126,12 @@ export function createEraser(options: EraserOptions) {
   /** Advances every pending erasure once; how many are still pending. */
   async function advancePending(): Promise<number> {
     const pending = await listPendingErasures(db, PENDING_PER_PASS);
+    if (pending.length === 0) return 0;
+    const progress = redis ? await readGroupProgress(redis).catch(() => new Map<string, GroupProgress>()) : null;
     const ready: ThreadId[] = [];
     for (const erasure of pending) {
       try {
-        if (await readyToFinish(erasure)) ready.push(erasure.threadId);
+        if (await readyToFinish(erasure, progress)) ready.push(erasure.threadId);
       } catch (error) {
         log.warn({ err: error, threadId: erasure.threadId }, 'thread tombstone not written yet; retrying');
       }

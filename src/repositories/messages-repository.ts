@@ -166,15 +166,16 @@ export async function updateStreamingMessage(
   return messageOfRow(row);
 }
 
-/** The threads' messages still streaming: their drafts in Redis must go when the threads are erased. */
-export async function findStreamingMessageIds(db: Kysely<Database>, threadIds: readonly ThreadId[]): Promise<MessageId[]> {
-  if (threadIds.length === 0) return [];
+/** The threads' messages still streaming, by thread: their drafts in Redis must go when the threads are erased. */
+export async function findStreamingMessageIds(db: Kysely<Database>, threadIds: readonly ThreadId[]): Promise<Map<ThreadId, MessageId[]>> {
+  if (threadIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('messages')
-    .select('id')
+    .select(['id', 'thread_id'])
     .where('thread_id', '=', sql<string>`any(${sql.val(threadIds)})`)
     .where('status', '=', 'IN_PROGRESS')
     .modifyEnd(sql`/* messages.findStreamingMessageIds */`)
     .execute();
-  return rows.map((row) => row.id as MessageId);
+  const byThread = groupBy(rows, (row) => row.thread_id as ThreadId);
+  return new Map([...byThread].map(([threadId, group]) => [threadId, group.map((row) => row.id as MessageId)]));
 }

@@ -23,16 +23,34 @@ export async function waitUntilPersisted(redis: Redis, timeoutMs: number): Promi
   }
 }
 
-/**
- * Whether a consumer group is done with the persistence stream up to `entryId`: it has read past
- * it, and nothing at or before it is still pending (read, not yet written and acked).
- */
-export async function groupHasPassed(redis: Redis, groupName: string, entryId: string): Promise<boolean> {
+/** Where a consumer group stands on the persistence stream: what it has read, and its oldest entry read but not acked. */
+export interface GroupProgress {
+  lastDelivered: string;
+  oldestPending: string | null;
+}
+
+/** Every consumer group's progress (or only the group named), by name: one round trip, and one more per group. */
+export async function readGroupProgress(redis: Redis, only?: string): Promise<Map<string, GroupProgress>> {
   const groups = (await redis.call('XINFO', 'GROUPS', PERSISTENCE_STREAM)) as unknown[][];
-  const group = groups.find((fields) => fields[fields.indexOf('name') + 1] === groupName);
-  if (!group) return false;
-  const lastDelivered = String(group[group.indexOf('last-delivered-id') + 1]);
-  if (compareStreamIds(lastDelivered, entryId) < 0) return false;
-  const [count, oldestPending] = (await redis.call('XPENDING', PERSISTENCE_STREAM, groupName)) as [number, string | null];
-  return Number(count) === 0 || !oldestPending || compareStreamIds(oldestPending, entryId) > 0;
+  const progress = new Map<string, GroupProgress>();
+  for (const fields of groups) {
+    const name = String(fields[fields.indexOf('name') + 1]);
+    if (only !== undefined && name !== only) continue;
+    const [count, oldestPending] = (await redis.call('XPENDING', PERSISTENCE_STREAM, name)) as [number, string | null];
+    progress.set(name, { lastDelivered: String(fields[fields.indexOf('last-delivered-id') + 1]), oldestPending: Number(count) === 0 ? null : oldestPending });
+  }
+  return progress;
+}
+
+/**
+ * Whether a group is done with the stream up to `entryId`: it has read past it, and nothing at or
+ * before it is still pending (read, not yet written and acked). An absent group has not.
+ */
+export function hasPassed(progress: GroupProgress | undefined, entryId: string): boolean {
+  if (!progress || compareStreamIds(progress.lastDelivered, entryId) < 0) return false;
+  return progress.oldestPending === null || compareStreamIds(progress.oldestPending, entryId) > 0;
+}
+
+export async function groupHasPassed(redis: Redis, groupName: string, entryId: string): Promise<boolean> {
+  return hasPassed((await readGroupProgress(redis, groupName)).get(groupName), entryId);
 }

@@ -10,6 +10,7 @@ import { seed } from '../support/seed.js';
 import { startTestPersister, type TestPersister } from '../support/test-persister.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
 import { collect, connectAs, subscriptionsHeld, type SocketClient } from '../support/ws-client.js';
+import { redisUrlOf } from '../support/redis-databases.js';
 
 const PARTS = 'parts { __typename ... on TextPart { text } ... on ToolCallPart { callId name } ... on ToolResultPart { callId } }';
 const FIELDS = `id seq content ${PARTS} metadata revision editedAt deletedAt`;
@@ -263,15 +264,14 @@ describe('editMessage and deleteMessage', () => {
   });
 });
 
-// No persister in this process, on a Redis database of this file's own (13): a FAST send stays in
+// No persister in this process, on a Redis database of this file's own (support/redis-databases.ts): a FAST send stays in
 // Redis (window and stream) until the test starts one.
-const REDIS_DB = 13;
 
 describe('editing and deleting a message only Redis has yet', () => {
   let app: TestApp;
   let redis: Redis;
   const persisters: TestPersister[] = [];
-  const redisUrl = () => `${inject('redisUrl')}/${REDIS_DB}`;
+  const redisUrl = () => redisUrlOf('messageEdits');
   const { send, edit, remove, page, row, userWithThread } = helpers(() => app);
 
   beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { Message } from '../../src/domain/message.js';
 import { expectData, expectError } from '../support/expect-graphql.js';
@@ -6,14 +6,14 @@ import { seed } from '../support/seed.js';
 import { SEND_MESSAGE } from '../support/stored-messages.js';
 import { startTestPersister } from '../support/test-persister.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
+import { redisUrlOf } from '../support/redis-databases.js';
 
 const RATE = 'mutation($input: RateMessageInput!) { rateMessage(input: $input) { id feedback { score comment ratedAt } } }';
 const READ = 'query($id: ID!) { message(id: $id) { id feedback { score comment ratedAt } } }';
 const FEEDBACK = 'query($from: DateTime!, $to: DateTime!) { analytics(from: $from, to: $to) { feedback { day positive negative } } }';
 const DAY_MS = 86_400_000;
-// The fast-path case runs without a persister, on a Redis database of this file's own (13), so
+// The fast-path case runs without a persister, on a Redis database of this file's own (support/redis-databases.ts), so
 // a sent message stays in Redis until the test starts one.
-const REDIS_DB = 13;
 
 describe('message feedback: rateMessage and Message.feedback', () => {
   let app: TestApp;
@@ -137,7 +137,7 @@ describe('message feedback: rateMessage and Message.feedback', () => {
   });
 
   it('rates a message acked on the fast path before Postgres has it, and the rating still shows once it does', async () => {
-    const redisUrl = `${inject('redisUrl')}/${REDIS_DB}`;
+    const redisUrl = redisUrlOf('messageFeedback');
     const fast = await startTestApp({ env: { REDIS_URL: redisUrl, RUN_WORKERS_IN_PROCESS: 'false' } });
     try {
       const user = newUserId();

@@ -1,14 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Thread } from '../../src/domain/thread.js';
 import { expectData, expectError } from '../support/expect-graphql.js';
 import { seed } from '../support/seed.js';
 import { SEND_MESSAGE, storedMessages, waitForStoredCount, type AckedMessage } from '../support/stored-messages.js';
 import { startTestPersister, type TestPersister } from '../support/test-persister.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
+import { redisUrlOf } from '../support/redis-databases.js';
 
-// No persister in this process, on a Redis database of this file's own (12): FAST sends stay in
+// No persister in this process, on a Redis database of this file's own (support/redis-databases.ts): FAST sends stay in
 // Redis until a test starts one, so the counts are seen while Postgres trails.
-const REDIS_DB = 12;
 const ABSENT_THREAD_ID = 'thread_api_1757372478799_1_0badf00d';
 const MARK = 'mutation($input: MarkThreadReadInput!) { markThreadRead(input: $input) { id lastReadSeq unreadCount messageCount updatedAt } }';
 const READ_STATE = 'query($id: ID!) { thread(id: $id) { lastReadSeq unreadCount messageCount } }';
@@ -39,7 +39,7 @@ describe('read state: markThreadRead, Thread.lastReadSeq / unreadCount, Viewer.u
   let app: TestApp;
   let queries = 0;
   const persisters: TestPersister[] = [];
-  const redisUrl = () => `${inject('redisUrl')}/${REDIS_DB}`;
+  const redisUrl = () => redisUrlOf('readState');
   const { send, sendMany, mark, readState, unreadThreads, storedReadSeq, userWithThread } = readStateHelpers(() => app);
 
   beforeAll(async () => {

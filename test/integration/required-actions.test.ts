@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunStatus } from '../../src/domain/run.js';
 import type { RunId, ThreadId } from '../../src/ids/id-types.js';
 import { ids } from '../../src/ids/generate-ids.js';
@@ -15,9 +15,9 @@ import { startTestPersister, type TestPersister } from '../support/test-persiste
 import { threadFootprint } from '../support/thread-footprint.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
 import { collect, connectAs, subscriptionsHeld, type SocketClient } from '../support/ws-client.js';
+import { redisUrlOf } from '../support/redis-databases.js';
 
 /** A Redis database of this file's own: the server runs without workers, and no other file's persister may drain its stream. */
-const REDIS_DB = 14;
 
 const RUN = 'id status requiredAction { toolCalls { callId name arguments } }';
 const START_RUN = `mutation($threadId: ID!) { startRun(input: { threadId: $threadId }) { id } }`;
@@ -60,7 +60,7 @@ describe('required actions on the fast path (FAST sends acked from Redis)', () =
   let redis: Redis;
   const persisters: TestPersister[] = [];
   const clients: SocketClient[] = [];
-  const redisUrl = () => `${inject('redisUrl')}/${REDIS_DB}`;
+  const redisUrl = () => redisUrlOf('requiredActions');
   const { send, setStatus, submit, readRun, page, workingRun } = scenario(() => app);
 
   beforeAll(async () => {

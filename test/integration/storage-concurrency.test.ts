@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Thread } from '../../src/domain/thread.js';
 import type { MessageId } from '../../src/ids/id-types.js';
 import { insertMessageRecords } from '../../src/repositories/message-records-repository.js';
@@ -10,10 +10,10 @@ import { streamFieldsOf } from '../../src/storage/stream-records.js';
 import { seed } from '../support/seed.js';
 import { deadLettersOf, expectExactlyStored, sendAll, waitFor, waitForStoredCount, type AckedMessage } from '../support/stored-messages.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
+import { redisUrlOf } from '../support/redis-databases.js';
 
 // 50 concurrent senders on 10 threads through the real server, with its in-process persister.
-// Redis database 11 is this file's own, so its stream holds only these messages.
-const REDIS_DB = 11;
+// A Redis database of this file's own (support/redis-databases.ts), so its stream holds only these messages.
 const THREADS = 10;
 const PER_THREAD = 100;
 const SENDERS = 50;
@@ -26,8 +26,8 @@ describe('storage: concurrent senders', () => {
   let acked: AckedMessage[];
 
   beforeAll(async () => {
-    app = await startTestApp({ env: { REDIS_URL: `${inject('redisUrl')}/${REDIS_DB}` } });
-    redis = new Redis(`${inject('redisUrl')}/${REDIS_DB}`);
+    app = await startTestApp({ env: { REDIS_URL: redisUrlOf('storageConcurrency') } });
+    redis = new Redis(redisUrlOf('storageConcurrency'));
     user = newUserId();
     threads = [];
     for (let i = 0; i < THREADS; i++) threads.push(await seed(app.db).thread(user));

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Thread } from '../../src/domain/thread.js';
 import { ids } from '../../src/ids/generate-ids.js';
 import { insertMessageWithNextSeq } from '../../src/repositories/messages-repository.js';
@@ -11,10 +11,10 @@ import { seed } from '../support/seed.js';
 import { SEND_MESSAGE, storedMessages, waitForStoredCount, type AckedMessage } from '../support/stored-messages.js';
 import { startTestPersister, type TestPersister } from '../support/test-persister.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
+import { redisUrlOf } from '../support/redis-databases.js';
 
 // The fast path with no persister in this process: this file's server uses a Redis database of
 // its own (9), so the persisters of other files (database 0) never drain its stream either.
-const REDIS_DB = 9;
 const THREAD_VIEW = `query($id: ID!) { thread(id: $id) { messageCount messages(last: 10) { edges { node { id seq durability content } } } } }`;
 
 describe('storage: the Redis hot path', () => {
@@ -22,7 +22,7 @@ describe('storage: the Redis hot path', () => {
   let redis: Redis;
   let queries = 0;
   const persisters: TestPersister[] = [];
-  const redisUrl = () => `${inject('redisUrl')}/${REDIS_DB}`;
+  const redisUrl = () => redisUrlOf('storageHotPath');
 
   beforeAll(async () => {
     app = await startTestApp({ env: { REDIS_URL: redisUrl(), RUN_WORKERS_IN_PROCESS: 'false' }, onQuery: () => void queries++ });

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Thread } from '../../src/domain/thread.js';
 import type { ThreadId } from '../../src/ids/id-types.js';
 import { messageReads } from '../../src/observability/metrics.js';
@@ -10,11 +10,11 @@ import { seed } from '../support/seed.js';
 import { SEND_MESSAGE, waitForStoredCount, type AckedMessage } from '../support/stored-messages.js';
 import { newUserId, startTestApp, type TestApp } from '../support/test-app.js';
 import { startTestPersister } from '../support/test-persister.js';
+import { redisUrlOf } from '../support/redis-databases.js';
 
 // Thread.messages served from a 5-message Redis window, from Postgres, or from both merged.
-// This file's server uses Redis database 10 and no in-process persister: the tests decide
+// This file's server uses a Redis database of its own (support/redis-databases.ts) and no in-process persister: the tests decide
 // when the backlog drains.
-const REDIS_DB = 10;
 const WINDOW = 5;
 const PAGE = `query($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
   thread(id: $id) { messages(first: $first, after: $after, last: $last, before: $before) {
@@ -44,7 +44,7 @@ function pageArgs(total: number): PageArgs[] {
 
 describe('storage: reads merge the Redis window and Postgres', () => {
   let app: TestApp;
-  const redisUrl = () => `${inject('redisUrl')}/${REDIS_DB}`;
+  const redisUrl = () => redisUrlOf('storageReads');
   let redis: Redis;
 
   beforeAll(async () => {

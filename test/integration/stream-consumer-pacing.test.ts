@@ -1,12 +1,13 @@
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterAll, afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ids } from '../../src/ids/generate-ids.js';
 import { createStreamConsumer, type StreamConsumer, type StreamEntry } from '../../src/storage/stream-consumer.js';
 import { streamFieldsOf } from '../../src/storage/stream-records.js';
+import { redisUrlOf } from '../support/redis-databases.js';
 
 // Database 13 is shared with stream-trim.test.ts, which only touches the persistence stream.
-const redis = new Redis(`${inject('redisUrl')}/13`);
+const redis = new Redis(redisUrlOf('streamConsumerPacing'));
 const STREAM = 'test:consumer-pacing';
 const threadId = ids.threadId('test');
 

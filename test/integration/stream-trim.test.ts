@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { CONSUMER_GROUPS, PERSISTENCE_STREAM } from '../../src/storage/redis-keys.js';
 import { compareStreamIds, trimAcknowledgedEntries } from '../../src/storage/stream-trim.js';
+import { redisUrlOf } from '../support/redis-databases.js';
 
 // A database of its own, so the persisters of other test files never touch this stream.
-const redis = new Redis(`${inject('redisUrl')}/13`);
+const redis = new Redis(redisUrlOf('streamTrim'));
 
 async function readAndAck(group: string, read: number, ack: number): Promise<void> {
   const reply = (await redis.xreadgroup('GROUP', group, 'c', 'COUNT', read, 'STREAMS', PERSISTENCE_STREAM, '>')) as Array<[string, Array<[string, string[]]>]>;
