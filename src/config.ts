@@ -52,6 +52,8 @@ const EnvironmentModel = z.object({
   HOT_STATE_TTL_DAYS: z.coerce.number().min(0.0001).max(365).default(7),
   /** Events kept per user in the Redis viewer feed (viewerEvents); resuming from further back is REPLAY_UNAVAILABLE. Trimmed approximately (MAXLEN ~), never below this. Default 1000. */
   VIEWER_FEED_MAX_EVENTS: z.coerce.number().int().min(10).max(1_000_000).default(1_000),
+  /** Events kept per thread in its Redis event log (threadEvents and runUpdated `after`); resuming from further back is REPLAY_UNAVAILABLE. Never below this, at most a twentieth above. Default 1000. */
+  THREAD_EVENT_LOG_MAX_EVENTS: z.coerce.number().int().min(10).max(1_000_000).default(1_000),
   /** Run the Postgres persister and ClickHouse archiver inside the server process. Default true. */
   RUN_WORKERS_IN_PROCESS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   /** Stream entries per persister batch. Default 500. */
@@ -108,7 +110,7 @@ export interface Config {
     | { readonly kind: 'disabled' }
     | { readonly kind: 'external'; readonly url: string }
     | { readonly kind: 'embedded'; readonly port: number; readonly appendFsync: 'always' | 'everysec' | 'no' };
-  readonly hotTier: { readonly windowSize: number; readonly ttlSeconds: number; readonly viewerFeedMaxEvents: number };
+  readonly hotTier: { readonly windowSize: number; readonly ttlSeconds: number; readonly viewerFeedMaxEvents: number; readonly threadEventLogMaxEvents: number };
   readonly workers: {
     readonly inProcess: boolean;
     readonly batchSize: number;
@@ -169,7 +171,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       : env.REDIS_URL
       ? { kind: 'external', url: env.REDIS_URL }
       : { kind: 'embedded', port: env.EMBEDDED_REDIS_PORT, appendFsync: env.REDIS_APPENDFSYNC },
-    hotTier: { windowSize: env.HOT_WINDOW_SIZE, ttlSeconds: Math.round(env.HOT_STATE_TTL_DAYS * 86_400), viewerFeedMaxEvents: env.VIEWER_FEED_MAX_EVENTS },
+    hotTier: {
+      windowSize: env.HOT_WINDOW_SIZE,
+      ttlSeconds: Math.round(env.HOT_STATE_TTL_DAYS * 86_400),
+      viewerFeedMaxEvents: env.VIEWER_FEED_MAX_EVENTS,
+      threadEventLogMaxEvents: env.THREAD_EVENT_LOG_MAX_EVENTS,
+    },
     workers: {
       inProcess: env.RUN_WORKERS_IN_PROCESS,
       batchSize: env.PERSISTER_BATCH_SIZE,

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { MessageId, ThreadId } from '../ids/id-types.js';
 import { luaScript } from '../storage/lua-script.js';
+import { THREAD_EVENT_LOG_LUA } from '../storage/thread-event-log.js';
 import {
   DEAD_LETTER_STREAM, draftKeys, ERASED_THREADS, erasingThreadFeedKey, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey,
   viewerFeedKey,
@@ -17,21 +18,26 @@ import { appendViewerEvent, type ViewerFeedLimits } from '../storage/viewer-feed
 /** How long the purge can still find the feed of an erasing thread's owner: far longer than an erasure takes. */
 const ERASING_OWNER_TTL_SECONDS = 30 * 86_400;
 
+/** How long the ThreadDeleted of a thread whose owner is unknown stays in its event log, if the purge never came: the hot state's default lifetime. */
+const TOMBSTONE_LOG_TTL_SECONDS = 7 * 86_400;
+
 /** Entries read per XRANGE while looking for a thread's entries in a stream. */
 const STREAM_SCAN_COUNT = 1_000;
 
 /**
  * In one step: the thread joins the erased set (stream consumers drop its entries, no script
  * seeds its hot state again), its hot state, if any, turns DELETED (sends are refused as
- * NOT_FOUND), and its subscribers hear ThreadDeleted. Replies with the stream's newest entry ID
- * ('0-0' for an empty stream): everything of the thread the consumers could still write is at
- * or before it.
- * KEYS: meta, erasedThreads, stream  ARGV: threadId, nowMs, channel, eventJson
+ * NOT_FOUND), and its subscribers hear ThreadDeleted, the last entry of its event log (logged
+ * before the thread joins the erased set, which ends its logging; a repeat is only published).
+ * Replies with the stream's newest entry ID ('0-0' for an empty stream): everything of the thread
+ * the consumers could still write is at or before it.
+ * KEYS: meta, erasedThreads, stream, events, eventsFloor  ARGV: threadId, nowMs, channel, eventJson, ttlSeconds
  */
-const TOMBSTONE_THREAD = luaScript(`
+const TOMBSTONE_THREAD = luaScript(`${THREAD_EVENT_LOG_LUA}
+-- No trim for the last event: the purge removes the whole log soon.
+appendThreadEvent(KEYS[4], KEYS[5], ARGV[1], ARGV[3], '1000000000', ARGV[5], ARGV[4], '')
 redis.call('ZADD', KEYS[2], ARGV[2], redis.sha1hex(ARGV[1]))
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'status', 'DELETED') end
-redis.call('PUBLISH', ARGV[3], ARGV[4])
 local newest = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
 if newest[1] then return newest[1][1] end
 return '0-0'
@@ -54,8 +60,8 @@ export async function tombstoneThread(
   const keys = threadKeys(threadId);
   const mark = (await TOMBSTONE_THREAD(
     redis,
-    [keys.meta, ERASED_THREADS, PERSISTENCE_STREAM],
-    [threadId, now.getTime(), threadChannel(threadId), JSON.stringify(threadDeletedEvent(threadId))],
+    [keys.meta, ERASED_THREADS, PERSISTENCE_STREAM, keys.events, keys.eventsFloor],
+    [threadId, now.getTime(), threadChannel(threadId), JSON.stringify(threadDeletedEvent(threadId)), feed?.ttlSeconds ?? TOMBSTONE_LOG_TTL_SECONDS],
   )) as string;
   // No delta or completion may land once the thread is gone: a draft's keys are its only way in.
   const window = await windowEntries(redis, threadId);

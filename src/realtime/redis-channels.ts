@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ThreadId } from '../ids/id-types.js';
 import { realtimeChannels } from '../observability/metrics.js';
 import { threadChannel } from '../storage/redis-keys.js';
-import { decodeThreadEvent, type ThreadEvent } from './thread-events.js';
+import { decodeThreadAnnouncement, type ThreadEvent } from './thread-events.js';
 
 export interface RedisChannelsOptions<Key, Event> {
   /** A dedicated connection (it goes into subscriber mode); null without Redis: nothing arrives live. */
@@ -33,7 +33,7 @@ interface Joined<Key> {
  * thread has: the first `join` subscribes, the last `leave` unsubscribes.
  */
 export function createThreadChannels(options: ThreadChannelsOptions) {
-  return createRedisChannels({ ...options, channelOf: threadChannel, decode: decodeThreadEvent });
+  return createRedisChannels({ ...options, channelOf: threadChannel, decode: decodeThreadAnnouncement });
 }
 
 /**

@@ -27,6 +27,9 @@ export function messageReplaySource(ctx: ExecutionContext, threadId: ThreadId, m
     (await ctx.messageStore.readPages(ctx.uow.reader, [threadId], window)).get(threadId) ?? [];
 
   return {
+    // A message sequenced in Postgres while Redis was away is logged only when relayed, if at all.
+    coveredByLog: false,
+
     /** The thread's newest seq, the Redis-only newest message included. */
     async latestSeq() {
       const [newest] = await page({ limit: 1, backwards: true });
@@ -51,11 +54,13 @@ export function messageReplaySource(ctx: ExecutionContext, threadId: ThreadId, m
 }
 
 /**
- * Runs have no seq: after a reconnect a run subscription re-reads the run, and its filter drops
- * the result when nothing changed.
+ * Runs have no seq: when the event log cannot be replayed, a run subscription re-reads the run,
+ * and its filter drops the result when nothing changed.
  */
 export function runRefreshSource(ctx: ExecutionContext & { userId: string }, runId: RunId, threadId: ThreadId): TailSource {
   return {
+    // Every run change is relayed through the outbox, which logs it.
+    coveredByLog: true,
     async missedSince() {
       const [run] = await findRunsByIds(ctx.uow.reader, ctx.userId, [runId]);
       return run ? [{ type: 'RunStatusChanged', threadId, run }] : [];

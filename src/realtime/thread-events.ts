@@ -21,8 +21,12 @@ export type ThreadEventWire =
 
 export type ThreadWire = Omit<Thread, 'createdAt' | 'updatedAt' | 'retainUntil'> & { createdAt: string; updatedAt: string; retainUntil?: string | null };
 
-/** The decoded, typed form handed to subscribers. */
-export type ThreadEvent =
+/**
+ * The decoded, typed form handed to subscribers. `entry` is the event's ID in its thread's event
+ * log (thread-event-log.ts); an event that was never logged (published before logs existed, of an
+ * erased thread, or replayed from the message store) has none.
+ */
+export type ThreadEvent = { entry?: string } & (
   | { type: 'MessageAdded'; threadId: ThreadId; seq: number; message: Message }
   | { type: 'ThreadUpdated'; threadId: ThreadId; thread: Thread }
   | { type: 'RunStatusChanged'; threadId: ThreadId; run: Run }
@@ -35,7 +39,7 @@ export type ThreadEvent =
   /** The message at `seq` is a tombstone now (deleteMessage). */
   | { type: 'MessageDeleted'; threadId: ThreadId; messageId: MessageId; seq: number }
   /** The thread was deleted: the last event of every subscription to it. */
-  | { type: 'ThreadDeleted'; threadId: ThreadId };
+  | { type: 'ThreadDeleted'; threadId: ThreadId });
 
 export function threadWireOf(thread: Thread): ThreadWire {
   return { ...thread, createdAt: thread.createdAt.toISOString(), updatedAt: thread.updatedAt.toISOString(), retainUntil: thread.retainUntil?.toISOString() ?? null };
@@ -99,8 +103,25 @@ export function runOfRecord(record: RunRecord): Run {
   };
 }
 
-/** Parses a channel message; throws on anything that is not a known event. */
-export function decodeThreadEvent(json: string): ThreadEvent {
+/**
+ * Parses a channel message, `<entryId>\n<json>` (or the JSON alone: an event not logged); throws
+ * on anything that is not a known event.
+ */
+export function decodeThreadAnnouncement(message: string): ThreadEvent {
+  if (message.startsWith('{')) return decodeThreadEvent(message);
+  const newline = message.indexOf('\n');
+  if (newline < 0) throw new Error('Not a thread event announcement');
+  return decodeThreadEvent(message.slice(newline + 1), message.slice(0, newline));
+}
+
+/** Parses an event's JSON (as published, and as logged), with its log entry ID when it has one. */
+export function decodeThreadEvent(json: string, entry?: string): ThreadEvent {
+  const event = decodeThreadEventJson(json);
+  if (entry !== undefined) event.entry = entry;
+  return event;
+}
+
+function decodeThreadEventJson(json: string): ThreadEvent {
   const wire = JSON.parse(json) as ThreadEventWire;
   switch (wire.type) {
     case 'MessageAdded': {

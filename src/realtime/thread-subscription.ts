@@ -5,7 +5,11 @@ import { parseRunId, parseThreadId, threadIdOf } from '../ids/parse-ids.js';
 import type { SubscriptionRegistry } from './subscription-registry.js';
 import { messageReplaySource, replayUnavailable, runRefreshSource } from './tail-sources.js';
 import type { ThreadEvent } from './thread-events.js';
-import { openThreadTail, type TailItem } from './thread-tail.js';
+import { openThreadTail, type TailItem, type TailStart } from './thread-tail.js';
+import { cursorReplayUnavailable, parseThreadCursor, type ThreadPosition } from './thread-cursor.js';
+import type { ThreadId } from '../ids/id-types.js';
+import type { ThreadEventLog } from '../storage/thread-event-log.js';
+import { compareStreamIds } from '../storage/stream-ids.js';
 
 /** The registry, or a clear error for a subscription that came over HTTP. */
 function registryOf(ctx: AuthenticatedContext): SubscriptionRegistry {
@@ -39,51 +43,112 @@ async function refuseBeyondHead(afterSeq: number, source: { latestSeq(): Promise
   );
 }
 
+/** Where a subscription resumes: at most one of a message seq and an event cursor. */
+export interface Resume {
+  afterSeq?: number | null | undefined;
+  after?: string | null | undefined;
+}
+
 /**
- * Subscribes the caller to one of their threads' events, replaying from `afterSeq` when given.
- * The thread ID (INVALID_ID), ownership (NOT_FOUND for another user's or an absent thread),
- * `afterSeq` and the per-user limit are checked here before anything is registered.
+ * Subscribes the caller to one of their threads' events, replaying after `afterSeq` or `after`
+ * when given. The thread ID (INVALID_ID), ownership (NOT_FOUND for another user's or an absent
+ * thread), the resume point and the per-user limit are checked here before anything is registered.
  */
 export async function subscribeToThread(
   caller: ExecutionContext,
   rawThreadId: string,
-  afterSeq: number | null | undefined,
+  resume: Resume,
   accepts: (event: ThreadEvent) => boolean,
 ): Promise<AsyncIterableIterator<TailItem>> {
   const { ctx, registry } = authenticatedSubscriber(caller);
   const threadId = parseThreadId(rawThreadId);
-  if (afterSeq != null && afterSeq < 0) throw new InvalidInputError(`afterSeq must be 0 or more, not ${afterSeq}`);
+  const cursor = parseResume(resume);
   const maxReplay = registry.limits.maxReplayMessages;
   const source = messageReplaySource(ctx, threadId, maxReplay);
-  const from = await registry.read(async () => {
+  const log = ctx.messageStore.threadEventLog;
+  const start = await registry.read(async () => {
     const thread = await ctx.loaders.threadById.load(threadId);
     // "From now" means from before registering: whatever is sent once the subscription
     // counts as registered is delivered, even before Redis confirmed the channel.
-    if (afterSeq == null) return source.latestSeq();
+    if (cursor) return resumeAt(cursor, threadId, log, source);
+    const entry = await logHead(ctx, threadId, log);
+    const { afterSeq } = resume;
+    if (afterSeq == null) return { entry, seq: await source.latestSeq(), exact: false, replay: true };
     // lastSeq in Postgres trails the hot tier, so this only catches what is surely too far back;
     // the replay itself enforces the bound exactly, and says the same.
     const behind = thread.lastSeq - afterSeq;
     if (behind > maxReplay) throw replayUnavailable(afterSeq, `${behind} messages came after it and at most ${maxReplay} are replayed`, maxReplay);
     if (afterSeq > thread.lastSeq) await refuseBeyondHead(afterSeq, source);
-    return afterSeq;
+    return { entry, seq: afterSeq, exact: false, replay: true };
   });
-  return openThreadTail({ ctx, registry, threadId, afterSeq: from, accepts, source });
+  return openThreadTail({ ctx, registry, threadId, start, log, messages: true, accepts, source });
+}
+
+/** The cursor to resume after, if any; BAD_USER_INPUT for both resume points, a negative seq, or a malformed cursor. */
+function parseResume(resume: Resume): ThreadPosition | null {
+  if (resume.after != null && resume.afterSeq != null) {
+    throw new InvalidInputError('Give afterSeq or after, not both: after (an event cursor) resumes every kind of event, afterSeq messages only');
+  }
+  if (resume.afterSeq != null && resume.afterSeq < 0) throw new InvalidInputError(`afterSeq must be 0 or more, not ${resume.afterSeq}`);
+  return resume.after == null ? null : parseThreadCursor(resume.after);
+}
+
+/** The log's head ("from now"); '0-0' when Redis cannot tell, where catch-ups come from the message store alone. */
+async function logHead(ctx: AuthenticatedContext, threadId: ThreadId, log: ThreadEventLog | null): Promise<string> {
+  if (!log) return '0-0';
+  return log.open(threadId).catch((error: unknown) => {
+    ctx.log.warn({ err: error, threadId }, 'thread event log unavailable; subscribing from the message store');
+    return '0-0';
+  });
 }
 
 /**
- * Subscribes the caller to one run's status changes, routed by the thread its ID names. A
- * change is delivered once: the filter drops a repeat of the status last delivered (a refresh
- * after a Redis reconnect repeats it when nothing changed).
+ * A client's cursor, checked against the thread's log: one the log no longer covers (trimmed,
+ * expired, lost with Redis) is REPLAY_UNAVAILABLE, one past its newest event or newest message
+ * BAD_USER_INPUT (the tail would take what it names as delivered).
  */
-export async function subscribeToRun(caller: ExecutionContext, rawRunId: string): Promise<AsyncIterableIterator<TailItem>> {
+async function resumeAt(
+  cursor: ThreadPosition,
+  threadId: ThreadId,
+  log: ThreadEventLog | null,
+  source: { latestSeq(): Promise<number> },
+): Promise<TailStart> {
+  const text = `${cursor.entry}:${cursor.seq}`;
+  if (!log) throw cursorReplayUnavailable(text, 0, 'this server runs without the Redis tier that keeps it');
+  const page = await log.read(threadId, cursor.entry, 0).catch(() => {
+    throw cursorReplayUnavailable(text, log.limits.maxEvents, 'the log cannot be read right now');
+  });
+  if (page && compareStreamIds(cursor.entry, page.head) > 0) {
+    throw new InvalidInputError(`Cursor ${text} is past the thread's newest event: pass the cursor of an event you received, or subscribe without after to start from now`);
+  }
+  if (!page || compareStreamIds(cursor.entry, page.floor) < 0) throw cursorReplayUnavailable(text, log.limits.maxEvents);
+  const newest = await source.latestSeq();
+  if (cursor.seq > newest) throw new InvalidInputError(`Cursor ${text} names seq ${cursor.seq}, past the thread's newest message (seq ${newest})`);
+  return { ...cursor, exact: true, replay: true };
+}
+
+/**
+ * Subscribes the caller to one run's status changes, routed by the thread its ID names, replaying
+ * after `after` (a cursor of this subscription or of the thread's threadEvents) when given. A
+ * change is delivered once: the filter drops a repeat of the status last delivered (a refresh
+ * after a Redis reconnect, when the log cannot be replayed, repeats it when nothing changed).
+ */
+export async function subscribeToRun(caller: ExecutionContext, rawRunId: string, after: string | null | undefined): Promise<AsyncIterableIterator<TailItem>> {
   const { ctx, registry } = authenticatedSubscriber(caller);
   const runId = parseRunId(rawRunId);
   const threadId = threadIdOf(runId);
-  const run = await registry.read(async () => {
+  const cursor = parseResume({ after });
+  const log = ctx.messageStore.threadEventLog;
+  const messages = messageReplaySource(ctx, threadId, registry.limits.maxReplayMessages);
+  const { run, start } = await registry.read(async () => {
     await ctx.loaders.threadById.load(threadId);
-    return ctx.loaders.runById.load(runId);
+    const found = await ctx.loaders.runById.load(runId);
+    if (cursor) return { run: found, start: await resumeAt(cursor, threadId, log, messages) };
+    const entry = await logHead(ctx, threadId, log);
+    return { run: found, start: { entry, seq: await messages.latestSeq(), exact: false, replay: true } };
   });
-  let delivered = fingerprint(run);
+  // A resuming client has what its cursor says, not necessarily the run as it is now.
+  let delivered = cursor ? null : fingerprint(run);
   const accepts = (event: ThreadEvent) => {
     if (event.type !== 'RunStatusChanged' || event.run.id !== runId) return false;
     const seen = fingerprint(event.run);
@@ -91,7 +156,7 @@ export async function subscribeToRun(caller: ExecutionContext, rawRunId: string)
     delivered = seen;
     return true;
   };
-  return openThreadTail({ ctx, registry, threadId, afterSeq: null, accepts, source: runRefreshSource(ctx, runId, threadId) });
+  return openThreadTail({ ctx, registry, threadId, start, log, messages: false, accepts, source: runRefreshSource(ctx, runId, threadId) });
 }
 
 function fingerprint(run: { status: string; error: string | null; completedAt: Date | null; startedAt: Date | null }): string {

@@ -6,7 +6,10 @@ import { realtimeResyncs } from '../observability/metrics.js';
 import { createEventQueue } from './event-queue.js';
 import { sendDirect, socketFramesOf } from './socket-frames.js';
 import type { SubscriptionRegistry } from './subscription-registry.js';
-import type { ThreadEvent } from './thread-events.js';
+import { decodeThreadEvent, type ThreadEvent } from './thread-events.js';
+import type { ThreadEventLog } from '../storage/thread-event-log.js';
+import { compareStreamIds } from '../storage/stream-ids.js';
+import { cursorReplayUnavailable, formatThreadCursor, type ThreadPosition } from './thread-cursor.js';
 
 /**
  * A gap that a catch-up did not close (storage lagging what Redis announced, e.g. a Redis read
@@ -16,78 +19,96 @@ import type { ThreadEvent } from './thread-events.js';
 const GAP_RETRIES = 5;
 const GAP_RETRY_PAUSE_MS = 50;
 
-/** What a subscription yields: an event, or the error that ends it (a resolver throws it). */
-export type TailItem = { event: ThreadEvent } | { error: GraphQLError };
+/** Log entries read per replay round trip. */
+const REPLAY_PAGE = 200;
 
-/** Where a tail catches up from when live events are not enough. */
+/** What a subscription yields: an event with the cursor after it, or the error that ends it (a resolver throws it). */
+export type TailItem = { event: ThreadEvent; cursor: string } | { error: GraphQLError };
+
+/** An event as a subscriber receives it: with its cursor. */
+export type DeliveredThreadEvent = ThreadEvent & { cursor: string };
+
+/** Where a tail catches up from what the thread's event log cannot tell. */
 export interface TailSource {
   /** What came after `seq`, in order. Throws REPLAY_UNAVAILABLE when that cannot be told in full. */
   missedSince(seq: number): Promise<ThreadEvent[]>;
+  /** Whether everything it tells is logged too: then it is asked only when the log cannot be replayed. */
+  readonly coveredByLog: boolean;
+}
+
+/** Where a tail starts, and how. */
+export interface TailStart extends ThreadPosition {
+  /** A client's cursor: a log that no longer covers it is REPLAY_UNAVAILABLE, not a catch-up of messages only. */
+  exact: boolean;
+  /** Catch up once registered (what came after the position while subscribing, or a resume). */
+  replay: boolean;
 }
 
 export interface ThreadTailOptions {
   ctx: { userId: string; log: Logger };
   registry: SubscriptionRegistry;
   threadId: ThreadId;
-  /** The seq the subscriber has: what came after it is replayed first. Null: no replay at start. */
-  afterSeq: number | null;
-  /** The events this subscription wants. */
+  start: TailStart;
+  /** The thread event logs; null without Redis (catch-ups then come from `source` only). */
+  log: ThreadEventLog | null;
+  /** Whether the subscription delivers MessageAdded: a seq it skips is then filled from `source`. */
+  messages: boolean;
+  /** The events this subscription wants; the position moves past the others too. */
   accepts: (event: ThreadEvent) => boolean;
   source: TailSource;
 }
 
 /**
- * One item per live event for all its subscribers: the payload object is what lets the server
- * execute an event once for a whole audience (server/shared-subscription-results.ts).
+ * One item per live event for all its subscribers at the same position: the payload object is
+ * what lets the server execute an event once for a whole audience (server/shared-subscription-results.ts).
  */
-const liveItems = new WeakMap<ThreadEvent, TailItem>();
-function liveItemOf(event: ThreadEvent): TailItem {
-  let item = liveItems.get(event);
-  if (!item) liveItems.set(event, (item = { event }));
-  return item;
-}
+const liveItems = new WeakMap<ThreadEvent, TailItem & { cursor: string }>();
 
-/** The event of an item, or its error thrown, for the subscription field's resolver. */
-export function eventOf(item: TailItem): ThreadEvent {
+/** The event of an item with its cursor, or its error thrown, for the subscription field's resolver. */
+export function eventOf(item: TailItem): DeliveredThreadEvent {
   if ('error' in item) throw item.error;
-  return item.event;
+  return { ...item.event, cursor: item.cursor };
 }
 
 /**
  * A thread's events for one subscriber, resumable without gap or duplicate. It registers first
- * and buffers live events; once Redis confirmed the channel it replays from storage what came
- * after the subscriber's seq, then drains the buffer, skipping MessageAdded events it already
- * replayed. The same catch-up runs again after a Redis reconnect and when a live MessageAdded
- * skips a seq (a message that was written but not published, e.g. on the Postgres fallback).
- * Only MessageAdded carries a replayable seq: other events are delivered as they arrive.
+ * and buffers live events; once Redis confirmed the channel it replays the thread's event log
+ * after the subscriber's position, then drains the buffer, dropping what it already delivered:
+ * every logged event by its entry ID, every MessageAdded by its seq. A MessageAdded that skips a
+ * seq (a message written while Redis was away, not logged) is preceded by the messages it skipped,
+ * read from the message store. The same catch-up runs after a Redis reconnect and on such a gap.
+ * When the log no longer covers the position (trimmed, expired, lost with Redis), a catch-up of
+ * messages from the store is what remains, as before logs existed; for a client's own cursor
+ * that is REPLAY_UNAVAILABLE instead.
  */
 export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterator<TailItem> {
-  const { registry, source, accepts } = options;
-  let lastSeq = 0;
+  const { registry, source, accepts, log, threadId } = options;
+  const position: ThreadPosition = { entry: options.start.entry, seq: options.start.seq };
+  let exact = options.start.exact;
   let buffering = true;
   const buffered: ThreadEvent[] = [];
   let running = true;
   let pending = false;
-  /** Catch-ups caused by a gap since lastSeq last moved. */
+  /** Catch-ups caused by a gap since the seq last moved. */
   let gapStreak = 0;
 
+  // A whole log fits: a subscriber resuming must get all of it.
+  const maxQueued = Math.max(registry.limits.maxQueuedEvents, 2 * (log?.limits.maxEvents ?? 0));
   // Over a graphql-ws socket, live events may go straight to it (socket-frames.ts).
   const frames = socketFramesOf(options.ctx);
   const queue = createEventQueue<TailItem>({
-    maxQueued: registry.limits.maxQueuedEvents,
+    maxQueued,
     overflow: () => ({
-      error: clientError(
-        'LIMIT_EXCEEDED',
-        `This subscription fell more than ${registry.limits.maxQueuedEvents} events behind and was ended; resubscribe with afterSeq to resume`,
-      ),
+      error: clientError('LIMIT_EXCEEDED', `This subscription fell more than ${maxQueued} events behind and was ended; resubscribe with after to resume`),
     }),
     onClose: () => registration.remove(),
     sendDirect: frames && ((item) => 'event' in item && sendDirect(frames, item)),
   });
-  const registration = registry.register(options.ctx, options.threadId, {
+  const registration = registry.register(options.ctx, threadId, {
     deliver: (event) => {
       if (event.type === 'ThreadDeleted') return endWithDeletion(event);
-      if (accepts(event)) receive(event);
+      if (buffering) buffered.push(event);
+      else receive(event);
     },
     resync: () => catchUp('reconnect'),
     end: () => {
@@ -98,30 +119,49 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
 
   /** Nothing follows a deletion: the subscriber gets it (if it takes such events), then the end. */
   function endWithDeletion(event: ThreadEvent): void {
-    if (accepts(event)) queue.push(liveItemOf(event));
+    moveTo(event.entry);
+    if (accepts(event)) queue.push(itemOf(event, true));
     queue.end();
   }
 
   function receive(event: ThreadEvent): void {
-    if (buffering) buffered.push(event);
-    else emit(event);
+    if (place(event, true)) return;
+    buffered.push(event);
+    catchUp('gap');
   }
 
-  function emit(event: ThreadEvent): void {
+  /** Delivers an event unless the subscriber has it; false (nothing done) when it is a MessageAdded past a missing seq. */
+  function place(event: ThreadEvent, live: boolean): boolean {
+    if (event.entry !== undefined && compareStreamIds(event.entry, position.entry) <= 0) return true;
     if (event.type === 'MessageAdded') {
-      if (event.seq <= lastSeq) return;
-      if (event.seq > lastSeq + 1) {
-        buffered.push(event);
-        return catchUp('gap');
-      }
-      advance(event.seq);
+      if (event.seq <= position.seq) return moveTo(event.entry);
+      if (options.messages && event.seq > position.seq + 1) return false;
+      position.seq = event.seq;
+      gapStreak = 0;
     }
-    queue.push(liveItemOf(event));
+    if (event.type === 'ThreadDeleted') {
+      endWithDeletion(event);
+      return true;
+    }
+    moveTo(event.entry);
+    if (accepts(event)) queue.push(itemOf(event, live));
+    return true;
   }
 
-  function advance(seq: number): void {
-    lastSeq = seq;
-    gapStreak = 0;
+  function moveTo(entry: string | undefined): true {
+    if (entry !== undefined && compareStreamIds(entry, position.entry) > 0) position.entry = entry;
+    return true;
+  }
+
+  /** The item for the current position; a live event's one item, when this subscriber stands where it was made. */
+  function itemOf(event: ThreadEvent, live: boolean): TailItem {
+    const cursor = formatThreadCursor(position);
+    if (!live) return { event, cursor };
+    const shared = liveItems.get(event);
+    if (shared?.cursor === cursor) return shared;
+    const item = { event, cursor };
+    if (!shared) liveItems.set(event, item);
+    return item;
   }
 
   function catchUp(cause: 'reconnect' | 'gap'): void {
@@ -139,31 +179,87 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
       while (pending && !queue.closed) {
         pending = false;
         if (gapStreak > GAP_RETRIES) {
-          throw clientError('REPLAY_UNAVAILABLE', `Message seq ${lastSeq + 1} was announced but cannot be read; resubscribe with afterSeq ${lastSeq}`);
+          throw clientError('REPLAY_UNAVAILABLE', `Message seq ${position.seq + 1} was announced but cannot be read; resubscribe with afterSeq ${position.seq}`);
         }
         if (gapStreak > 1) await new Promise((resolve) => setTimeout(resolve, GAP_RETRY_PAUSE_MS * (gapStreak - 1)));
-        const missed = await registry.read(() => source.missedSince(lastSeq));
-        for (const event of missed) {
-          if (!accepts(event)) continue;
-          if (event.type === 'MessageAdded') {
-            if (event.seq <= lastSeq) continue;
-            advance(event.seq);
-          }
-          queue.push({ event });
-        }
+        const replayed = await replayLog();
+        if (!replayed || !source.coveredByLog) await fillFromSource();
       }
     } finally {
       running = false;
     }
     // Synchronously after the last look at `pending`: a trigger from here on starts a new loop.
     buffering = false;
-    for (const event of buffered.splice(0)) receive(event);
+    for (const event of buffered.splice(0)) {
+      if (buffering) buffered.push(event);
+      else receive(event);
+    }
+  }
+
+  /** Replays the log after the position; false when it cannot (no log, or it no longer covers the position). */
+  async function replayLog(): Promise<boolean> {
+    if (!log) return false;
+    for (;;) {
+      const page = await readLog();
+      if (!page) return false;
+      exact = false;
+      for (const logged of page.entries) {
+        const event = logged.json === '' ? undefined : decodeOrSkip(logged.entry, logged.json);
+        if (!event) {
+          moveTo(logged.entry);
+          continue;
+        }
+        if (place(event, false)) continue;
+        await fillFromSource(event.type === 'MessageAdded' ? event.seq : undefined);
+        if (place(event, false)) continue;
+        // Storage lags what the log holds: the loop retries from here, pausing.
+        gapStreak += 1;
+        pending = true;
+        return true;
+      }
+      if (page.entries.length < REPLAY_PAGE || queue.closed) return true;
+    }
+  }
+
+  async function readLog() {
+    const cursor = formatThreadCursor(position);
+    let page;
+    try {
+      page = await registry.read(() => (log as ThreadEventLog).read(threadId, position.entry, REPLAY_PAGE));
+    } catch (error) {
+      if (exact) throw cursorReplayUnavailable(cursor, (log as ThreadEventLog).limits.maxEvents, 'the log cannot be read right now');
+      options.ctx.log.warn({ err: error, threadId }, 'thread event log unreadable; catching up from the message store');
+      return null;
+    }
+    const covered = page !== null && compareStreamIds(position.entry, page.floor) >= 0;
+    if (covered) return page;
+    if (exact) throw cursorReplayUnavailable(cursor, (log as ThreadEventLog).limits.maxEvents);
+    return null;
+  }
+
+  /** What the source has after the position's seq, before `beforeSeq` when given. */
+  async function fillFromSource(beforeSeq?: number): Promise<void> {
+    const missed = await registry.read(() => source.missedSince(position.seq));
+    for (const event of missed) {
+      if (beforeSeq !== undefined && event.type === 'MessageAdded' && event.seq >= beforeSeq) break;
+      if (queue.closed) return;
+      place(event, false);
+    }
+  }
+
+  function decodeOrSkip(entry: string, json: string): ThreadEvent | undefined {
+    try {
+      return decodeThreadEvent(json, entry);
+    } catch (error) {
+      options.ctx.log.warn({ err: error, threadId, entry }, 'undecodable thread event log entry skipped');
+      return undefined;
+    }
   }
 
   async function start(): Promise<void> {
     try {
       await registration.subscribed;
-      if (options.afterSeq !== null) [lastSeq, pending] = [options.afterSeq, true];
+      pending = options.start.replay;
     } catch (error) {
       running = false;
       throw error;

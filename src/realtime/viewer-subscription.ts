@@ -3,7 +3,8 @@ import type { ExecutionContext } from '../context/execution-context.js';
 import { clientError } from '../errors/error-codes.js';
 import { realtimeResyncs } from '../observability/metrics.js';
 import type { MessageStore } from '../storage/message-store.js';
-import { compareFeedCursors, parseFeedCursor } from '../storage/viewer-feed.js';
+import { parseFeedCursor } from '../storage/viewer-feed.js';
+import { compareStreamIds } from '../storage/stream-ids.js';
 import { createEventQueue } from './event-queue.js';
 import { sendDirect, socketFramesOf } from './socket-frames.js';
 import type { SubscriptionRegistry } from './subscription-registry.js';
@@ -95,7 +96,7 @@ function openViewerTail(options: ViewerTailOptions): AsyncIterableIterator<Viewe
   });
 
   function emit(event: ViewerEvent, item: ViewerTailItem): void {
-    if (compareFeedCursors(event.cursor, last) <= 0) return;
+    if (compareStreamIds(event.cursor, last) <= 0) return;
     last = event.cursor;
     queue.push(item);
   }
@@ -119,7 +120,7 @@ function openViewerTail(options: ViewerTailOptions): AsyncIterableIterator<Viewe
             const event = decodeOrSkip(entry);
             if (event) emit(event, { event });
             // An undecodable entry is passed, not replayed forever.
-            else if (compareFeedCursors(entry.cursor, last) > 0) last = entry.cursor;
+            else if (compareStreamIds(entry.cursor, last) > 0) last = entry.cursor;
           }
           full = entries.length === REPLAY_PAGE;
         }

@@ -1,5 +1,6 @@
 import { luaScript } from './lua-script.js';
 import { CHANNEL_PREFIX } from './redis-keys.js';
+import { THREAD_EVENT_LOG_LUA } from './thread-event-log.js';
 
 /**
  * Lua run atomically inside Redis. Per-thread keys share a hash tag; the stream is global
@@ -7,7 +8,7 @@ import { CHANNEL_PREFIX } from './redis-keys.js';
  */
 
 /**
- * KEYS: meta, window, clientIds, runs, stream, draft, unpersistedIndex, toolCalls, viewerFeed
+ * KEYS: meta, window, clientIds, runs, stream, draft, unpersistedIndex, toolCalls, viewerFeed, events, eventsFloor
  * ARGV: ownerId, recordJsonWithoutSeq, clientMessageId ('' = none), runId ('' = none),
  *       channel, windowSize, clientIdsCheckedInPostgres ('1'/'0'), ttlSeconds,
  *       startsDraft ('1' for a streaming message: its draft is created in the same step), threadId,
@@ -15,7 +16,8 @@ import { CHANNEL_PREFIX } from './redis-keys.js';
  *       the streamable kinds of a draft's parts (part-streaming.ts: one letter per part), and the
  *       bytes its parts start with (what deltas may add is MAX_MESSAGE_BYTES less those), the owner's
  *       viewer channel and the feed's cap (viewer-feed.ts: the ThreadActivity entry and its announcement;
- *       the feed lives as long as the thread's hot state, ttlSeconds, from its newest event)
+ *       the feed lives as long as the thread's hot state, ttlSeconds, from its newest event), and the
+ *       thread event log's cap (thread-event-log.ts: MessageAdded is logged and published as one)
  * Reply: {status, ...}: COLD | NOT_FOUND | ARCHIVED | CHECK_CLIENT_ID | CHECK_RUN | CHECK_TOOL_CALLS
  *        | TOOL_CALL_EXISTS callId | UNKNOWN_TOOL_CALL callId | TOOL_CALL_ANSWERED callId
  *        | DUPLICATE json persisted archived | OK json persisted archived
@@ -23,7 +25,7 @@ import { CHANNEL_PREFIX } from './redis-keys.js';
  * 1: a new thread starts indexed, an older one is indexed from Postgres on its first tool message
  * (CHECK_TOOL_CALLS, then INDEX_TOOL_CALLS), and a re-seed un-indexes it.
  */
-export const SEND_MESSAGE = luaScript(`
+export const SEND_MESSAGE = luaScript(`${THREAD_EVENT_LOG_LUA}
 local meta = redis.call('HMGET', KEYS[1], 'owner', 'status', 'persisted', 'archived', 'coldClientIds', 'callsIndexed')
 if not meta[1] then return {'COLD'} end
 if meta[1] ~= ARGV[1] or meta[2] == 'DELETED' then return {'NOT_FOUND'} end
@@ -60,7 +62,7 @@ redis.call('LTRIM', KEYS[2], -keep, -1)
 if clientId ~= '' then redis.call('HSET', KEYS[3], clientId, json) end
 redis.call('XADD', KEYS[5], '*', 'type', 'message', 'data', json)
 redis.call('SET', KEYS[7], ARGV[10] .. ':' .. seq, 'EX', ARGV[8])
-redis.call('PUBLISH', ARGV[5], '{"type":"MessageAdded","seq":' .. seq .. ',"message":' .. json .. '}')
+appendThreadEvent(KEYS[10], KEYS[11], ARGV[10], ARGV[5], ARGV[17], ARGV[8], '{"type":"MessageAdded","seq":' .. seq .. ',"message":' .. json .. '}', '')
 local cursor = redis.call('XADD', KEYS[9], 'MAXLEN', '~', ARGV[16], '*', 'type', 'ThreadActivity', 'data', json)
 redis.call('EXPIRE', KEYS[9], ARGV[8])
 redis.call('PUBLISH', ARGV[15], cursor .. '\\nThreadActivity\\n' .. json)
@@ -68,7 +70,7 @@ for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[8]) end
 redis.call('EXPIRE', KEYS[8], ARGV[8])
 if ARGV[9] == '1' then
   redis.call('HSET', KEYS[6], 'owner', ARGV[1], 'channel', ARGV[5], 'seq', seq, 'record', json, 'chunks', 0, 'bytes', ARGV[14],
-    'kinds', ARGV[13], 'meta', KEYS[1])
+    'kinds', ARGV[13], 'meta', KEYS[1], 'events', KEYS[10], 'eventsFloor', KEYS[11])
   redis.call('EXPIRE', KEYS[6], ARGV[8])
 end
 return {'OK', json, meta[3], meta[4]}
@@ -139,13 +141,16 @@ return 1
  * Appends a chunk to one part of a streaming message and publishes it, in one step. Part i's text
  * so far is the key draftContent (i = 0) or draftContent:i, so a delta never rewrites what came
  * before; the draft's `kinds` says which parts stream (a draft from before parts: one text part).
- * Refused once its thread is archived: the draft names its thread's meta key (a key not declared
- * in KEYS, like the part keys, so under Redis Cluster they must share the draft's hash slot; see README).
- * KEYS: draft, draftContent  ARGV: ownerId, messageId, delta, maxBytes, partIndex
+ * Refused once its thread is archived: the draft names its thread's meta key and event log (keys not
+ * declared in KEYS, like the part keys, so under Redis Cluster they must share the draft's hash slot;
+ * see README). The delta is logged tagged with its message, and the draft keeps its first delta's
+ * entry ID, from where FINISH_DRAFT finds the deltas to compact. A draft made before event logs
+ * names none: its deltas are published only.
+ * KEYS: draft, draftContent  ARGV: ownerId, messageId, delta, maxBytes, partIndex, logMaxEvents, ttlSeconds
  * Reply: NO_DRAFT | NOT_FOUND | ARCHIVED | TOO_LARGE | NOT_STREAMABLE kinds | OK record content0 content1 …
  */
-export const APPEND_DELTA = luaScript(`
-local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel', 'seq', 'record', 'meta', 'kinds', 'bytes')
+export const APPEND_DELTA = luaScript(`${THREAD_EVENT_LOG_LUA}
+local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel', 'seq', 'record', 'meta', 'kinds', 'bytes', 'events', 'eventsFloor')
 if not draft[1] then return {'NO_DRAFT'} end
 if draft[1] ~= ARGV[1] then return {'NOT_FOUND'} end
 if draft[5] and redis.call('HGET', draft[5], 'status') == 'ARCHIVED' then return {'ARCHIVED'} end
@@ -160,8 +165,14 @@ redis.call('APPEND', partKey, ARGV[3])
 redis.call('HSET', KEYS[1], 'bytes', bytes + string.len(ARGV[3]))
 local index = redis.call('HINCRBY', KEYS[1], 'chunks', 1) - 1
 local threadId = string.sub(draft[2], string.len('${CHANNEL_PREFIX}') + 1)
-redis.call('PUBLISH', draft[2], cjson.encode({type = 'MessageDelta', threadId = threadId, messageId = ARGV[2],
-  seq = tonumber(draft[3]), index = index, partIndex = part, delta = ARGV[3]}))
+local event = cjson.encode({type = 'MessageDelta', threadId = threadId, messageId = ARGV[2],
+  seq = tonumber(draft[3]), index = index, partIndex = part, delta = ARGV[3]})
+if draft[8] then
+  local entry = appendThreadEvent(draft[8], draft[9], threadId, draft[2], ARGV[6], ARGV[7], event, ARGV[2])
+  if entry ~= '' then redis.call('HSETNX', KEYS[1], 'firstDelta', entry) end
+else
+  redis.call('PUBLISH', draft[2], event)
+end
 local ttl = redis.call('TTL', KEYS[1])
 local reply = {'OK', draft[4]}
 for i = 0, string.len(kinds) - 1 do
@@ -195,11 +206,13 @@ return reply
  * publishes MessageCompleted, drops the draft. Refuses (RETRY) if a delta landed since the
  * caller read the draft (its chunk count moved), so no chunk is lost. The entry is found by index, as READ_WINDOW_SLICE
  * finds it (seq s at s - firstSeq), not by reading its JSON, and replaced only if it is still the
- * entry the draft began as: after a re-seed the same seq can name another message.
- * KEYS: draft, draftContent, window, stream, meta  ARGV: ownerId, seq, finalRecordJson, expectedChunks
+ * entry the draft began as: after a re-seed the same seq can name another message. The message's
+ * deltas leave the thread's event log as its completion enters it (compaction, thread-event-log.ts).
+ * KEYS: draft, draftContent, window, stream, meta, events, eventsFloor
+ * ARGV: ownerId, seq, finalRecordJson, expectedChunks, messageId, threadId, logMaxEvents, ttlSeconds
  */
-export const FINISH_DRAFT = luaScript(`
-local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel', 'record', 'chunks', 'kinds')
+export const FINISH_DRAFT = luaScript(`${THREAD_EVENT_LOG_LUA}
+local draft = redis.call('HMGET', KEYS[1], 'owner', 'channel', 'record', 'chunks', 'kinds', 'firstDelta')
 if not draft[1] then return {'NO_DRAFT'} end
 if draft[1] ~= ARGV[1] then return {'NOT_FOUND'} end
 if (draft[4] or '0') ~= ARGV[4] then return {'RETRY'} end
@@ -210,7 +223,12 @@ if seq >= first and seq <= last and redis.call('LINDEX', KEYS[3], seq - first) =
   redis.call('LSET', KEYS[3], seq - first, ARGV[3])
 end
 redis.call('XADD', KEYS[4], '*', 'type', 'messageCompleted', 'data', ARGV[3])
-redis.call('PUBLISH', draft[2], '{"type":"MessageCompleted","seq":' .. ARGV[2] .. ',"message":' .. ARGV[3] .. '}')
+if draft[6] then
+  for _, entry in ipairs(redis.call('XRANGE', KEYS[6], draft[6], '+')) do
+    if entry[2][3] == 'd' and entry[2][4] == ARGV[5] then redis.call('XDEL', KEYS[6], entry[1]) end
+  end
+end
+appendThreadEvent(KEYS[6], KEYS[7], ARGV[6], draft[2], ARGV[7], ARGV[8], '{"type":"MessageCompleted","seq":' .. ARGV[2] .. ',"message":' .. ARGV[3] .. '}', '')
 redis.call('DEL', KEYS[1], KEYS[2])
 for i = 1, string.len(draft[5] or 't') - 1 do redis.call('DEL', KEYS[2] .. ':' .. i) end
 return {'OK'}
@@ -224,11 +242,12 @@ return {'OK'}
  * only if it is still that message at an older revision: after a re-seed the same seq can name
  * another message, and a repeated relay must not put an older revision back. The entry is decoded
  * to read its id and revision, never re-encoded: the new record arrives whole, built by the codec.
- * KEYS: meta, window, stream, clientIds
- * ARGV: seq, messageId, revision, recordJson, streamType, channel, eventJson, clientMessageId ('' = none)
+ * KEYS: meta, window, stream, clientIds, events, eventsFloor
+ * ARGV: seq, messageId, revision, recordJson, streamType, channel, eventJson, clientMessageId ('' = none),
+ *       threadId, logMaxEvents, ttlSeconds
  * Reply: 1 when the window entry was replaced, 0 when the window does not hold it (or holds it newer)
  */
-export const REPLACE_WINDOW_ENTRY = luaScript(`
+export const REPLACE_WINDOW_ENTRY = luaScript(`${THREAD_EVENT_LOG_LUA}
 local seq = tonumber(ARGV[1])
 local last = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 local first = last - redis.call('LLEN', KEYS[2]) + 1
@@ -242,8 +261,18 @@ if seq >= first and seq <= last then
 end
 if ARGV[8] ~= '' and redis.call('HEXISTS', KEYS[4], ARGV[8]) == 1 then redis.call('HSET', KEYS[4], ARGV[8], ARGV[4]) end
 redis.call('XADD', KEYS[3], '*', 'type', ARGV[5], 'data', ARGV[4])
-redis.call('PUBLISH', ARGV[6], ARGV[7])
+appendThreadEvent(KEYS[5], KEYS[6], ARGV[9], ARGV[6], ARGV[10], ARGV[11], ARGV[7], '')
 return replaced
+`);
+
+/**
+ * Logs and publishes a thread event decided outside Redis (a relayed run, thread change, or message
+ * sequenced in Postgres), with its persistence stream entry when it has one, in one step.
+ * KEYS: events, eventsFloor, stream  ARGV: threadId, channel, logMaxEvents, ttlSeconds, eventJson, then the stream entry's fields (none: no entry)
+ */
+export const PUBLISH_THREAD_EVENT = luaScript(`${THREAD_EVENT_LOG_LUA}
+if #ARGV > 5 then redis.call('XADD', KEYS[3], '*', unpack(ARGV, 6)) end
+return appendThreadEvent(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], '')
 `);
 
 /** Updates a cached field only where hot state exists. KEYS: meta  ARGV: field, value */

@@ -5,13 +5,14 @@ import type { MessageId, RunId, ThreadId } from '../ids/id-types.js';
 import { streamableKindsOf } from '../domain/part-streaming.js';
 import { toolCallIdsOf, type ToolCallRefusal, type ToolCallState } from '../domain/message-parts.js';
 import {
-  INDEX_TOOL_CALLS, INIT_THREAD, READ_WINDOW_SLICE, RECORD_CLIENT_ID, REPLACE_WINDOW_ENTRY, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT,
+  INDEX_TOOL_CALLS, INIT_THREAD, PUBLISH_THREAD_EVENT, READ_WINDOW_SLICE, RECORD_CLIENT_ID, REPLACE_WINDOW_ENTRY, RESEED_THREAD, SEND_MESSAGE, SET_IF_HOT,
 } from './hot-tier-scripts.js';
 import {
   draftKeys, ERASED_THREADS, parseUnpersistedPlace, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey, viewerChannel, viewerFeedKey,
 } from './redis-keys.js';
 import { appendViewerEvent, readViewerFeed, viewerFeedHead } from './viewer-feed.js';
 import { execAtomically } from './redis-transaction.js';
+import { createThreadEventLog } from './thread-event-log.js';
 import { messageOfRecord, type MessageRecord } from './message-record.js';
 import { streamFieldsOf, type StreamRecord } from './stream-records.js';
 import type { OutboxEntry } from '../repositories/outbox-repository.js';
@@ -56,6 +57,8 @@ export interface HotTierOptions {
   ttlSeconds: number;
   /** Events kept per user in the viewer feed (VIEWER_FEED_MAX_EVENTS). Default 1000. */
   viewerFeedMaxEvents?: number;
+  /** Events kept per thread in its event log (THREAD_EVENT_LOG_MAX_EVENTS). Default 1000. */
+  threadEventLogMaxEvents?: number;
 }
 
 /** How far a message has travelled, judged by its thread's watermarks. */
@@ -73,9 +76,17 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
   const ttl = String(options.ttlSeconds);
   const feedMax = options.viewerFeedMaxEvents ?? 1_000;
   const feedLimits = { maxEvents: feedMax, ttlSeconds: options.ttlSeconds };
+  const eventLog = createThreadEventLog(redis, { maxEvents: options.threadEventLogMaxEvents ?? 1_000, ttlSeconds: options.ttlSeconds });
+  const logArgs = [String(eventLog.limits.maxEvents), ttl] as const;
 
-  async function streamAndPublish(threadId: ThreadId, record: StreamRecord, event: ThreadEventWire): Promise<void> {
-    await execAtomically(redis.multi().xadd(PERSISTENCE_STREAM, '*', ...streamFieldsOf(record)).publish(threadChannel(threadId), JSON.stringify(event)));
+  /** Logs and publishes a thread event, queuing `record` for the stream consumers in the same step when given. */
+  async function publish(threadId: ThreadId, event: ThreadEventWire, record?: StreamRecord): Promise<void> {
+    const { events, eventsFloor } = threadKeys(threadId);
+    await PUBLISH_THREAD_EVENT(
+      redis,
+      [events, eventsFloor, PERSISTENCE_STREAM],
+      [threadId, threadChannel(threadId), ...logArgs, JSON.stringify(event), ...(record ? streamFieldsOf(record) : [])],
+    );
   }
 
   return {
@@ -88,6 +99,9 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
       head: (ownerId: string) => viewerFeedHead(redis, ownerId),
     },
 
+    /** Each thread's log of its events (thread-event-log.ts), read by threadEvents(after:) and runUpdated(after:). */
+    eventLog,
+
     async append(record: Omit<MessageRecord, 'seq'>, checkedInPostgres: { clientId?: boolean } = {}): Promise<AppendOutcome> {
       const keys = threadKeys(record.threadId as ThreadId);
       const { calls, results } = toolCallIdsOf(record.parts);
@@ -96,6 +110,7 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
         [
           keys.meta, keys.window, keys.clientIds, keys.runs, PERSISTENCE_STREAM,
           draftKeys(record.id as MessageId).draft, unpersistedMessageKey(record.id as MessageId), keys.toolCalls, viewerFeedKey(record.ownerId),
+          keys.events, keys.eventsFloor,
         ],
         [
           record.ownerId,
@@ -113,6 +128,7 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
           ...draftArguments(record),
           viewerChannel(record.ownerId),
           String(feedMax),
+          logArgs[0],
         ],
       )) as [string, string?, string?, string?];
       const [status, json, persisted, archived] = reply;
@@ -231,7 +247,7 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
             const { meta, clientIds } = threadKeys(record.threadId as ThreadId);
             await RECORD_CLIENT_ID(redis, [meta, clientIds], [record.clientMessageId, JSON.stringify(record), ttl]);
           }
-          await streamAndPublish(record.threadId as ThreadId, { type, record }, event);
+          await publish(record.threadId as ThreadId, event, { type, record });
           // A message sequenced in Postgres is activity as one sequenced here is (the send script's own entry).
           if (entry.kind === 'message') await appendViewerEvent(redis, record.ownerId, feedLimits, 'ThreadActivity', record);
           return;
@@ -243,10 +259,11 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
           const keys = threadKeys(threadId);
           await REPLACE_WINDOW_ENTRY(
             redis,
-            [keys.meta, keys.window, PERSISTENCE_STREAM, keys.clientIds],
+            [keys.meta, keys.window, PERSISTENCE_STREAM, keys.clientIds, keys.events, keys.eventsFloor],
             [
               String(record.seq), record.id, String(record.revision), JSON.stringify(record), entry.kind,
               threadChannel(threadId), JSON.stringify(messageChangedEvent(entry.kind, record)), record.clientMessageId ?? '',
+              threadId, ...logArgs,
             ],
           );
           return;
@@ -254,7 +271,7 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
         case 'run': {
           const record = entry.payload;
           await this.rememberRun(record.threadId as ThreadId, record.id as RunId);
-          await streamAndPublish(record.threadId as ThreadId, { type: 'run', record }, runStatusChangedEvent(record));
+          await publish(record.threadId as ThreadId, runStatusChangedEvent(record), { type: 'run', record });
           await appendViewerEvent(redis, record.ownerId, feedLimits, 'ViewerRunStatusChanged', record);
           return;
         }
@@ -265,7 +282,7 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
         case 'thread': {
           const thread = entry.payload;
           await this.setThreadStatus(thread.id, thread.status);
-          await redis.publish(threadChannel(thread.id), JSON.stringify(threadUpdatedEvent(thread)));
+          await publish(thread.id, threadUpdatedEvent(thread));
           await appendViewerEvent(redis, thread.ownerId, feedLimits, 'ViewerThreadUpdated', thread);
           return;
         }

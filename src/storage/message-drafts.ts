@@ -32,7 +32,8 @@ export function createMessageDrafts(hot: HotTier) {
   return {
     async appendDelta(ownerId: string, messageId: MessageId, delta: string, maxBytes: number, partIndex: number): Promise<DraftOutcome> {
       const keys = draftKeys(messageId);
-      const args = [ownerId, messageId, delta, String(maxBytes), String(partIndex)];
+      const { maxEvents, ttlSeconds } = hot.eventLog.limits;
+      const args = [ownerId, messageId, delta, String(maxBytes), String(partIndex), String(maxEvents), String(ttlSeconds)];
       const [status, record, ...streamed] = (await APPEND_DELTA(redis, [keys.draft, keys.content], args)) as string[];
       if (status === 'NOT_STREAMABLE') return { status, kinds: record as string };
       if (status !== 'OK') return { status: status as 'NO_DRAFT' };
@@ -47,11 +48,13 @@ export function createMessageDrafts(hot: HotTier) {
         const streamedRecord = recordFrom(recordJson as string, streamed);
         const record = { ...streamedRecord, parts: completedParts(streamedRecord.parts), status: 'COMPLETED' as const };
         const finalJson = JSON.stringify(record);
-        const thread = threadKeys(messageOfRecord(record).threadId);
+        const threadId = messageOfRecord(record).threadId;
+        const thread = threadKeys(threadId);
+        const { maxEvents, ttlSeconds } = hot.eventLog.limits;
         const [finished] = (await FINISH_DRAFT(
           redis,
-          [keys.draft, keys.content, thread.window, PERSISTENCE_STREAM, thread.meta],
-          [ownerId, String(record.seq), finalJson, chunks as string],
+          [keys.draft, keys.content, thread.window, PERSISTENCE_STREAM, thread.meta, thread.events, thread.eventsFloor],
+          [ownerId, String(record.seq), finalJson, chunks as string, messageId, threadId, String(maxEvents), String(ttlSeconds)],
         )) as string[];
         if (finished === 'OK') return { status: 'OK', message: messageOfRecord(record) };
         if (finished !== 'RETRY') return { status: finished as 'NO_DRAFT' };

@@ -264,6 +264,9 @@ export function createMessageStore(options: MessageStoreOptions) {
     /** Each user's feed of events in Redis (viewerEvents); null without Redis, where there is no feed. */
     viewerFeed: hot?.viewerFeed ?? null,
 
+    /** Each thread's log of its events in Redis (threadEvents and runUpdated cursors); null without Redis. */
+    threadEventLog: hot?.eventLog ?? null,
+
     /** Queues a new thread for its owner's viewer feed (ThreadCreated). */
     async recordThreadCreated(uow: UnitOfWork, thread: Thread): Promise<void> {
       await recordChange(uow, thread.id, { kind: 'threadCreated', payload: threadWireOf(thread) });

@@ -17,6 +17,10 @@ export function threadKeys(threadId: ThreadId) {
     runs: `${tag}:runs`,
     /** Hash: callId → open | answered, for the thread's tool calls (complete once meta's callsIndexed is 1). */
     toolCalls: `${tag}:calls`,
+    /** Stream of every event published on the thread's channel, whose entry IDs are its subscribers' cursors (thread-event-log.ts). */
+    events: `${tag}:events`,
+    /** String: the newest event ID the log no longer covers (thread-event-log.ts). */
+    eventsFloor: `${tag}:events:floor`,
   };
 }
 

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { clientError } from '../errors/error-codes.js';
 import { luaScript } from './lua-script.js';
 import { viewerChannel, viewerFeedKey } from './redis-keys.js';
+import { compareStreamIds } from './stream-ids.js';
 
 /**
  * The viewer feed in Redis (issue 12 §2): one capped stream per user, `viewerFeedKey(owner)`,
@@ -75,13 +76,6 @@ export function parseFeedCursor(value: string): string {
   return value;
 }
 
-/** Orders two cursors (stream entry IDs): negative, zero or positive. */
-export function compareFeedCursors(left: string, right: string): number {
-  const [leftMs, leftSeq] = left.split('-').map(Number) as [number, number];
-  const [rightMs, rightSeq] = right.split('-').map(Number) as [number, number];
-  return leftMs !== rightMs ? leftMs - rightMs : leftSeq - rightSeq;
-}
-
 /** Appends one event to the owner's feed and announces it; answers its cursor. */
 export async function appendViewerEvent(redis: Redis, ownerId: string, limits: ViewerFeedLimits, type: ViewerFeedType, data: unknown): Promise<string> {
   const args = [viewerChannel(ownerId), limits.maxEvents, type, JSON.stringify(data), limits.ttlSeconds];
@@ -126,12 +120,12 @@ export async function readViewerFeed(redis: Redis, ownerId: string, after: strin
   const reply = (await READ_VIEWER_FEED(redis, [viewerFeedKey(ownerId)], [after, count])) as string[];
   if (reply.length === 0) {
     // No feed: a user with no event yet, or one idle past the feed's lifetime, whose events are gone.
-    if (compareFeedCursors(after, '0-0') > 0) throw feedReplayUnavailable(after, maxEvents);
+    if (compareStreamIds(after, '0-0') > 0) throw feedReplayUnavailable(after, maxEvents);
     return { entries: [], lastCursor: '0-0' };
   }
   const [added, length, firstId, lastId, ...flat] = reply as [string, string, string, string, ...string[]];
-  if (compareFeedCursors(after, lastId) > 0) throw beyondHead(after, lastId);
-  if (Number(added) > Number(length) && compareFeedCursors(after, firstId) < 0) throw feedReplayUnavailable(after, maxEvents);
+  if (compareStreamIds(after, lastId) > 0) throw beyondHead(after, lastId);
+  if (Number(added) > Number(length) && compareStreamIds(after, firstId) < 0) throw feedReplayUnavailable(after, maxEvents);
   const entries: ViewerFeedEntry[] = [];
   for (let index = 0; index < flat.length; index += 3) {
     entries.push({ cursor: flat[index] as string, type: flat[index + 1] as ViewerFeedType, data: flat[index + 2] as string });

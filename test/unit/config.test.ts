@@ -29,7 +29,7 @@ describe('loadConfig defaults', () => {
       auth: { jwtSecret: undefined, jwks: null, issuer: undefined, audience: undefined },
       limits: { maxMessageBytes: 65_536, maxMessageParts: 100, fileUriSchemes: ['https'] },
       redis: { kind: 'embedded', port: 56379, appendFsync: 'everysec' },
-      hotTier: { windowSize: 200, ttlSeconds: 7 * 86_400, viewerFeedMaxEvents: 1_000 },
+      hotTier: { windowSize: 200, ttlSeconds: 7 * 86_400, viewerFeedMaxEvents: 1_000, threadEventLogMaxEvents: 1_000 },
       workers: { inProcess: true, batchSize: 500, blockMs: 20, claimIdleMs: 30_000, flushIntervalMs: 20, archiveBatchSize: 5_000, archiveFlushIntervalMs: 1_000 },
       clickhouse: { kind: 'embedded', path: '.threadline/clickhouse' },
       realtime: { keepAliveMs: 12_000, maxConnectionsPerUser: 20, maxSubscriptionsPerUser: 200, maxReplayMessages: 1_000, maxQueuedEvents: 1_000 },
@@ -98,9 +98,10 @@ describe('loadConfig values', () => {
       ARCHIVE_BATCH_SIZE: '42',
       PERSISTER_FLUSH_INTERVAL_MS: '0',
       ARCHIVE_FLUSH_INTERVAL_MS: '250',
+      THREAD_EVENT_LOG_MAX_EVENTS: '50',
     });
     expect(config.redis).toEqual({ kind: 'embedded', port: 6380, appendFsync: 'always' });
-    expect(config.hotTier).toEqual({ windowSize: 50, ttlSeconds: 43_200, viewerFeedMaxEvents: 1_000 });
+    expect(config.hotTier).toEqual({ windowSize: 50, ttlSeconds: 43_200, viewerFeedMaxEvents: 1_000, threadEventLogMaxEvents: 50 });
     expect(config.workers).toEqual({ inProcess: false, batchSize: 100, blockMs: 5, claimIdleMs: 1000, flushIntervalMs: 0, archiveBatchSize: 42, archiveFlushIntervalMs: 250 });
   });
 

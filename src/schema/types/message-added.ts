@@ -24,7 +24,7 @@ builder.subscriptionField('messageAdded', (t) =>
       afterSeq: t.arg.int({ required: false, description: AFTER_SEQ_DESCRIPTION }),
     },
     subscribe: (_root, args, ctx) =>
-      subscribeToThread(ctx, args.threadId, args.afterSeq, (event) => event.type === 'MessageAdded'),
+      subscribeToThread(ctx, args.threadId, { afterSeq: args.afterSeq }, (event) => event.type === 'MessageAdded'),
     resolve: (item: TailItem) => {
       const event = eventOf(item);
       if (event.type !== 'MessageAdded') throw new Error(`messageAdded received a ${event.type} event`);

@@ -49,6 +49,7 @@ function setup(options: { maxQueuedEvents?: number } = {}) {
   };
   let gate: Promise<void> = Promise.resolve();
   const source: TailSource = {
+    coveredByLog: false,
     async missedSince(after) {
       await gate;
       return stored.filter((m) => m.seq > after).map((m) => added(m.seq));
@@ -61,7 +62,16 @@ function setup(options: { maxQueuedEvents?: number } = {}) {
     return release;
   };
   const open = (afterSeq: number | null, tailSource: TailSource = source) =>
-    openThreadTail({ ctx, registry, threadId: threadId as ThreadId, afterSeq, accepts: () => true, source: tailSource });
+    openThreadTail({
+      ctx,
+      registry,
+      threadId: threadId as ThreadId,
+      start: { entry: '0-0', seq: afterSeq ?? 0, exact: false, replay: afterSeq !== null },
+      log: null,
+      messages: true,
+      accepts: () => true,
+      source: tailSource,
+    });
   return { registry, threadId, store, added, open, holdReplays };
 }
 
@@ -148,7 +158,7 @@ describe('openThreadTail', () => {
 
   it('makes a replay error the first item and unregisters', async () => {
     const { registry, open } = setup();
-    const failing: TailSource = { missedSince: async () => Promise.reject(clientError('REPLAY_UNAVAILABLE', 'too far back')) };
+    const failing: TailSource = { coveredByLog: false, missedSince: async () => Promise.reject(clientError('REPLAY_UNAVAILABLE', 'too far back')) };
     const tail = open(0, failing);
     expect(await take(tail, 3)).toEqual(['REPLAY_UNAVAILABLE']);
     expect(registry.size).toBe(0);

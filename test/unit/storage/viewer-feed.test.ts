@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareFeedCursors, parseFeedAnnouncement, parseFeedCursor } from '../../../src/storage/viewer-feed.js';
+import { parseFeedAnnouncement, parseFeedCursor } from '../../../src/storage/viewer-feed.js';
+import { compareStreamIds } from '../../../src/storage/stream-ids.js';
 
 describe('viewer feed cursors', () => {
   it('accepts stream entry IDs and refuses anything else with BAD_USER_INPUT', () => {
@@ -10,10 +11,10 @@ describe('viewer feed cursors', () => {
   });
 
   it('orders by time, then by sequence within one millisecond, numerically', () => {
-    expect(compareFeedCursors('9-0', '10-0')).toBeLessThan(0);
-    expect(compareFeedCursors('10-2', '10-10')).toBeLessThan(0);
-    expect(compareFeedCursors('10-10', '10-10')).toBe(0);
-    expect(compareFeedCursors('11-0', '10-99')).toBeGreaterThan(0);
+    expect(compareStreamIds('9-0', '10-0')).toBeLessThan(0);
+    expect(compareStreamIds('10-2', '10-10')).toBeLessThan(0);
+    expect(compareStreamIds('10-10', '10-10')).toBe(0);
+    expect(compareStreamIds('11-0', '10-99')).toBeGreaterThan(0);
   });
 
   it('reads an announcement back into its entry, data with newlines escaped as JSON keeps them', () => {
