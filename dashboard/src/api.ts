@@ -1,9 +1,9 @@
 import { createClient, type Client } from 'graphql-ws';
 import type { TypedDocumentString } from './gql/graphql.js';
 
-/** The API answered with errors; `unauthenticated` when the token was refused. */
+/** The API answered with errors; `unauthenticated` when the token was refused, `code` the first error's. */
 export class ApiError extends Error {
-  constructor(message: string, readonly unauthenticated: boolean) {
+  constructor(message: string, readonly unauthenticated: boolean, readonly code?: string) {
     super(message);
   }
 }
@@ -28,6 +28,13 @@ export interface Api {
     variables: () => TVariables,
     sink: { next: (data: TResult) => void; error: (error: ApiError) => void },
   ): () => void;
+  /**
+   * Resolves once the socket is up (at once when it is). graphql-ws does not acknowledge a
+   * subscription; a subscription made before this resolves has been sent once it does.
+   */
+  connected(): Promise<void>;
+  /** Calls `listener` each time the socket is up again after it was lost, as graphql-ws subscribes anew. */
+  onReconnected(listener: () => void): () => void;
   close(): void;
 }
 
@@ -48,6 +55,8 @@ export function createApi(token: string, events: ApiEvents): Api {
   const socketUrl = new URL(endpoint);
   socketUrl.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
   const authorization = `Bearer ${token}`;
+  let up = false;
+  const waitingForUp: Array<() => void> = [];
   const socket: Client = createClient({
     url: socketUrl.href,
     connectionParams: { authorization },
@@ -56,8 +65,13 @@ export function createApi(token: string, events: ApiEvents): Api {
     retryAttempts: Number.POSITIVE_INFINITY,
     retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(MAX_RETRY_WAIT_MS, 500 * 2 ** retries) + Math.random() * 500)),
     on: {
-      connected: () => events.connection(true),
+      connected: () => {
+        up = true;
+        for (const resolve of waitingForUp.splice(0)) resolve();
+        events.connection(true);
+      },
       closed: (event) => {
+        up = false;
         if (event instanceof CloseEvent && event.code === 4403) onUnauthenticated();
         else events.connection(false);
       },
@@ -67,7 +81,7 @@ export function createApi(token: string, events: ApiEvents): Api {
   const failure = (errors: NonNullable<GraphqlBody<unknown>['errors']>) => {
     const unauthenticated = errors.some((error) => error.extensions?.code === 'UNAUTHENTICATED');
     if (unauthenticated) onUnauthenticated();
-    return new ApiError(errors.map((error) => error.message).join('; '), unauthenticated);
+    return new ApiError(errors.map((error) => error.message).join('; '), unauthenticated, errors[0]?.extensions?.code);
   };
 
   return {
@@ -102,6 +116,10 @@ export function createApi(token: string, events: ApiEvents): Api {
         },
       );
     },
+    connected: () => (up ? Promise.resolve() : new Promise<void>((resolve) => waitingForUp.push(resolve))),
+    onReconnected: (listener) => socket.on('connected', (_socket, _payload, wasRetry) => {
+      if (wasRetry) listener();
+    }),
     close: () => void socket.dispose(),
   };
 }

@@ -26,6 +26,10 @@ const START_MESSAGE = 'mutation($threadId: ID!, $runId: ID) { startMessage(input
 const APPEND = 'mutation($id: ID!, $delta: String!) { appendMessageDelta(input: { id: $id, delta: $delta }) { id } }';
 const COMPLETE = 'mutation($id: ID!) { completeMessage(id: $id) { id status } }';
 const READ_STATE = 'query($id: ID!) { thread(id: $id) { unreadCount lastReadSeq } }';
+const RENAME = 'mutation($id: ID!, $title: String) { updateThread(input: { id: $id, title: $title }) { id } }';
+const ARCHIVE = 'mutation($id: ID!) { archiveThread(id: $id) { id } }';
+const UNARCHIVE = 'mutation($id: ID!) { unarchiveThread(id: $id) { id } }';
+const DELETE = 'mutation($id: ID!) { deleteThread(id: $id) { status } }';
 
 /** `vite build` of dashboard/ into `outDir`, as `npm run build` does into dist/dashboard. */
 async function buildDashboard(outDir: string): Promise<void> {
@@ -44,6 +48,15 @@ async function openPage(browser: Browser, origin: string): Promise<{ page: Page;
     return route.abort();
   });
   return { page, elsewhere };
+}
+
+/** The page's reads of the whole thread list (on load, and when the viewer feed cannot resume). */
+function countListReads(page: Page): { count: number } {
+  const reads = { count: 0 };
+  page.on('request', (request) => {
+    if (request.postData()?.includes('query DashboardThreads(')) reads.count++;
+  });
+  return reads;
 }
 
 describe('the dashboard at /dashboard in a real browser', () => {
@@ -105,7 +118,8 @@ describe('the dashboard at /dashboard in a real browser', () => {
     await gql(UPDATE_RUN, { input: { id: runId, status: 'COMPLETED', usage: { inputTokens: 1200, outputTokens: 340 } } });
     await threadItem(planning).locator('[data-run-status="COMPLETED"]').waitFor();
 
-    // The thread not open counts its new messages; opening it marks them read, in Postgres too.
+    // The thread not open, which has no subscription of its own, counts its new messages by the
+    // feed's; opening it marks them read, in Postgres too.
     const badge = threadItem(other).locator('.unread');
     expect(await badge.getAttribute('data-unread')).toBe('0');
     await gql(SEND, { threadId: other, content: 'Draft is ready for review' });
@@ -124,6 +138,30 @@ describe('the dashboard at /dashboard in a real browser', () => {
     await messages.locator('[data-seq="3"]', { hasText: 'Looks good, merging.' }).waitFor();
     await expect.poll(async () => (await gql(READ_STATE, { id: other })).thread).toEqual({ unreadCount: 0, lastReadSeq: 3 });
     expect(await badge.getAttribute('data-unread')).toBe('0');
+
+    // A thread created after the page opened joins the list at the top, counts unread, and follows
+    // renames, archiving and deletion; a message moves its thread up.
+    const order = () => page.locator('[data-thread-id]').evaluateAll((items) => items.map((item) => item.getAttribute('data-thread-id')));
+    const later = (await gql<{ createThread: { id: string } }>(CREATE_THREAD, { title: 'Written after the page opened' })).createThread.id;
+    await expect.poll(order).toEqual([later, other, planning]);
+    // Three threads listed and two subscriptions: the viewer feed, and the open thread's.
+    await expect.poll(() => app.realtime.subscriptions).toBe(2);
+    await gql(SEND, { threadId: later, content: 'A new thread speaks' });
+    await threadItem(later).locator('.unread[data-unread="1"]').waitFor();
+    await gql(SEND, { threadId: other, content: 'Merged.' });
+    await expect.poll(order).toEqual([other, later, planning]);
+    await gql(RENAME, { id: later, title: 'Renamed elsewhere' });
+    await threadItem(later).locator('.title', { hasText: 'Renamed elsewhere' }).waitFor();
+    expect(await order()).toEqual([later, other, planning]);
+    expect(await page.locator('[data-testid="unread-threads"]').textContent()).toBe('1 unread thread');
+    await gql(ARCHIVE, { id: later });
+    await threadItem(later).waitFor({ state: 'detached' });
+    await gql(UNARCHIVE, { id: later });
+    await threadItem(later).locator('.unread[data-unread="1"]').waitFor();
+    await gql(DELETE, { id: later });
+    await threadItem(later).waitFor({ state: 'detached' });
+    expect(await page.locator('[data-testid="unread-threads"]').textContent()).toBe('0 unread threads');
+    expect(await page.locator('.sidebar h2').textContent()).toBe('Threads (2)');
 
     // Charts from Query.analytics, once the archive has the messages and the run.
     for (const chart of ['messages-per-day', 'run-durations', 'token-usage']) {
@@ -158,19 +196,26 @@ describe('the dashboard at /dashboard in a real browser', () => {
     await page.close();
   }, 180_000);
 
-  it('resumes after the server restarts: a reply that completed meanwhile shows complete, a message sent meanwhile counts unread', async () => {
+  it('resumes after the server restarts: a reply that completed meanwhile shows complete, a message sent and a thread created meanwhile show', async () => {
     const port = await freePort();
     const env = { DASHBOARD_DIR: outDir, PORT: String(port) };
     let server = await startTestApp({ env });
     const user = newUserId('dashboard-resume');
+    // A user with no threads: their page has no cursor to resume from when the socket comes back.
+    const newcomer = newUserId('dashboard-resume-empty');
     const gql = <T = any>(query: string, variables?: Record<string, unknown>) => server.gql<T>(user, query, variables).then(expectData<T>);
     try {
       const other = (await gql<{ createThread: { id: string } }>(CREATE_THREAD, { title: 'Other' })).createThread.id;
       const open = (await gql<{ createThread: { id: string } }>(CREATE_THREAD, { title: 'Open' })).createThread.id;
       const serverOrigin = new URL(server.url).origin;
       const { page } = await openPage(browser, serverOrigin);
+      const listReads = countListReads(page);
       await page.goto(`${serverOrigin}/dashboard#token=${await tokenFor(user)}`);
       await page.locator('.thread-title', { hasText: 'Open' }).waitFor({ timeout: 30_000 });
+      const { page: emptyPage } = await openPage(browser, serverOrigin);
+      const emptyListReads = countListReads(emptyPage);
+      await emptyPage.goto(`${serverOrigin}/dashboard#token=${await tokenFor(newcomer)}`);
+      await emptyPage.locator('.sidebar h2', { hasText: 'Threads (0)' }).waitFor({ timeout: 30_000 });
       const messages = page.locator('[data-testid="messages"]');
       const reply = (await gql<{ startMessage: { id: string; seq: number } }>(START_MESSAGE, { threadId: open })).startMessage;
       await gql(APPEND, { id: reply.id, delta: 'Half a reply' });
@@ -179,15 +224,24 @@ describe('the dashboard at /dashboard in a real browser', () => {
       // The server goes away with the socket; another comes up on the same port, and the stream goes on there.
       await server.stop();
       await page.locator('body.offline').waitFor({ state: 'attached' });
+      await emptyPage.locator('body.offline').waitFor({ state: 'attached' });
       server = await startTestApp({ env });
       await gql(APPEND, { id: reply.id, delta: ', and the rest.' });
       await gql(COMPLETE, { id: reply.id });
       await gql(SEND, { threadId: other, content: 'Sent while the page was away' });
+      const meanwhile = (await gql<{ createThread: { id: string } }>(CREATE_THREAD, { title: 'Created meanwhile' })).createThread.id;
+      const firstOfNewcomer = expectData<{ createThread: { id: string } }>(await server.gql(newcomer, CREATE_THREAD, { title: 'The first' })).createThread.id;
 
       await page.locator('body:not(.offline)').waitFor({ state: 'attached', timeout: 30_000 });
       await messages.locator(`[data-seq="${reply.seq}"][data-status="COMPLETED"]`, { hasText: 'Half a reply, and the rest.' }).waitFor();
       await page.locator(`[data-thread-id="${other}"] .unread[data-unread="1"]`).waitFor();
-      await page.close();
+      await page.locator(`[data-thread-id="${meanwhile}"]`).waitFor();
+      // From the feed, resumed after its last cursor: the list was not read again.
+      expect(listReads.count).toBe(1);
+      // Nothing to resume from: the list is read again once the feed is subscribed anew.
+      await emptyPage.locator(`[data-thread-id="${firstOfNewcomer}"]`).waitFor({ timeout: 30_000 });
+      expect(emptyListReads.count).toBe(2);
+      await Promise.all([page.close(), emptyPage.close()]);
     } finally {
       await server.stop();
     }

@@ -33,7 +33,7 @@ export type ThreadStatus =
   | 'ACTIVE'
   | 'ARCHIVED';
 
-export type DashboardThreadFragment = { id: string, title: string | null, status: ThreadStatus, messageCount: number, lastReadSeq: number, unreadCount: number, updatedAt: string, activeRun: { id: string, threadId: string, status: RunStatus, model: string | null, createdAt: string } | null };
+export type DashboardThreadFragment = { id: string, title: string | null, status: ThreadStatus, lastReadSeq: number, unreadCount: number, updatedAt: string };
 
 export type DashboardRunFragment = { id: string, threadId: string, status: RunStatus, model: string | null, createdAt: string };
 
@@ -50,7 +50,7 @@ export type DashboardThreadsQueryVariables = Exact<{
 }>;
 
 
-export type DashboardThreadsQuery = { viewer: { id: string, unreadThreadCount: number }, threads: { totalCount: number, edges: Array<{ node: { id: string, title: string | null, status: ThreadStatus, messageCount: number, lastReadSeq: number, unreadCount: number, updatedAt: string, activeRun: { id: string, threadId: string, status: RunStatus, model: string | null, createdAt: string } | null } }> } };
+export type DashboardThreadsQuery = { viewer: { id: string }, threads: { edges: Array<{ node: { id: string, title: string | null, status: ThreadStatus, lastReadSeq: number, unreadCount: number, updatedAt: string, activeRun: { id: string, threadId: string, status: RunStatus, model: string | null, createdAt: string } | null } }> } };
 
 export type DashboardThreadMessagesQueryVariables = Exact<{
   id: string | number;
@@ -58,13 +58,13 @@ export type DashboardThreadMessagesQueryVariables = Exact<{
 }>;
 
 
-export type DashboardThreadMessagesQuery = { thread: { id: string, title: string | null, status: ThreadStatus, messageCount: number, lastReadSeq: number, unreadCount: number, updatedAt: string, messages: { edges: Array<{ node: { id: string, threadId: string, seq: number, role: MessageRole, status: MessageStatus, content: string, createdAt: string, deletedAt: string | null, parts: Array<
+export type DashboardThreadMessagesQuery = { thread: { id: string, title: string | null, status: ThreadStatus, lastReadSeq: number, unreadCount: number, updatedAt: string, messages: { edges: Array<{ node: { id: string, threadId: string, seq: number, role: MessageRole, status: MessageStatus, content: string, createdAt: string, deletedAt: string | null, parts: Array<
             | { __typename: 'FilePart', name: string, uri: string }
             | { __typename: 'ReasoningPart', text: string }
             | { __typename: 'TextPart', text: string }
             | { __typename: 'ToolCallPart', callId: string, name: string }
             | { __typename: 'ToolResultPart', callId: string, isError: boolean }
-          > } }> }, activeRun: { id: string, threadId: string, status: RunStatus, model: string | null, createdAt: string } | null } | null };
+          > } }> } } | null };
 
 export type DashboardAnalyticsQueryVariables = Exact<{
   from: string;
@@ -111,9 +111,23 @@ export type DashboardThreadEventsSubscription = { threadEvents:
           | { __typename: 'ToolCallPart', callId: string, name: string }
           | { __typename: 'ToolResultPart', callId: string, isError: boolean }
         > } }
-    | { __typename: 'RunStatusChanged', threadId: string, run: { id: string, threadId: string, status: RunStatus, model: string | null, createdAt: string } }
+    | { __typename: 'RunStatusChanged' }
     | { __typename: 'ThreadDeleted', threadId: string }
-    | { __typename: 'ThreadUpdated', threadId: string, thread: { id: string, title: string | null, status: ThreadStatus, messageCount: number, lastReadSeq: number, unreadCount: number, updatedAt: string, activeRun: { id: string, threadId: string, status: RunStatus, model: string | null, createdAt: string } | null } }
+    | { __typename: 'ThreadUpdated' }
+   };
+
+export type DashboardViewerEventsSubscriptionVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type DashboardViewerEventsSubscription = { viewerEvents:
+    | { __typename: 'ThreadActivity', cursor: string, threadId: string, unreadCount: number, threadNow: { id: string, title: string | null, status: ThreadStatus, lastReadSeq: number, unreadCount: number, updatedAt: string } | null, lastMessage: { seq: number, createdAt: string } }
+    | { __typename: 'ThreadCreated', cursor: string, thread: { id: string, title: string | null, status: ThreadStatus, lastReadSeq: number, unreadCount: number, updatedAt: string } }
+    | { __typename: 'ThreadRead', cursor: string, unreadCount: number, thread: { id: string, lastReadSeq: number } }
+    | { __typename: 'ViewerRunStatusChanged', cursor: string, run: { id: string, threadId: string, status: RunStatus, model: string | null, createdAt: string } }
+    | { __typename: 'ViewerThreadDeleted', cursor: string, threadId: string }
+    | { __typename: 'ViewerThreadUpdated', cursor: string, thread: { id: string, title: string | null, status: ThreadStatus, lastReadSeq: number, unreadCount: number, updatedAt: string } }
    };
 
 export class TypedDocumentString<TResult, TVariables>
@@ -134,6 +148,16 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const DashboardThreadFragmentDoc = new TypedDocumentString(`
+    fragment DashboardThread on Thread {
+  id
+  title
+  status
+  lastReadSeq
+  unreadCount
+  updatedAt
+}
+    `, {"fragmentName":"DashboardThread"}) as unknown as TypedDocumentString<DashboardThreadFragment, unknown>;
 export const DashboardRunFragmentDoc = new TypedDocumentString(`
     fragment DashboardRun on Run {
   id
@@ -143,26 +167,6 @@ export const DashboardRunFragmentDoc = new TypedDocumentString(`
   createdAt
 }
     `, {"fragmentName":"DashboardRun"}) as unknown as TypedDocumentString<DashboardRunFragment, unknown>;
-export const DashboardThreadFragmentDoc = new TypedDocumentString(`
-    fragment DashboardThread on Thread {
-  id
-  title
-  status
-  messageCount
-  lastReadSeq
-  unreadCount
-  updatedAt
-  activeRun {
-    ...DashboardRun
-  }
-}
-    fragment DashboardRun on Run {
-  id
-  threadId
-  status
-  model
-  createdAt
-}`, {"fragmentName":"DashboardThread"}) as unknown as TypedDocumentString<DashboardThreadFragment, unknown>;
 export const DashboardMessageFragmentDoc = new TypedDocumentString(`
     fragment DashboardMessage on Message {
   id
@@ -200,13 +204,14 @@ export const DashboardThreadsDocument = new TypedDocumentString(`
     query DashboardThreads($first: Int = 50) {
   viewer {
     id
-    unreadThreadCount
   }
   threads(first: $first, status: ACTIVE) {
-    totalCount
     edges {
       node {
         ...DashboardThread
+        activeRun {
+          ...DashboardRun
+        }
       }
     }
   }
@@ -215,13 +220,9 @@ export const DashboardThreadsDocument = new TypedDocumentString(`
   id
   title
   status
-  messageCount
   lastReadSeq
   unreadCount
   updatedAt
-  activeRun {
-    ...DashboardRun
-  }
 }
 fragment DashboardRun on Run {
   id
@@ -247,20 +248,9 @@ export const DashboardThreadMessagesDocument = new TypedDocumentString(`
   id
   title
   status
-  messageCount
   lastReadSeq
   unreadCount
   updatedAt
-  activeRun {
-    ...DashboardRun
-  }
-}
-fragment DashboardRun on Run {
-  id
-  threadId
-  status
-  model
-  createdAt
 }
 fragment DashboardMessage on Message {
   id
@@ -365,43 +355,12 @@ export const DashboardThreadEventsDocument = new TypedDocumentString(`
       seq
       messageId
     }
-    ... on RunStatusChanged {
-      threadId
-      run {
-        ...DashboardRun
-      }
-    }
-    ... on ThreadUpdated {
-      threadId
-      thread {
-        ...DashboardThread
-      }
-    }
     ... on ThreadDeleted {
       threadId
     }
   }
 }
-    fragment DashboardThread on Thread {
-  id
-  title
-  status
-  messageCount
-  lastReadSeq
-  unreadCount
-  updatedAt
-  activeRun {
-    ...DashboardRun
-  }
-}
-fragment DashboardRun on Run {
-  id
-  threadId
-  status
-  model
-  createdAt
-}
-fragment DashboardMessage on Message {
+    fragment DashboardMessage on Message {
   id
   threadId
   seq
@@ -432,3 +391,66 @@ fragment DashboardMessage on Message {
     }
   }
 }`) as unknown as TypedDocumentString<DashboardThreadEventsSubscription, DashboardThreadEventsSubscriptionVariables>;
+export const DashboardViewerEventsDocument = new TypedDocumentString(`
+    subscription DashboardViewerEvents($after: String) {
+  viewerEvents(after: $after) {
+    __typename
+    ... on ThreadCreated {
+      cursor
+      thread {
+        ...DashboardThread
+      }
+    }
+    ... on ViewerThreadUpdated {
+      cursor
+      thread {
+        ...DashboardThread
+      }
+    }
+    ... on ThreadActivity {
+      cursor
+      threadId
+      unreadCount
+      threadNow: thread {
+        ...DashboardThread
+      }
+      lastMessage {
+        seq
+        createdAt
+      }
+    }
+    ... on ThreadRead {
+      cursor
+      unreadCount
+      thread {
+        id
+        lastReadSeq
+      }
+    }
+    ... on ViewerRunStatusChanged {
+      cursor
+      run {
+        ...DashboardRun
+      }
+    }
+    ... on ViewerThreadDeleted {
+      cursor
+      threadId
+    }
+  }
+}
+    fragment DashboardThread on Thread {
+  id
+  title
+  status
+  lastReadSeq
+  unreadCount
+  updatedAt
+}
+fragment DashboardRun on Run {
+  id
+  threadId
+  status
+  model
+  createdAt
+}`) as unknown as TypedDocumentString<DashboardViewerEventsSubscription, DashboardViewerEventsSubscriptionVariables>;
