@@ -15,17 +15,40 @@ export interface OpenThreadHandlers {
  * The thread being read: its messages on screen, and the one threadEvents subscription the page
  * keeps, for what the viewer feed does not carry: each message as it changes, and the deltas of
  * a streaming reply. Closed when another thread is opened.
+ *
+ * It keeps the cursor of the last event: after a reconnect it resumes after it, so a reply that
+ * streamed meanwhile brings the rest of its chunks, or its completion, and nothing twice.
  */
 export class OpenThread {
   readonly #conversation: Conversation;
-  readonly #unsubscribe: () => void;
+  #cursor: string | null = null;
+  #unsubscribe: () => void = () => {};
 
-  constructor(api: Api, readonly threadId: string, messages: readonly DashboardMessageFragment[], private readonly on: OpenThreadHandlers) {
+  constructor(private readonly api: Api, readonly threadId: string, messages: readonly DashboardMessageFragment[], private readonly on: OpenThreadHandlers) {
     this.#conversation = new Conversation(threadId, messages);
-    this.#unsubscribe = api.subscribe(DashboardThreadEventsDocument, () => ({ threadId, afterSeq: this.#resumeAfter() }), {
-      next: (data) => this.#onEvent(data.threadEvents),
-      error: (error) => on.error(error),
-    });
+    this.#subscribe();
+  }
+
+  #subscribe(): void {
+    const { threadId } = this;
+    this.#unsubscribe = this.api.subscribe(
+      DashboardThreadEventsDocument,
+      () => (this.#cursor === null ? { threadId, afterSeq: this.#resumeAfter() } : { threadId, after: this.#cursor }),
+      {
+        next: (data) => {
+          this.#cursor = data.threadEvents.cursor;
+          this.#onEvent(data.threadEvents);
+        },
+        error: (error) => this.#failed(error),
+      },
+    );
+  }
+
+  /** REPLAY_UNAVAILABLE for our cursor: the thread no longer keeps what came after it; resume by seq instead. */
+  #failed(error: ApiError): void {
+    if (error.code !== 'REPLAY_UNAVAILABLE' || this.#cursor === null) return this.on.error(error);
+    this.#cursor = null;
+    this.#subscribe();
   }
 
   get node(): HTMLElement {
@@ -41,9 +64,9 @@ export class OpenThread {
   }
 
   /**
-   * Where the subscription (re)starts, when opened and after a reconnect: after the newest seq
-   * shown, or before the oldest reply still streaming, which the replay then brings as it is by
-   * now (deltas are not replayed), so a dropped socket loses none of it, nor its completion.
+   * Where the subscription starts without a cursor (when opened, or when the cursor was too old):
+   * after the newest seq shown, or before the oldest reply still streaming, which the replay then
+   * brings as it is by now (afterSeq replays no deltas), so none of it is lost, nor its completion.
    */
   #resumeAfter(): number {
     const latest = this.#conversation.latestSeq;

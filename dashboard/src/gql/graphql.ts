@@ -84,36 +84,37 @@ export type DashboardMarkThreadReadMutation = { markThreadRead: { id: string, la
 export type DashboardThreadEventsSubscriptionVariables = Exact<{
   threadId: string | number;
   afterSeq?: number | null | undefined;
+  after?: string | null | undefined;
 }>;
 
 
 export type DashboardThreadEventsSubscription = { threadEvents:
-    | { __typename: 'MessageAdded', threadId: string, seq: number, message: { id: string, threadId: string, seq: number, role: MessageRole, status: MessageStatus, content: string, createdAt: string, deletedAt: string | null, parts: Array<
+    | { __typename: 'MessageAdded', threadId: string, cursor: string, seq: number, message: { id: string, threadId: string, seq: number, role: MessageRole, status: MessageStatus, content: string, createdAt: string, deletedAt: string | null, parts: Array<
           | { __typename: 'FilePart', name: string, uri: string }
           | { __typename: 'ReasoningPart', text: string }
           | { __typename: 'TextPart', text: string }
           | { __typename: 'ToolCallPart', callId: string, name: string }
           | { __typename: 'ToolResultPart', callId: string, isError: boolean }
         > } }
-    | { __typename: 'MessageCompleted', threadId: string, seq: number, message: { id: string, threadId: string, seq: number, role: MessageRole, status: MessageStatus, content: string, createdAt: string, deletedAt: string | null, parts: Array<
+    | { __typename: 'MessageCompleted', threadId: string, cursor: string, seq: number, message: { id: string, threadId: string, seq: number, role: MessageRole, status: MessageStatus, content: string, createdAt: string, deletedAt: string | null, parts: Array<
           | { __typename: 'FilePart', name: string, uri: string }
           | { __typename: 'ReasoningPart', text: string }
           | { __typename: 'TextPart', text: string }
           | { __typename: 'ToolCallPart', callId: string, name: string }
           | { __typename: 'ToolResultPart', callId: string, isError: boolean }
         > } }
-    | { __typename: 'MessageDeleted', threadId: string, seq: number, messageId: string }
-    | { __typename: 'MessageDelta', threadId: string, seq: number, messageId: string, partIndex: number, index: number, delta: string }
-    | { __typename: 'MessageEdited', threadId: string, seq: number, message: { id: string, threadId: string, seq: number, role: MessageRole, status: MessageStatus, content: string, createdAt: string, deletedAt: string | null, parts: Array<
+    | { __typename: 'MessageDeleted', threadId: string, cursor: string, seq: number, messageId: string }
+    | { __typename: 'MessageDelta', threadId: string, cursor: string, seq: number, messageId: string, partIndex: number, index: number, delta: string }
+    | { __typename: 'MessageEdited', threadId: string, cursor: string, seq: number, message: { id: string, threadId: string, seq: number, role: MessageRole, status: MessageStatus, content: string, createdAt: string, deletedAt: string | null, parts: Array<
           | { __typename: 'FilePart', name: string, uri: string }
           | { __typename: 'ReasoningPart', text: string }
           | { __typename: 'TextPart', text: string }
           | { __typename: 'ToolCallPart', callId: string, name: string }
           | { __typename: 'ToolResultPart', callId: string, isError: boolean }
         > } }
-    | { __typename: 'RunStatusChanged' }
-    | { __typename: 'ThreadDeleted', threadId: string }
-    | { __typename: 'ThreadUpdated' }
+    | { __typename: 'RunStatusChanged', cursor: string }
+    | { __typename: 'ThreadDeleted', threadId: string, cursor: string }
+    | { __typename: 'ThreadUpdated', cursor: string }
    };
 
 export type DashboardViewerEventsSubscriptionVariables = Exact<{
@@ -318,11 +319,12 @@ export const DashboardMarkThreadReadDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<DashboardMarkThreadReadMutation, DashboardMarkThreadReadMutationVariables>;
 export const DashboardThreadEventsDocument = new TypedDocumentString(`
-    subscription DashboardThreadEvents($threadId: ID!, $afterSeq: Int) {
-  threadEvents(threadId: $threadId, afterSeq: $afterSeq) {
+    subscription DashboardThreadEvents($threadId: ID!, $afterSeq: Int, $after: String) {
+  threadEvents(threadId: $threadId, afterSeq: $afterSeq, after: $after) {
     __typename
     ... on MessageAdded {
       threadId
+      cursor
       seq
       message {
         ...DashboardMessage
@@ -330,6 +332,7 @@ export const DashboardThreadEventsDocument = new TypedDocumentString(`
     }
     ... on MessageDelta {
       threadId
+      cursor
       seq
       messageId
       partIndex
@@ -338,6 +341,7 @@ export const DashboardThreadEventsDocument = new TypedDocumentString(`
     }
     ... on MessageCompleted {
       threadId
+      cursor
       seq
       message {
         ...DashboardMessage
@@ -345,6 +349,7 @@ export const DashboardThreadEventsDocument = new TypedDocumentString(`
     }
     ... on MessageEdited {
       threadId
+      cursor
       seq
       message {
         ...DashboardMessage
@@ -352,11 +357,19 @@ export const DashboardThreadEventsDocument = new TypedDocumentString(`
     }
     ... on MessageDeleted {
       threadId
+      cursor
       seq
       messageId
     }
+    ... on RunStatusChanged {
+      cursor
+    }
+    ... on ThreadUpdated {
+      cursor
+    }
     ... on ThreadDeleted {
       threadId
+      cursor
     }
   }
 }
