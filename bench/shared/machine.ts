@@ -18,7 +18,8 @@ export function machineInfo() {
     loadAverageAtStart: os.loadavg().map((value) => Math.round(value * 100) / 100),
     code: codeVersion(),
     // tsx transforms with esbuild's keepNames, which costs CPU and memory per closure: say which ran.
-    runtime: import.meta.url.endsWith('.js') ? 'compiled JavaScript (dist/, npm run build)' : 'TypeScript under tsx',
+    // and graphql-js checks its types more slowly outside NODE_ENV=production, as a deployment sets it.
+    runtime: `${import.meta.url.endsWith('.js') ? 'compiled JavaScript (dist/, npm run build)' : 'TypeScript under tsx'}, NODE_ENV=${process.env.NODE_ENV ?? 'unset'}`,
   };
 }
 

@@ -37,12 +37,15 @@ function timesListed(field: GraphQLField<unknown, unknown>, args: Record<string,
   return typeof args.limit === 'number' ? Math.max(args.limit, 0) : 1;
 }
 
+/** Variables that do not coerce: the operation cannot run, and execution says why (variable-values.ts). */
+const UNCOERCIBLE = Symbol('variables that do not coerce');
+
 /**
  * The operation's cost; undefined when the document names no single operation (execution reports
- * that itself). Its variables coerce: useVariableValues, earlier in the plugin list, has refused
- * the operation otherwise, and a refusal ends the execute hooks there.
+ * that itself), UNCOERCIBLE when its variables do not coerce (a mutation's are coerced only by
+ * its execution: useVariableValues checks them beforehand for the other operations).
  */
-function costOf(args: ExecutionArgs): number | undefined {
+function costOf(args: ExecutionArgs): number | undefined | typeof UNCOERCIBLE {
   if (!getOperationAST(args.document, args.operationName)) return undefined;
   const variables = args.variableValues ?? {};
   try {
@@ -57,6 +60,7 @@ function costOf(args: ExecutionArgs): number | undefined {
     // getComplexity stops past 10,000 evaluated selections (fragments spread many times over):
     // such an operation costs more than any limit here. Anything else is a bug, masked and logged.
     if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message)) return Number.POSITIVE_INFINITY;
+    if (error instanceof GraphQLError && /^Variable "\$/.test(error.message)) return UNCOERCIBLE;
     throw error;
   }
 }
@@ -109,7 +113,10 @@ export function useQueryCost(): Plugin {
     if (!known.has(key)) {
       // Bounded: a client paging with ever new sizes does not grow it without end.
       if (known.size >= MAX_COSTS_PER_DOCUMENT) known.clear();
-      known.set(key, costOf(args));
+      const cost = costOf(args);
+      // Never remembered: the next request of this shape may coerce, and must be counted.
+      if (cost === UNCOERCIBLE) return undefined;
+      known.set(key, cost);
     }
     return known.get(key);
   };

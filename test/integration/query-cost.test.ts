@@ -119,6 +119,20 @@ describe('the query cost reads page sizes from literals, variables and variable 
     expectTooCostly(await app.gql(sender, archive, { ids: Array.from({ length: 100 }, () => sendTo.id) }));
   });
 
+  it("a mutation whose variables do not coerce is BAD_USER_INPUT, and counts for nothing: the next of the same shape is still counted", async () => {
+    const user = newUserId();
+    const thread = await seed(app.db).thread(user);
+    // 100 IDs at 100 messages each: far over the limit. The first request's IDs are no list of IDs at all.
+    const archive = 'mutation($ids: [ID!]!, $n: Int!) { archiveThreads(ids: $ids) { id messages(first: $n) { edges { node { id content } } } } }';
+    const ids = Array.from({ length: 100 }, () => thread.id);
+    const refused = await app.gql(user, archive, { ids: [...ids.slice(1), { not: 'an id' }], n: 100 });
+    expect(refused.errors?.map((error) => error.extensions?.code), JSON.stringify(refused)).toEqual(['BAD_USER_INPUT']);
+    expect(refused.errors?.[0]?.message).toMatch(/^Variable "\$ids" got invalid value/);
+    expectTooCostly(await app.gql(user, archive, { ids, n: 100 }));
+    const [row] = await app.db.selectFrom('threads').select('status').where('id', '=', thread.id).execute();
+    expect(row?.status).toBe('ACTIVE');
+  });
+
   it('with literals, and with a page size left out (counted as the default, 20)', async () => {
     const literal = NESTED.replace(/^query\([^)]*\)/, 'query').replace('first: $a', 'first: 100').replace('first: $b', 'first: 100').replace('first: $c', 'first: 100');
     expect(literal).not.toContain('$');
