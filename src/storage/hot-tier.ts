@@ -132,7 +132,12 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
         ],
       )) as [string, string?, string?, string?];
       const [status, json, persisted, archived] = reply;
-      if (status === 'OK' || status === 'DUPLICATE') {
+      if (status === 'OK') {
+        // The script put the seq in front of the record sent: the record is known, only the seq is read back.
+        const seq = Number((json as string).slice('{"seq":'.length, (json as string).indexOf(',')));
+        return { status, message: messageOfRecord({ ...record, seq }), watermarks: toWatermarks(persisted, archived) };
+      }
+      if (status === 'DUPLICATE') {
         return { status, message: messageOfRecord(JSON.parse(json as string)), watermarks: toWatermarks(persisted, archived) };
       }
       if (status === 'TOOL_CALL_EXISTS' || status === 'UNKNOWN_TOOL_CALL' || status === 'TOOL_CALL_ANSWERED') return { status, callId: json as string };
