@@ -7,6 +7,7 @@ import type { ThreadId } from '../../../src/ids/id-types.js';
 import { createSubscriptionRegistry } from '../../../src/realtime/subscription-registry.js';
 import type { ThreadEvent } from '../../../src/realtime/thread-events.js';
 import { openThreadTail, type TailItem, type TailSource } from '../../../src/realtime/thread-tail.js';
+import type { ThreadEventLog } from '../../../src/storage/thread-event-log.js';
 
 // The tail's ordering logic against an in-memory source and a registry without Redis: events are
 // handed in through registry.deliver exactly as the Redis channel would.
@@ -172,6 +173,26 @@ describe('openThreadTail', () => {
     for (let seq = 1; seq <= 10; seq++) registry.deliver(threadId, added(seq));
     expect(await take(tail, 5)).toEqual(['LIMIT_EXCEEDED']);
     expect(registry.size).toBe(0);
+  });
+
+  it('lets a subscription with an event log queue twice what the log keeps, so a whole replay fits, and no more', async () => {
+    const { registry, threadId, store, added } = setup({ maxQueuedEvents: 3 });
+    // A log that cannot be read: catch-ups come from the store, but the log's size sets the bound.
+    const log = { limits: { maxEvents: 10, ttlSeconds: 60 }, read: async () => null, open: async () => '0-0' } as unknown as ThreadEventLog;
+    const openWithLog = (seq: number) =>
+      openThreadTail({ ctx, registry, threadId: threadId as ThreadId, start: { entry: '0-0', seq, exact: false, replay: true }, log, messages: true, accepts: () => true, source: { coveredByLog: false, missedSince: async () => [] } });
+    const fits = openWithLog(0);
+    await tick();
+    store(20);
+    for (let seq = 1; seq <= 20; seq++) registry.deliver(threadId, added(seq));
+    expect(await take(fits, 20)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    await fits.return!();
+
+    const over = openWithLog(20);
+    await tick();
+    store(41);
+    for (let seq = 21; seq <= 41; seq++) registry.deliver(threadId, added(seq));
+    expect(await take(over, 25)).toEqual(['LIMIT_EXCEEDED']);
   });
 
   it('is removed from the registry on return(), on close(), and only once', async () => {
