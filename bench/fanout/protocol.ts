@@ -31,9 +31,10 @@ export interface SubscriberGroup {
   feed: Feed;
   /**
    * messageAdded: the thread subscribed to. viewerEvents: the viewer's own thread, which the
-   * bench sends to. The bare broadcast keys its sockets by it either way.
+   * bench sends to; none for idle viewers (a viewer needs no thread to subscribe). The bare
+   * broadcast keys its sockets by it, so a bare group must have one.
    */
-  threadId: string;
+  threadId?: string;
   /** The thread owner's (the viewer's) Bearer token (graphql), also used to send to the thread. */
   token: string;
   connections: number;
@@ -109,7 +110,7 @@ function threadActivity(threadId: string, lastMessage: object) {
  * The subscription both targets' frames answer, field for field, per feed; `contentOf` finds the
  * message content in a `next` payload's data (undefined for an event that carries none).
  */
-export const SUBSCRIPTIONS: Record<Feed, { query: string; variables(threadId: string): Record<string, unknown>; contentOf(data: any): string | undefined }> = {
+export const SUBSCRIPTIONS: Record<Feed, { query: string; variables(threadId: string | undefined): Record<string, unknown>; contentOf(data: any): string | undefined }> = {
   messageAdded: {
     query: 'subscription($threadId: ID!) { messageAdded(threadId: $threadId) { id seq content createdAt } }',
     variables: (threadId) => ({ threadId }),

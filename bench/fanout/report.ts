@@ -96,10 +96,18 @@ function latencyTable(latency: LatencyFigures): string[] {
     latencyRow('Threadline, graphql-ws client library', 'graphql-ws-client', latency.libraryClientRatios),
     latencyRow('bare ws broadcast', 'bare', { p50: 1, p99: 1 }),
     '',
-    `Frame sizes (the last \`next\` frame of a run, bytes): Threadline ${frameBytesOf(latency, 'graphql')}, bare ${frameBytesOf(latency, 'bare')}.`,
+    `Frame sizes (the last \`next\` frame of a run, bytes): Threadline ${frameBytesOf(latency, 'graphql')}, bare ${frameBytesOf(latency, 'bare')}; the`,
+    'payloads are the same size: the bare frame carries a 36-character operation ID (a UUID, as the graphql-ws',
+    'library makes), where the protocol-level client numbers its operations.',
     `Measurements taken while other processes used the CPU on every attempt: ${contendedRuns(latency.runs)}.`,
   ];
 }
+
+/** What an idle figure is: one measurement. */
+const IDLE_NOISE = [
+  'Each idle figure is one measurement, not a median: from one run to the next the RSS difference',
+  'moves by several KB per subscription on this machine, the heap figure by a few tenths.',
+];
 
 /** An idle phase's memory, per subscription, and what it was measured from. */
 function idleFigures(idle: IdleFigures): string[] {
@@ -145,6 +153,7 @@ function summary(report: FanoutReport & { targets: NonNullable<FanoutReport['tar
     '',
     ...idleFigures(idle),
     'Two subscriptions per socket because this machine allows 20,000 open files per process.',
+    ...IDLE_NOISE,
     '',
     ...viewerSections(viewers, settings.viewers, idle),
     '## Targets (issue 4)',
@@ -164,13 +173,13 @@ function viewerSections(viewers: FanoutReport['viewers'], settings: FanoutReport
   return [
     '## The viewer feed: `viewerEvents`, one subscription per viewer',
     '',
-    'Each viewer is a user of its own, owning one thread, subscribed on a socket of its own (a socket is',
-    'one user\'s) with `subscription { viewerEvents { __typename ... on ThreadActivity { cursor threadId',
+    'Each viewer is a user of its own, subscribed on a socket of its own (a socket is one user\'s) with',
+    '`subscription { viewerEvents { __typename ... on ThreadActivity { cursor threadId',
     'unreadCount lastMessage { id seq content createdAt } } } }`: what a thread list shows for a new message.',
     '`unreadCount` is read when the event is delivered, so each event costs its viewer one thread read',
     '(Postgres) and goes through graphql-ws\'s own per-subscriber path rather than a shared frame. Events',
     'are not shared between viewers: every viewer\'s event is its own Redis channel message and its own',
-    'execution. The bare broadcast sends the same `next` frame (same fields and sizes) to the one socket',
+    'execution. The bare broadcast sends the same `next` payload (same fields and sizes) to the one socket',
     'of the thread named in the POST. Not judged against issue 4\'s targets, which are the thread\'s.',
     '',
     `### Idle: ${idle.subscribers.toLocaleString('en')} viewerEvents subscriptions on ${idle.sockets.toLocaleString('en')} sockets, ${idle.subscribers.toLocaleString('en')} viewers`,
@@ -180,6 +189,8 @@ function viewerSections(viewers: FanoutReport['viewers'], settings: FanoutReport
     'rest), as the first thing that process holds: after another idle phase, the pages that phase freed',
     'stay with the process and the RSS difference means nothing. One subscription per socket, so each',
     `carries a whole socket, where a messageAdded subscriber above carries half of one (${idleBeside}).`,
+    'The idle viewers own no thread (subscribing needs none); the latency viewers own one each.',
+    ...IDLE_NOISE,
     '',
     `### Latency: sendMessage → that viewer's feed, ${count} viewers`,
     '',

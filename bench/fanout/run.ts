@@ -7,7 +7,8 @@
 // 1. Latency: sendMessage → the last of 1,000 subscribers of one thread (messageAdded), one message at a time.
 // 2. Throughput: deliveries/s with 100 threads × 100 subscribers under closed-loop senders.
 // 3. Idle (run first): 20,000 messageAdded subscribers held by the server process; memory per subscriber.
-// 4. Viewer idle: 10,000 viewers, each with one viewerEvents subscription; memory per subscription.
+// 4. Viewer idle (in a server process of its own): 10,000 viewers, each with one viewerEvents
+//    subscription; memory per subscription.
 // 5. Viewer latency: 1,000 viewers, each with one viewerEvents subscription and a thread of its
 //    own; sendMessage into each viewer's thread in turn, one at a time, each timed until it is in
 //    that viewer's feed.
@@ -20,7 +21,7 @@ import pino from 'pino';
 import { machineInfo } from '../shared/machine.js';
 import { startBareBroadcast, type BareBroadcast } from '../shared/bare-broadcast.js';
 import { forkChild, siblingModule } from '../shared/child-process.js';
-import { seedBenchThreads, startBenchServer, type BenchServer } from '../shared/bench-server.js';
+import { benchUserToken, seedBenchThreads, startBenchServer, type BenchServer } from '../shared/bench-server.js';
 import { quietly } from '../shared/quiet-runs.js';
 import { startBenchServices } from '../shared/services.js';
 import { median, quantile, round } from '../shared/stats.js';
@@ -130,13 +131,14 @@ async function main(): Promise<void> {
 
   const [latencyThread] = await seedBenchThreads(server.app, 'fanout-latency', 1);
   const throughputThreads = await seedBenchThreads(server.app, 'fanout-throughput', settings.throughput.threads);
-  // Every viewer owns a thread of its own.
-  const viewerCount = Math.max(phases.has('viewer-latency') ? settings.viewers.latency.viewers : 0, phases.has('viewer-idle') && !viewerIdleAlone ? settings.viewers.idle.viewers : 0);
-  const viewers = await seedBenchThreads(server.app, 'fanout-viewer', viewerCount);
-  const latencyViewers = viewers.slice(0, settings.viewers.latency.viewers);
+  // Each latency viewer owns a thread it is sent to; an idle viewer is a user and its token: it
+  // needs no thread to subscribe, and 10,000 inserts before the idle phase would leave their
+  // freed pages in the RSS it starts from.
+  const latencyViewers = phases.has('viewer-latency') ? await seedBenchThreads(server.app, 'fanout-viewer', settings.viewers.latency.viewers) : [];
+  const idleViewers = phases.has('viewer-idle') && !viewerIdleAlone ? await benchViewers('fanout-idle-viewer', settings.viewers.idle.viewers) : [];
   // Idle first: RSS is measured before the other phases raise the process's high-water mark.
   const idle = phases.has('idle') ? await measureIdle(bench, threadIdleGroups(throughputThreads)) : null;
-  const viewerIdle = viewerIdleAlone ?? (phases.has('viewer-idle') ? await measureIdle(bench, viewerGroups(viewers.slice(0, settings.viewers.idle.viewers))) : null);
+  const viewerIdle = viewerIdleAlone ?? (phases.has('viewer-idle') ? await measureIdle(bench, viewerGroups(idleViewers)) : null);
   if (args['send-to-parent']) return void (toParent = viewerIdle);
   const latency = phases.has('latency') ? await measureLatency(bench, threadLatency(latencyThread!)) : null;
   const viewerLatency = phases.has('viewer-latency') ? await measureLatency(bench, viewerLatencyOf(latencyViewers)) : null;
@@ -222,8 +224,13 @@ function viewerLatencyOf(viewers: SendTarget[]): LatencyShape {
   return { label, feed: 'viewerEvents', groups: viewerGroups(viewers), threads: viewers, messages: viewers.length, warmupMessages: warmupRounds * viewers.length, expected: 1, pauseMs };
 }
 
+/** `count` viewers with no thread (`<label>-<i>`): their tokens. */
+async function benchViewers(label: string, count: number): Promise<Array<{ token: string }>> {
+  return Promise.all(Array.from({ length: count }, async (_, i) => ({ token: await benchUserToken(`${label}-${i}`) })));
+}
+
 /** Each viewer on a socket of its own (a socket is one user's), with `subscriptionsPerConnection` viewerEvents subscriptions. */
-function viewerGroups(viewers: SendTarget[]): SubscriberGroup[] {
+function viewerGroups(viewers: Array<{ threadId?: string; token: string }>): SubscriberGroup[] {
   const { subscriptionsPerConnection } = settings.viewers.idle;
   return viewers.map((viewer) => ({ feed: 'viewerEvents', ...viewer, connections: 1, subscriptionsPerConnection }));
 }

@@ -129,6 +129,7 @@ async function openProtocolClient(wsUrl: string, group: SubscriberGroup): Promis
 }
 
 async function openBare(wsUrl: string, group: SubscriberGroup): Promise<void> {
+  if (!group.threadId) throw new Error('a bare subscriber needs the thread it is sent to');
   const socket = await openRawSocket(`${wsUrl}?thread=${encodeURIComponent(group.threadId)}`);
   socket.on('message', (data) => {
     lastFrameBytes = (data as Buffer).length;
