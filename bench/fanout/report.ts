@@ -68,10 +68,15 @@ export async function writeFanoutReport(report: FanoutReport, directory: string)
   return [json, markdown];
 }
 
-/** Runs during which other processes used the CPU on every attempt: their figures are flagged. */
+/**
+ * Runs during which other processes used the CPU on every attempt (their figures are flagged),
+ * and the most CPU the hypervisor took from the machine during a kept run (steal: not another
+ * process here, so it does not make a run contended, but the bench had that much less).
+ */
 function contendedRuns(runs: unknown): string {
-  const all = (Array.isArray(runs) ? runs.flatMap((run) => Object.values(run as object)) : Object.values(runs as object).flat()) as Array<{ contended?: boolean }>;
-  return `${all.filter((run) => run.contended).length} of ${all.length}`;
+  const all = (Array.isArray(runs) ? runs.flatMap((run) => Object.values(run as object)) : Object.values(runs as object).flat()) as Array<{ contended?: boolean; cpu?: { stealCores?: number } | null }>;
+  const steal = Math.max(0, ...all.map((run) => run.cpu?.stealCores ?? 0));
+  return `${all.filter((run) => run.contended).length} of ${all.length}; CPU stolen by the hypervisor during a run: up to ${steal} cores`;
 }
 
 const row = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
