@@ -19,21 +19,43 @@ export function servedByThreadline(target: Target): boolean {
   return target !== 'bare';
 }
 
-/** Subscribers of one thread: `connections` sockets, each with `subscriptionsPerConnection` subscriptions. */
+/**
+ * What a subscriber subscribes to:
+ * - `messageAdded`: one thread's new messages (`messageAdded(threadId)`), as the thread scenarios.
+ * - `viewerEvents`: its user's viewer feed, every event of all their threads (`viewerEvents`).
+ */
+export type Feed = 'messageAdded' | 'viewerEvents';
+
+/** The subscribers of one thread (messageAdded) or one viewer (viewerEvents): `connections` sockets, each with `subscriptionsPerConnection` subscriptions. */
 export interface SubscriberGroup {
-  threadId: string;
-  /** The thread owner's Bearer token (graphql), also used to send to the thread. */
+  feed: Feed;
+  /**
+   * messageAdded: the thread subscribed to. viewerEvents: the viewer's own thread, which the
+   * bench sends to; none for idle viewers (a viewer needs no thread to subscribe). The bare
+   * broadcast keys its sockets by it, so a bare group must have one.
+   */
+  threadId?: string;
+  /** The thread owner's (the viewer's) Bearer token (graphql), also used to send to the thread. */
   token: string;
   connections: number;
   subscriptionsPerConnection: number;
 }
 
+/** A thread the bench sends to, as its owner. */
+export interface SendTarget {
+  threadId: string;
+  token: string;
+}
+
 export type Command =
   | { cmd: 'open'; target: Target; wsUrl: string; groups: SubscriberGroup[] }
-  /** Sends `messages` to one thread, one at a time; each is timed until all `expected` subscribers got it. */
-  | { cmd: 'latency'; target: Target; sendUrl: string; threadId: string; token: string; messages: number; expected: number; pauseMs: number }
+  /**
+   * Sends `messages` one at a time, going round `threads` (message i to thread i mod n); each is
+   * timed until all `expected` subscribers got it.
+   */
+  | { cmd: 'latency'; target: Target; feed: Feed; sendUrl: string; threads: SendTarget[]; messages: number; expected: number; pauseMs: number }
   /** Keeps `concurrency` senders busy for `durationMs` over the threads, then waits for every delivery. */
-  | { cmd: 'throughput'; target: Target; sendUrl: string; threads: Array<{ threadId: string; token: string }>; durationMs: number; concurrency: number; expectedPerMessage: number }
+  | { cmd: 'throughput'; target: Target; feed: Feed; sendUrl: string; threads: SendTarget[]; durationMs: number; concurrency: number; expectedPerMessage: number }
   | { cmd: 'close' };
 
 export interface LatencyResult {
@@ -41,6 +63,8 @@ export interface LatencyResult {
   lastArrivalMs: number[];
   /** Per message: ms until the send request was answered. */
   ackMs: number[];
+  /** The last `next` frame's size in bytes, as a raw socket got it (not shown by the library client). */
+  frameBytes?: number;
 }
 
 export interface ThroughputResult {
@@ -63,11 +87,41 @@ export function tagOf(content: string): string {
   return content.slice(0, content.indexOf(' '));
 }
 
-/** What the bare broadcast sends for POST /send {threadId, content}: the messageAdded payload of SUBSCRIPTION. */
-export function messageAddedEvent({ threadId, content }: { threadId: string; content: string }, seq: number): BareEvent {
-  const messageAdded = { id: `msg_${Date.now()}_${seq}_0badf00d`, seq, content, createdAt: new Date().toISOString() };
-  return { threadId, data: { messageAdded }, answer: { data: { sendMessage: { seq } } } };
+/** What the bench POSTs to the bare broadcast's /send: the thread, the content, and which subscription's frame to send. */
+export interface BareSend {
+  threadId: string;
+  content: string;
+  feed: Feed;
 }
 
-/** The subscription both targets' frames answer, field for field. */
-export const SUBSCRIPTION = 'subscription($threadId: ID!) { messageAdded(threadId: $threadId) { id seq content createdAt } }';
+/** What the bare broadcast sends for POST /send: the `next` payload the server sends that feed's subscribers for the message. */
+export function bareEventOf(body: BareSend, seq: number): BareEvent {
+  const message = { id: `msg_${Date.now()}_${seq}_0badf00d`, seq, content: body.content, createdAt: new Date().toISOString() };
+  const data = body.feed === 'viewerEvents' ? { viewerEvents: threadActivity(body.threadId, message) } : { messageAdded: message };
+  return { threadId: body.threadId, data, answer: { data: { sendMessage: { seq } } } };
+}
+
+/** A ThreadActivity as VIEWER_EVENTS selects it, field for field (a cursor is a feed entry ID, `<ms>-<n>`; unreadCount 1: nothing read). */
+function threadActivity(threadId: string, lastMessage: object) {
+  return { __typename: 'ThreadActivity', cursor: `${Date.now()}-0`, threadId, unreadCount: 1, lastMessage };
+}
+
+/**
+ * The subscription both targets' frames answer, field for field, per feed; `contentOf` finds the
+ * message content in a `next` payload's data (undefined for an event that carries none).
+ */
+export const SUBSCRIPTIONS: Record<Feed, { query: string; variables(threadId: string | undefined): Record<string, unknown>; contentOf(data: any): string | undefined }> = {
+  messageAdded: {
+    query: 'subscription($threadId: ID!) { messageAdded(threadId: $threadId) { id seq content createdAt } }',
+    variables: (threadId) => ({ threadId }),
+    contentOf: (data) => data.messageAdded.content,
+  },
+  // What a thread list shows for a new message: which thread, its unread count, the message. The
+  // unread count reads the thread's read position when the event is delivered (one Postgres read
+  // per event and viewer, viewer-event.ts), as it does for every client that selects it.
+  viewerEvents: {
+    query: 'subscription { viewerEvents { __typename ... on ThreadActivity { cursor threadId unreadCount lastMessage { id seq content createdAt } } } }',
+    variables: () => ({}),
+    contentOf: (data) => data.viewerEvents.lastMessage?.content,
+  },
+};

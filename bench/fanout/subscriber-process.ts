@@ -7,9 +7,11 @@ import WebSocket from 'ws';
 import {
   contentFor,
   servedByThreadline,
-  SUBSCRIPTION,
+  SUBSCRIPTIONS,
   tagOf,
+  type BareSend,
   type Command,
+  type Feed,
   type LatencyResult,
   type Reply,
   type SubscriberGroup,
@@ -27,10 +29,19 @@ const libraryClients: Client[] = [];
 /** Sockets read by the protocol-level client: the server's (graphql) and the bare broadcast's. */
 const rawSockets: WebSocket[] = [];
 let subscriptionErrors = 0;
+/** The size of the last `next` frame a raw socket got (the library client does not show its frames). */
+let lastFrameBytes: number | undefined;
 /** Arrivals per tag, and who waits for a count. */
 const arrivals = new Map<string, number>();
 const waiters = new Map<string, { count: number; resolve: () => void }>();
 let onAnyArrival: (() => void) | undefined;
+
+/** A `next` payload's data: an arrival when it carries a message (`feed`'s content), an error when it has no data. */
+function nextData(feed: Feed, data: unknown): void {
+  if (!data) return void (subscriptionErrors += 1);
+  const content = SUBSCRIPTIONS[feed].contentOf(data);
+  if (content !== undefined) arrived(content);
+}
 
 function arrived(content: string): void {
   const tag = tagOf(content);
@@ -48,11 +59,17 @@ async function inBatches<T>(items: T[], work: (item: T) => Promise<void>): Promi
   for (let i = 0; i < items.length; i += OPEN_WIDTH) await Promise.all(items.slice(i, i + OPEN_WIDTH).map(work));
 }
 
-function subscribe(client: Client, threadId: string): void {
-  client.subscribe<{ messageAdded: { content: string } }>(
-    { query: SUBSCRIPTION, variables: { threadId } },
+/** The subscribe payload of a group's subscriptions. */
+function subscriptionOf(group: SubscriberGroup) {
+  const { query, variables } = SUBSCRIPTIONS[group.feed];
+  return { query, variables: variables(group.threadId) };
+}
+
+function subscribe(client: Client, group: SubscriberGroup): void {
+  client.subscribe(
+    subscriptionOf(group),
     {
-      next: (result) => (result.data ? arrived(result.data.messageAdded.content) : (subscriptionErrors += 1)),
+      next: (result) => nextData(group.feed, result.data),
       error: () => (subscriptionErrors += 1),
       complete: () => undefined,
     },
@@ -72,7 +89,7 @@ async function openLibraryClient(wsUrl: string, group: SubscriberGroup): Promise
       on: { connected: () => resolve(made), closed: (event) => reject(new Error(`closed ${(event as { code?: number }).code}`)) },
     });
   });
-  for (let i = 0; i < group.subscriptionsPerConnection; i++) subscribe(client, group.threadId);
+  for (let i = 0; i < group.subscriptionsPerConnection; i++) subscribe(client, group);
   libraryClients.push(client);
 }
 
@@ -98,19 +115,26 @@ async function openProtocolClient(wsUrl: string, group: SubscriberGroup): Promis
   });
   socket.on('message', (data) => {
     const message = JSON.parse(String(data));
-    if (message.type === 'next') return message.payload.data ? arrived(message.payload.data.messageAdded.content) : (subscriptionErrors += 1);
+    if (message.type === 'next') {
+      lastFrameBytes = (data as Buffer).length;
+      return nextData(group.feed, message.payload.data);
+    }
     if (message.type === 'ping') return socket.send('{"type":"pong"}');
     if (message.type === 'error') subscriptionErrors += 1;
   });
   for (let i = 0; i < group.subscriptionsPerConnection; i++) {
-    const subscribe = { id: String(++operationIds), type: 'subscribe', payload: { query: SUBSCRIPTION, variables: { threadId: group.threadId } } };
+    const subscribe = { id: String(++operationIds), type: 'subscribe', payload: subscriptionOf(group) };
     socket.send(JSON.stringify(subscribe));
   }
 }
 
 async function openBare(wsUrl: string, group: SubscriberGroup): Promise<void> {
+  if (!group.threadId) throw new Error('a bare subscriber needs the thread it is sent to');
   const socket = await openRawSocket(`${wsUrl}?thread=${encodeURIComponent(group.threadId)}`);
-  socket.on('message', (data) => arrived(JSON.parse(String(data)).payload.data.messageAdded.content));
+  socket.on('message', (data) => {
+    lastFrameBytes = (data as Buffer).length;
+    nextData(group.feed, JSON.parse(String(data)).payload.data);
+  });
 }
 
 const openers: Record<Target, (wsUrl: string, group: SubscriberGroup) => Promise<void>> = {
@@ -125,9 +149,9 @@ async function open(target: Target, wsUrl: string, groups: SubscriberGroup[]): P
   return { sockets: libraryClients.length + rawSockets.length };
 }
 
-async function send(target: Target, sendUrl: string, threadId: string, token: string, content: string): Promise<void> {
+async function send(target: Target, feed: Feed, sendUrl: string, threadId: string, token: string, content: string): Promise<void> {
   const graphql = servedByThreadline(target);
-  const body = graphql ? { query: SEND, variables: { input: { threadId, content } } } : { threadId, content };
+  const body = graphql ? { query: SEND, variables: { input: { threadId, content } } } : ({ threadId, content, feed } satisfies BareSend);
   const response = await fetch(sendUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(graphql ? { authorization: `Bearer ${token}` } : {}) },
@@ -142,6 +166,7 @@ const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => undefine
 
 async function latency(command: Extract<Command, { cmd: 'latency' }>): Promise<LatencyResult> {
   collectGarbage();
+  lastFrameBytes = undefined;
   const result: LatencyResult = { lastArrivalMs: [], ackMs: [] };
   for (let i = 0; i < command.messages; i++) {
     const tag = `L${Date.now()}-${i}`;
@@ -149,15 +174,16 @@ async function latency(command: Extract<Command, { cmd: 'latency' }>): Promise<L
       waiters.set(tag, { count: command.expected, resolve });
       setTimeout(() => reject(new Error(`${tag}: ${arrivals.get(tag) ?? 0} of ${command.expected} arrived in 10 s`)), 10_000).unref();
     });
+    const thread = command.threads[i % command.threads.length]!;
     const started = performance.now();
-    await send(command.target, command.sendUrl, command.threadId, command.token, contentFor(tag));
+    await send(command.target, command.feed, command.sendUrl, thread.threadId, thread.token, contentFor(tag));
     result.ackMs.push(performance.now() - started);
     await all;
     result.lastArrivalMs.push(performance.now() - started);
     arrivals.delete(tag);
     await new Promise((resolve) => setTimeout(resolve, command.pauseMs));
   }
-  return result;
+  return { ...result, frameBytes: lastFrameBytes };
 }
 
 async function throughput(command: Extract<Command, { cmd: 'throughput' }>): Promise<ThroughputResult> {
@@ -176,7 +202,7 @@ async function throughput(command: Extract<Command, { cmd: 'throughput' }>): Pro
   const sender = async () => {
     while (performance.now() < deadline) {
       const thread = command.threads[next++ % command.threads.length]!;
-      await send(command.target, command.sendUrl, thread.threadId, thread.token, contentFor(`T${next}`));
+      await send(command.target, command.feed, command.sendUrl, thread.threadId, thread.token, contentFor(`T${next}`));
       sent += 1;
     }
   };

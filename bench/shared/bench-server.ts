@@ -44,6 +44,11 @@ export async function startBenchServer(urls: { directory: string; databaseUrl: s
   return { app: running, url, wsUrl: url.replace(/^http/, 'ws'), stop: app.stop };
 }
 
+/** A Bearer token of `userId` that the bench servers accept. */
+export function benchUserToken(userId: string): Promise<string> {
+  return signUserToken(userId, BENCH_JWT_SECRET);
+}
+
 /** `count` threads, each owned by its own user (`<label>-<i>`), with that user's token. */
 export async function seedBenchThreads(app: RunningApp, label: string, count: number): Promise<Array<{ threadId: string; token: string }>> {
   const threads = [];
@@ -52,7 +57,7 @@ export async function seedBenchThreads(app: RunningApp, label: string, count: nu
     const thread = await app.db.transaction().execute((trx) =>
       insertThread(trx, { id: ids.threadId('bench'), ownerId, title: `Bench ${label} ${i}`, metadata: { bench: true } }),
     );
-    threads.push({ threadId: thread.id as string, token: await signUserToken(ownerId, BENCH_JWT_SECRET) });
+    threads.push({ threadId: thread.id as string, token: await benchUserToken(ownerId) });
   }
   return threads;
 }
