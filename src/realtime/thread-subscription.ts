@@ -6,7 +6,7 @@ import type { SubscriptionRegistry } from './subscription-registry.js';
 import { messageReplaySource, replayUnavailable, runRefreshSource } from './tail-sources.js';
 import type { ThreadEvent } from './thread-events.js';
 import { openThreadTail, type TailItem, type TailStart } from './thread-tail.js';
-import { cursorReplayUnavailable, parseThreadCursor, type ThreadPosition } from './thread-cursor.js';
+import { cursorReplayUnavailable, formatThreadCursor, parseThreadCursor, type ThreadPosition } from './thread-cursor.js';
 import type { ThreadId } from '../ids/id-types.js';
 import type { ThreadEventLog } from '../storage/thread-event-log.js';
 import { compareStreamIds } from '../storage/stream-ids.js';
@@ -71,9 +71,9 @@ export async function subscribeToThread(
     // "From now" means from before registering: whatever is sent once the subscription
     // counts as registered is delivered, even before Redis confirmed the channel.
     if (cursor) return resumeAt(cursor, threadId, log, source);
-    const entry = await logHead(ctx, threadId, log);
     const { afterSeq } = resume;
-    if (afterSeq == null) return { entry, seq: await source.latestSeq(), exact: false, replay: true };
+    if (afterSeq == null) return fromNow(ctx, threadId, log, source);
+    const entry = await logHead(ctx, threadId, log);
     // lastSeq in Postgres trails the hot tier, so this only catches what is surely too far back;
     // the replay itself enforces the bound exactly, and says the same.
     const behind = thread.lastSeq - afterSeq;
@@ -93,7 +93,12 @@ function parseResume(resume: Resume): ThreadPosition | null {
   return resume.after == null ? null : parseThreadCursor(resume.after);
 }
 
-/** The log's head ("from now"); '0-0' when Redis cannot tell, where catch-ups come from the message store alone. */
+/** Where a subscription without a resume point starts: the log's head and the newest message, read before registering. */
+async function fromNow(ctx: AuthenticatedContext, threadId: ThreadId, log: ThreadEventLog | null, source: { latestSeq(): Promise<number> }): Promise<TailStart> {
+  return { entry: await logHead(ctx, threadId, log), seq: await source.latestSeq(), exact: false, replay: true };
+}
+
+/** The log's head; '0-0' when Redis cannot tell, where catch-ups come from the message store alone. */
 async function logHead(ctx: AuthenticatedContext, threadId: ThreadId, log: ThreadEventLog | null): Promise<string> {
   if (!log) return '0-0';
   return log.open(threadId).catch((error: unknown) => {
@@ -113,15 +118,15 @@ async function resumeAt(
   log: ThreadEventLog | null,
   source: { latestSeq(): Promise<number> },
 ): Promise<TailStart> {
-  const text = `${cursor.entry}:${cursor.seq}`;
+  const text = formatThreadCursor(cursor);
   if (!log) throw cursorReplayUnavailable(text, 0, 'this server runs without the Redis tier that keeps it');
   const page = await log.read(threadId, cursor.entry, 0).catch(() => {
     throw cursorReplayUnavailable(text, log.limits.maxEvents, 'the log cannot be read right now');
   });
-  if (page && compareStreamIds(cursor.entry, page.head) > 0) {
+  if (!page) throw cursorReplayUnavailable(text, log.limits.maxEvents);
+  if (compareStreamIds(cursor.entry, page.head) > 0) {
     throw new InvalidInputError(`Cursor ${text} is past the thread's newest event: pass the cursor of an event you received, or subscribe without after to start from now`);
   }
-  if (!page || compareStreamIds(cursor.entry, page.floor) < 0) throw cursorReplayUnavailable(text, log.limits.maxEvents);
   const newest = await source.latestSeq();
   if (cursor.seq > newest) throw new InvalidInputError(`Cursor ${text} names seq ${cursor.seq}, past the thread's newest message (seq ${newest})`);
   return { ...cursor, exact: true, replay: true };
@@ -139,13 +144,12 @@ export async function subscribeToRun(caller: ExecutionContext, rawRunId: string,
   const threadId = threadIdOf(runId);
   const cursor = parseResume({ after });
   const log = ctx.messageStore.threadEventLog;
-  const messages = messageReplaySource(ctx, threadId, registry.limits.maxReplayMessages);
+  // Runs have no seq, but a cursor names the thread's newest message too: the message store tells it.
+  const messageSource = messageReplaySource(ctx, threadId, registry.limits.maxReplayMessages);
   const { run, start } = await registry.read(async () => {
     await ctx.loaders.threadById.load(threadId);
     const found = await ctx.loaders.runById.load(runId);
-    if (cursor) return { run: found, start: await resumeAt(cursor, threadId, log, messages) };
-    const entry = await logHead(ctx, threadId, log);
-    return { run: found, start: { entry, seq: await messages.latestSeq(), exact: false, replay: true } };
+    return { run: found, start: await (cursor ? resumeAt(cursor, threadId, log, messageSource) : fromNow(ctx, threadId, log, messageSource)) };
   });
   // A resuming client has what its cursor says, not necessarily the run as it is now.
   let delivered = cursor ? null : fingerprint(run);

@@ -182,8 +182,9 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
           throw clientError('REPLAY_UNAVAILABLE', `Message seq ${position.seq + 1} was announced but cannot be read; resubscribe with afterSeq ${position.seq}`);
         }
         if (gapStreak > 1) await new Promise((resolve) => setTimeout(resolve, GAP_RETRY_PAUSE_MS * (gapStreak - 1)));
-        const replayed = await replayLog();
-        if (!replayed || !source.coveredByLog) await fillFromSource();
+        const replay = log ? await replayLog(log) : 'unavailable';
+        // A retry (storage lagging the log) fills nothing now: it would put messages before the log's events.
+        if (replay === 'unavailable' || (replay === 'done' && !source.coveredByLog)) await fillFromSource();
       }
     } finally {
       running = false;
@@ -196,12 +197,14 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
     }
   }
 
-  /** Replays the log after the position; false when it cannot (no log, or it no longer covers the position). */
-  async function replayLog(): Promise<boolean> {
-    if (!log) return false;
+  /**
+   * Replays the log after the position: 'unavailable' when it no longer covers the position,
+   * 'retry' when a message it holds cannot be read from storage yet (the loop comes back to it).
+   */
+  async function replayLog(log: ThreadEventLog): Promise<'done' | 'unavailable' | 'retry'> {
     for (;;) {
-      const page = await readLog();
-      if (!page) return false;
+      const page = await readLog(log);
+      if (!page) return 'unavailable';
       exact = false;
       for (const logged of page.entries) {
         const event = logged.json === '' ? undefined : decodeOrSkip(logged.entry, logged.json);
@@ -215,26 +218,25 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
         // Storage lags what the log holds: the loop retries from here, pausing.
         gapStreak += 1;
         pending = true;
-        return true;
+        return 'retry';
       }
-      if (page.entries.length < REPLAY_PAGE || queue.closed) return true;
+      if (page.entries.length < REPLAY_PAGE || queue.closed) return 'done';
     }
   }
 
-  async function readLog() {
+  /** A page of the log after the position; null when it cannot tell it (for a client's own cursor: REPLAY_UNAVAILABLE). */
+  async function readLog(log: ThreadEventLog) {
     const cursor = formatThreadCursor(position);
     let page;
     try {
-      page = await registry.read(() => (log as ThreadEventLog).read(threadId, position.entry, REPLAY_PAGE));
+      page = await registry.read(() => log.read(threadId, position.entry, REPLAY_PAGE));
     } catch (error) {
-      if (exact) throw cursorReplayUnavailable(cursor, (log as ThreadEventLog).limits.maxEvents, 'the log cannot be read right now');
+      if (exact) throw cursorReplayUnavailable(cursor, log.limits.maxEvents, 'the log cannot be read right now');
       options.ctx.log.warn({ err: error, threadId }, 'thread event log unreadable; catching up from the message store');
       return null;
     }
-    const covered = page !== null && compareStreamIds(position.entry, page.floor) >= 0;
-    if (covered) return page;
-    if (exact) throw cursorReplayUnavailable(cursor, (log as ThreadEventLog).limits.maxEvents);
-    return null;
+    if (!page && exact) throw cursorReplayUnavailable(cursor, log.limits.maxEvents);
+    return page;
   }
 
   /** What the source has after the position's seq, before `beforeSeq` when given. */

@@ -6,8 +6,3 @@ export function compareStreamIds(left: string, right: string): number {
   const [rightMs, rightSeq] = right.split('-').map(Number) as [number, number];
   return leftMs !== rightMs ? leftMs - rightMs : leftSeq - rightSeq;
 }
-
-/** The later of two entry IDs. */
-export function laterStreamId(left: string, right: string): string {
-  return compareStreamIds(left, right) >= 0 ? left : right;
-}

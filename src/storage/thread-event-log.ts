@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { ThreadId } from '../ids/id-types.js';
 import { luaScript } from './lua-script.js';
 import { ERASED_THREADS, threadKeys } from './redis-keys.js';
+import { compareStreamIds } from './stream-ids.js';
 
 /**
  * A thread's event log (issue 12 §1): a Redis Stream per thread, `threadKeys(id).events`, holding
@@ -108,23 +109,26 @@ export interface LoggedThreadEvent {
 }
 
 export interface ThreadEventLogPage {
-  /** The newest ID the log does not cover: a replay after anything older is incomplete. */
-  floor: string;
   /** The newest entry ID the log ever took ('0-0' before its first). */
   head: string;
   entries: LoggedThreadEvent[];
 }
 
-/** Reads thread event logs; null pages for a thread with no log (never had an event, or lost it). */
+/** Reads thread event logs. */
 export function createThreadEventLog(redis: Redis, limits: ThreadEventLogLimits) {
+  /**
+   * Up to `count` entries after `after`, oldest first; null when the log cannot tell everything
+   * after it: the thread has no log (never had an event, or Redis lost it), or `after` is below its floor.
+   */
   async function read(threadId: ThreadId, after: string, count: number): Promise<ThreadEventLogPage | null> {
     const { events, eventsFloor } = threadKeys(threadId);
     const reply = (await READ_THREAD_EVENTS(redis, [events, eventsFloor], [after, count])) as string[];
     if (reply.length === 0) return null;
     const [floor, head, ...flat] = reply as [string, string, ...string[]];
+    if (compareStreamIds(after, floor) < 0) return null;
     const entries: LoggedThreadEvent[] = [];
     for (let index = 0; index < flat.length; index += 2) entries.push({ entry: flat[index] as string, json: flat[index + 1] as string });
-    return { floor, head, entries };
+    return { head, entries };
   }
 
   return {

@@ -56,6 +56,16 @@ describe('threadEvents(after:)', () => {
     return connected.client;
   };
   const gql = async (user: string, query: string, variables: Record<string, unknown>) => expectData(await app.gql(user, query, variables));
+  /** A new owner with a thread, their socket, and a threadEvents subscription from now that the server holds. */
+  const watchNewThread = async () => {
+    const owner = newUserId();
+    const thread = await seed(app.db).thread(owner);
+    const client = await connect(owner);
+    const before = app.realtime.subscriptions;
+    const live = collect(client, THREAD_EVENTS, { threadId: thread.id });
+    await subscriptionsHeld(app, before + 1);
+    return { owner, thread, client, live };
+  };
   const threadEvents = (sub: Collected) => sub.events.map((data) => data.threadEvents as Event);
   /** Waits until `sub` holds an event matching `done`, then a moment more, so a duplicate would show. */
   const settle = async (sub: Collected, done: (event: Event) => boolean) => {
@@ -65,12 +75,7 @@ describe('threadEvents(after:)', () => {
   };
 
   it('resumes after the cursor of every kind of event: the rest once each, with the same cursors, a completed stream compacted to its completion, then live', async () => {
-    const owner = newUserId();
-    const thread = await seed(app.db).thread(owner);
-    const client = await connect(owner);
-    const before = app.realtime.subscriptions;
-    const live = collect(client, THREAD_EVENTS, { threadId: thread.id });
-    await subscriptionsHeld(app, before + 1);
+    const { owner, thread, client, live } = await watchNewThread();
 
     const first = (await gql(owner, SEND, { input: { threadId: thread.id, content: 'question' } })).sendMessage;
     const run = (await gql(owner, START_RUN, { input: { threadId: thread.id } })).startRun;
@@ -114,12 +119,7 @@ describe('threadEvents(after:)', () => {
   });
 
   it('gives a client that dropped while a reply streamed the rest of its deltas, then its completion; after the completion, the completion alone', async () => {
-    const owner = newUserId();
-    const thread = await seed(app.db).thread(owner);
-    const client = await connect(owner);
-    const before = app.realtime.subscriptions;
-    const first = collect(client, THREAD_EVENTS, { threadId: thread.id });
-    await subscriptionsHeld(app, before + 1);
+    const { owner, thread, client, live: first } = await watchNewThread();
     const reply = (await gql(owner, START, { input: { threadId: thread.id, role: 'ASSISTANT' } })).startMessage;
     for (const delta of ['a', 'b', 'c']) await gql(owner, APPEND, { input: { id: reply.id, delta } });
     const seen = (await first.received(4)).map((data) => data.threadEvents as Event);
@@ -220,12 +220,7 @@ describe('threadEvents(after:)', () => {
   });
 
   it('resumes on another instance (a restarted server is one) from a cursor taken on this one', async () => {
-    const owner = newUserId();
-    const thread = await seed(app.db).thread(owner);
-    const client = await connect(owner);
-    const before = app.realtime.subscriptions;
-    const live = collect(client, THREAD_EVENTS, { threadId: thread.id });
-    await subscriptionsHeld(app, before + 1);
+    const { owner, thread, client, live } = await watchNewThread();
     const reply = (await gql(owner, START, { input: { threadId: thread.id } })).startMessage;
     await gql(owner, APPEND, { input: { id: reply.id, delta: 'one ' } });
     const [, delta] = (await live.received(2)).map((data) => data.threadEvents as Event);
@@ -249,13 +244,8 @@ describe('threadEvents(after:)', () => {
   });
 
   it("refuses another user's thread with NOT_FOUND, whatever the cursor", async () => {
-    const owner = newUserId();
     const intruder = newUserId('intruder');
-    const thread = await seed(app.db).thread(owner);
-    const client = await connect(owner);
-    const before = app.realtime.subscriptions;
-    const live = collect(client, THREAD_EVENTS, { threadId: thread.id });
-    await subscriptionsHeld(app, before + 1);
+    const { owner, thread, live } = await watchNewThread();
     await gql(owner, SEND, { input: { threadId: thread.id, content: 'private' } });
     const [added] = await live.received(1);
     live.stop();
