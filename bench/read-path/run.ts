@@ -1,5 +1,6 @@
 // npm run bench:read-path [-- --rounds 5 --duration 10 --warmup 3 --connections 8 --out bench/results --name read-path]
 // npm run bench:read-path -- --profile 'threads page (hot)'   (profiles one case instead; see profile.ts)
+// npm run bench:read-path -- --cases 'viewer { id }' --name read-path-viewer --out /tmp   (only some cases)
 //
 // One process start: a private Postgres and redis-server, Threadline (buildApp, Redis hot tier)
 // and the single-SQL floor (floor-server.ts) side by side in this process, and a load-generating
@@ -16,7 +17,7 @@ import { checkAnswers } from './answer-check.js';
 import { startFloorServer } from './floor-server.js';
 import { profileCase } from './profile.js';
 import { writeReport } from './report.js';
-import { benchCases } from './requests.js';
+import { benchCases, type BenchCase } from './requests.js';
 import { runAlternatingRounds, type RoundSettings } from './rounds.js';
 import { evictHotState, seedUserThroughApi, waitForPersisted, type DataShape } from './seed-data.js';
 
@@ -32,6 +33,8 @@ const { values: args } = parseArgs({
     name: { type: 'string', default: 'read-path' },
     /** A case name: profile Threadline on it (profile.ts) instead of measuring. */
     profile: { type: 'string' },
+    /** Only these cases, comma-separated names (for a quick check of one change; write it under another --name). */
+    cases: { type: 'string' },
   },
 });
 const settings: RoundSettings = {
@@ -78,7 +81,7 @@ async function main(): Promise<void> {
   console.log(`persisted in ${persistWaitMs} ms after seeding; removed ${evictedKeys} Redis keys of the cold threads`);
 
   const urls = { threadline: threadline.url, floor: floor.url };
-  const cases = benchCases({ hot, cold });
+  const cases = selectCases(benchCases({ hot, cold }), args.cases);
   const answers = [];
   for (const benchCase of cases) {
     const answer = await checkAnswers(benchCase, urls);
@@ -108,6 +111,14 @@ async function main(): Promise<void> {
   for (const { case: name, ratios } of results) {
     console.log(`  ${name.padEnd(22)} rps ratio ${ratios.requestsPerSec.toFixed(2)}×  p50 ratio ${ratios.p50.toFixed(2)}×`);
   }
+}
+
+function selectCases(cases: BenchCase[], names: string | undefined): BenchCase[] {
+  if (!names) return cases;
+  const wanted = names.split(',').map((name) => name.trim());
+  const unknown = wanted.filter((name) => !cases.some((c) => c.name === name));
+  if (unknown.length > 0) throw new Error(`--cases: no case ${JSON.stringify(unknown)}; cases: ${cases.map((c) => c.name).join(', ')}`);
+  return cases.filter((c) => wanted.includes(c.name));
 }
 
 main()

@@ -6,7 +6,7 @@ import { UnitOfWork } from '../db/unit-of-work.js';
 import { clientError } from '../errors/error-codes.js';
 import type { ConnectionId, RequestId } from '../ids/id-types.js';
 import { ids } from '../ids/generate-ids.js';
-import { createRequestLoaders, type RequestLoaders } from './request-loaders.js';
+import { RequestLoaders } from './request-loaders.js';
 import type { MessageStore } from '../storage/message-store.js';
 import type { SubscriptionRegistry } from '../realtime/subscription-registry.js';
 import type { ArchiveQueries } from '../archive/analytics-queries.js';
@@ -84,7 +84,7 @@ export function createExecutionContext(seed: ContextSeed): ExecutionContext {
     requestId,
     connectionId: seed.connectionId ?? null,
     uow,
-    loaders: createRequestLoaders(uow, userId, seed.messageStore),
+    loaders: new RequestLoaders(uow, userId, seed.messageStore),
     log: seed.log.child({ requestId, ...(seed.connectionId ? { connectionId: seed.connectionId } : {}), userId, ...(actor !== null && { actor }) }),
     limits: seed.limits,
     messageStore: seed.messageStore,

@@ -24,79 +24,90 @@ export interface PageKey<Parent, Cursor, Extra = undefined> {
 /**
  * The per-request DataLoaders. Each is created on first use and batches everything asked for
  * in one tick into one query; by-ID loaders see only the viewer's rows and answer a
- * NotFoundError for the rest, in key order.
+ * NotFoundError for the rest, in key order. A class, not an object of closures: every request
+ * makes one, and most use none of its loaders (bench/read-path: `{ viewer { id } }`), so making
+ * it must cost no more than its fields.
  */
-export function createRequestLoaders(uow: UnitOfWork, viewerId: string | null, messageStore: MessageStore) {
-  const lazy = <T>(make: () => T) => {
-    let made: T | undefined;
-    return () => (made ??= make());
-  };
-  const owner = viewerId ?? '';
+export class RequestLoaders {
+  #threadById?: DataLoader<ThreadId, Thread>;
+  #runById?: DataLoader<RunId, Run>;
+  #messageById?: DataLoader<MessageId, Message>;
+  #messagesOfThread?: DataLoader<PageKey<ThreadId, number>, StoredMessage[], string>;
+  #messagesOfRun?: DataLoader<PageKey<RunId, number>, Message[], string>;
+  #revisionsOfMessage?: DataLoader<PageKey<MessageId, number>, MessageRevision[], string>;
+  #lastSeqOfThread?: DataLoader<Thread, number, ThreadId>;
+  #runsOfThread?: DataLoader<PageKey<ThreadId, TimeCursor, RunStatus>, Run[], string>;
+  #activeRunOfThread?: DataLoader<ThreadId, Run | null>;
+  #feedbackOfMessage?: DataLoader<MessageId, MessageFeedback | null>;
+  readonly #owner: string;
 
-  const threadById = lazy(() =>
-    byIdLoader<ThreadId, Thread>((ids) => findThreadsByIds(uow.reader, owner, ids), threadNotFound),
-  );
-  const runById = lazy(() => byIdLoader<RunId, Run>((ids) => findRunsByIds(uow.reader, owner, ids), runNotFound));
-  const messageById = lazy(() =>
-    byIdLoader<MessageId, Message>(
-      (ids) => messageStore.findByIds(uow.reader, owner, ids),
+  constructor(
+    private readonly uow: UnitOfWork,
+    viewerId: string | null,
+    private readonly messageStore: MessageStore,
+  ) {
+    this.#owner = viewerId ?? '';
+  }
+
+  get threadById() {
+    return (this.#threadById ??= byIdLoader<ThreadId, Thread>((ids) => findThreadsByIds(this.uow.reader, this.#owner, ids), threadNotFound));
+  }
+
+  get runById() {
+    return (this.#runById ??= byIdLoader<RunId, Run>((ids) => findRunsByIds(this.uow.reader, this.#owner, ids), runNotFound));
+  }
+
+  get messageById() {
+    return (this.#messageById ??= byIdLoader<MessageId, Message>(
+      (ids) => this.messageStore.findByIds(this.uow.reader, this.#owner, ids),
       (id) => new NotFoundError(`Message ${id} not found`, { id }),
-    ),
-  );
-  // Thread pages go through the message store: the newest messages may be in Redis only.
-  const messagesOfThread = lazy(() =>
-    pageLoader<ThreadId, number, StoredMessage>((ids, window) => messageStore.readPages(uow.reader, ids, window)),
-  );
-  const messagesOfRun = lazy(() =>
-    pageLoader<RunId, number, Message>((ids, window) => findMessagePages(uow.reader, { column: 'run_id', ids }, window)),
-  );
-  // Keyed by messages already loaded for the viewer, so the revisions need no owner check of their own.
-  const revisionsOfMessage = lazy(() =>
-    pageLoader<MessageId, number, MessageRevision>((ids, window) => findRevisionPages(uow.reader, ids, window)),
-  );
-  // Not cached: the newest seq moves during a request (a mutation's send), and a stale one would
-  // undercount; batching the threads of one tick is what saves the round trips.
-  const lastSeqOfThread = lazy(
-    () => new DataLoader<Thread, number, ThreadId>((threads) => messageStore.lastSeqs(threads), { cache: false }),
-  );
-  const runsOfThread = lazy(() =>
-    pageLoader<ThreadId, TimeCursor, Run, RunStatus>((ids, window, status) => findRunPagesByThreadIds(uow.reader, ids, window, status)),
-  );
-  // Keyed by threads already loaded for the viewer, so the runs need no owner check of their own.
-  const activeRunOfThread = lazy(
-    () =>
-      new DataLoader<ThreadId, Run | null>(async (ids) => {
-        const found = await findActiveRunsByThreadIds(uow.reader, ids);
-        return ids.map((id) => found.get(id) ?? null);
-      }),
-  );
+    ));
+  }
 
-  // Keyed by messages already loaded for the viewer, like activeRunOfThread.
-  const feedbackOfMessage = lazy(
-    () =>
-      new DataLoader<MessageId, MessageFeedback | null>(async (ids) => {
-        const found = await findFeedbackByMessageIds(uow.reader, ids);
-        return ids.map((id) => found.get(id) ?? null);
-      }),
-  );
+  /** Thread pages go through the message store: the newest messages may be in Redis only. */
+  get messagesOfThread() {
+    return (this.#messagesOfThread ??= pageLoader((ids, window) => this.messageStore.readPages(this.uow.reader, ids, window)));
+  }
 
-  return {
-    get threadById() { return threadById(); },
-    get runById() { return runById(); },
-    get messageById() { return messageById(); },
-    get messagesOfThread() { return messagesOfThread(); },
-    get messagesOfRun() { return messagesOfRun(); },
-    /** Earlier versions of a message, newest first. */
-    get revisionsOfMessage() { return revisionsOfMessage(); },
-    get runsOfThread() { return runsOfThread(); },
-    /** A thread's newest seq as the API reports it (Redis-only messages included). */
-    get lastSeqOfThread() { return lastSeqOfThread(); },
-    get activeRunOfThread() { return activeRunOfThread(); },
-    get feedbackOfMessage() { return feedbackOfMessage(); },
-  };
+  get messagesOfRun() {
+    return (this.#messagesOfRun ??= pageLoader((ids, window) => findMessagePages(this.uow.reader, { column: 'run_id', ids }, window)));
+  }
+
+  /** Earlier versions of a message, newest first. Keyed by messages already loaded for the viewer, so no owner check of their own. */
+  get revisionsOfMessage() {
+    return (this.#revisionsOfMessage ??= pageLoader((ids, window) => findRevisionPages(this.uow.reader, ids, window)));
+  }
+
+  /**
+   * A thread's newest seq as the API reports it (Redis-only messages included). Not cached: the
+   * newest seq moves during a request (a mutation's send), and a stale one would undercount;
+   * batching the threads of one tick is what saves the round trips.
+   */
+  get lastSeqOfThread() {
+    return (this.#lastSeqOfThread ??= new DataLoader((threads) => this.messageStore.lastSeqs(threads), { cache: false }));
+  }
+
+  get runsOfThread() {
+    return (this.#runsOfThread ??= pageLoader((ids, window, status) => findRunPagesByThreadIds(this.uow.reader, ids, window, status)));
+  }
+
+  /** Keyed by threads already loaded for the viewer, so the runs need no owner check of their own. */
+  get activeRunOfThread() {
+    return (this.#activeRunOfThread ??= new DataLoader(async (ids) => {
+      const found = await findActiveRunsByThreadIds(this.uow.reader, ids);
+      return ids.map((id) => found.get(id) ?? null);
+    }));
+  }
+
+  /** Keyed by messages already loaded for the viewer, like activeRunOfThread. */
+  get feedbackOfMessage() {
+    return (this.#feedbackOfMessage ??= new DataLoader(async (ids) => {
+      const found = await findFeedbackByMessageIds(this.uow.reader, ids);
+      return ids.map((id) => found.get(id) ?? null);
+    }));
+  }
 }
 
-export type RequestLoaders = ReturnType<typeof createRequestLoaders>;
 
 function byIdLoader<Id extends string, T extends { id: Id }>(
   fetch: (ids: readonly Id[]) => Promise<T[]>,

@@ -41,6 +41,16 @@ export async function authenticate(authorization: string | null | undefined, key
   }
 }
 
+/**
+ * One of yoga's log methods as a pino level. Yoga calls `debug` for every request, so its
+ * arguments are only turned into text when that level is on.
+ */
+function yogaLogTo(log: Logger, level: 'debug' | 'info' | 'warn') {
+  return (...args: unknown[]) => {
+    if (log.isLevelEnabled(level)) log[level](args.map(String).join(' '));
+  };
+}
+
 /** A graphql-ws operation arrives with its execution context already made, per connection (websocket-server.ts). */
 function isMadeAtSocket(initial: object): initial is ExecutionContext {
   return 'uow' in initial;
@@ -55,11 +65,11 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
     ...graphiqlOf(deps.playground),
     maskedErrors: { maskError: createErrorMasker(deps.log), isDev: false },
     logging: {
-      debug: (...args) => deps.log.debug(args.map(String).join(' ')),
-      info: (...args) => deps.log.info(args.map(String).join(' ')),
-      warn: (...args) => deps.log.warn(args.map(String).join(' ')),
+      debug: yogaLogTo(deps.log, 'debug'),
+      info: yogaLogTo(deps.log, 'info'),
+      warn: yogaLogTo(deps.log, 'warn'),
       // Yoga logs every client error here; real failures are logged with their stack by the error masker.
-      error: (...args) => deps.log.debug(args.map(String).join(' ')),
+      error: yogaLogTo(deps.log, 'debug'),
     },
     // In this order: a plugin that refuses ends the hooks after it, so the cost is only computed
     // for variables that coerce and text that can be stored.
