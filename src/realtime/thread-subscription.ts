@@ -62,12 +62,13 @@ export async function subscribeToThread(
 ): Promise<AsyncIterableIterator<TailItem>> {
   const { ctx, registry } = authenticatedSubscriber(caller);
   const threadId = parseThreadId(rawThreadId);
-  const cursor = parseResume(resume);
   const maxReplay = registry.limits.maxReplayMessages;
   const source = messageReplaySource(ctx, threadId, maxReplay);
   const log = ctx.messageStore.threadEventLog;
   const start = await registry.read(async () => {
     const thread = await ctx.loaders.threadById.load(threadId);
+    // Ownership first: another user's thread is NOT_FOUND whatever the resume point.
+    const cursor = parseResume(resume);
     // "From now" means from before registering: whatever is sent once the subscription
     // counts as registered is delivered, even before Redis confirmed the channel.
     if (cursor) return resumeAt(cursor, threadId, log, source);
@@ -142,14 +143,16 @@ export async function subscribeToRun(caller: ExecutionContext, rawRunId: string,
   const { ctx, registry } = authenticatedSubscriber(caller);
   const runId = parseRunId(rawRunId);
   const threadId = threadIdOf(runId);
-  const cursor = parseResume({ after });
   const log = ctx.messageStore.threadEventLog;
   // Runs have no seq, but a cursor names the thread's newest message too: the message store tells it.
   const messageSource = messageReplaySource(ctx, threadId, registry.limits.maxReplayMessages);
-  const { run, start } = await registry.read(async () => {
+  const { run, start, cursor } = await registry.read(async () => {
     await ctx.loaders.threadById.load(threadId);
     const found = await ctx.loaders.runById.load(runId);
-    return { run: found, start: await (cursor ? resumeAt(cursor, threadId, log, messageSource) : fromNow(ctx, threadId, log, messageSource)) };
+    // After the ownership checks, as for threadEvents.
+    const resumeFrom = parseResume({ after });
+    const at = await (resumeFrom ? resumeAt(resumeFrom, threadId, log, messageSource) : fromNow(ctx, threadId, log, messageSource));
+    return { run: found, start: at, cursor: resumeFrom };
   });
   // A resuming client has what its cursor says, not necessarily the run as it is now.
   let delivered = cursor ? null : fingerprint(run);

@@ -130,7 +130,7 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
     catchUp('gap');
   }
 
-  /** Delivers an event unless the subscriber has it; false (nothing done) when it is a MessageAdded past a missing seq. */
+  /** Delivers an event unless the subscriber has it; false (nothing done) when a message it follows is missing. */
   function place(event: ThreadEvent, live: boolean): boolean {
     if (event.entry !== undefined && compareStreamIds(event.entry, position.entry) <= 0) return true;
     if (event.type === 'MessageAdded') {
@@ -139,6 +139,9 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
       position.seq = event.seq;
       gapStreak = 0;
     }
+    // A change to a message the subscriber has not had yet (a deleted message's own events leave
+    // the log): the message comes first, from the store.
+    if (options.messages && isMessageChange(event) && event.seq > position.seq) return false;
     if (event.type === 'ThreadDeleted') {
       endWithDeletion(event);
       return true;
@@ -213,7 +216,7 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
           continue;
         }
         if (place(event, false)) continue;
-        await fillFromSource(event.type === 'MessageAdded' ? event.seq : undefined);
+        await fillFromSource(messagesBefore(event));
         if (place(event, false)) continue;
         // Storage lags what the log holds: the loop retries from here, pausing.
         gapStreak += 1;
@@ -279,4 +282,14 @@ export function openThreadTail(options: ThreadTailOptions): AsyncIterableIterato
 
   void start().catch(fail);
   return queue.iterator;
+}
+
+function isMessageChange(event: ThreadEvent): event is Extract<ThreadEvent, { type: 'MessageEdited' | 'MessageDeleted' }> {
+  return event.type === 'MessageEdited' || event.type === 'MessageDeleted';
+}
+
+/** The seq below which the store's messages come before `event`: the message it adds, or up to the one it changes. */
+function messagesBefore(event: ThreadEvent): number | undefined {
+  if (event.type === 'MessageAdded') return event.seq;
+  return isMessageChange(event) ? event.seq + 1 : undefined;
 }

@@ -8,6 +8,7 @@ import type { TokenKeys } from '../context/bearer-token.js';
 import { createExecutionContext, type ContextSeed, type ExecutionContext } from '../context/execution-context.js';
 import { ids } from '../ids/generate-ids.js';
 import { realtimeSockets } from '../observability/metrics.js';
+import { clientError } from '../errors/error-codes.js';
 import { attachSocketFrames } from '../realtime/socket-frames.js';
 import { createUserQuota } from '../realtime/user-quota.js';
 import { createErrorMasker } from './error-masking.js';
@@ -43,8 +44,8 @@ export interface WebsocketServerOptions {
   isProd: boolean;
 }
 
-/** Per socket: the connection's execution context, made once when its token checked out. */
-type SocketState = { connection?: ExecutionContext };
+/** Per socket: the connection's execution context, made once when its token checked out, and that token. */
+type SocketState = { connection?: ExecutionContext; authorization?: string | null };
 type SocketContext = Context<Record<string, unknown> | undefined, Extra & Partial<SocketState>>;
 
 /**
@@ -65,8 +66,8 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
 
   async function onConnect(ctx: SocketContext): Promise<boolean> {
     const { socket } = ctx.extra;
-    const authorization = ctx.connectionParams?.authorization;
-    const auth = await authenticate(typeof authorization === 'string' ? authorization : null, options.tokenKeys);
+    const authorization = authorizationParam(ctx.connectionParams);
+    const auth = await authenticate(authorization, options.tokenKeys);
     // The socket may have gone while the token was checked: then nothing may be acquired.
     if (socket.readyState !== socket.OPEN) return false;
     if ('failure' in auth) return refuse(ctx, SocketCloseCode.Forbidden, `Forbidden: ${auth.failure}`);
@@ -74,6 +75,7 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
       return refuse(ctx, SocketCloseCode.TooManyConnections, `Too many connections: at most ${connections.limit} per user`);
     }
     ctx.extra.connection = createExecutionContext({ ...seed, auth, connectionId: ids.connectionId() });
+    ctx.extra.authorization = authorization;
     ctx.extra.connection.log.debug('socket connected');
     // The upgrade request (headers, stream state) is not read after this point; graphql-ws would
     // keep it for the socket's whole life, a few KB per idle socket.
@@ -82,6 +84,13 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
   }
 
   async function onSubscribe(ctx: SocketContext, id: string, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }) {
+    // The token is checked again (from the cache of verified tokens): a socket outliving its token
+    // starts nothing more, and is closed so that its client reconnects with a fresh one.
+    const auth = await authenticate(ctx.extra.authorization, options.tokenKeys);
+    if ('failure' in auth) {
+      refuse(ctx, SocketCloseCode.Forbidden, `Forbidden: ${auth.failure}`);
+      return [clientError('UNAUTHENTICATED', auth.failure)];
+    }
     try {
       // A child of the connection's context: same user and connection, its own request ID, unit of work and loaders.
       const connection = ctx.extra.connection as ExecutionContext & { userId: string };
@@ -148,6 +157,13 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
 }
 
 /** Closes with our code and reason; returning false then makes graphql-ws's own close a no-op. */
+/** The token from connection_init's params: `authorization`, matched without case, as HTTP matches its header. */
+function authorizationParam(params: Record<string, unknown> | undefined): string | null {
+  const key = Object.keys(params ?? {}).find((name) => name.toLowerCase() === 'authorization');
+  const value = key === undefined ? undefined : params?.[key];
+  return typeof value === 'string' ? value : null;
+}
+
 function refuse(ctx: SocketContext, code: number, reason: string): false {
   ctx.extra.socket.close(code, reason.slice(0, 123));
   return false;

@@ -10,7 +10,7 @@ import {
 import {
   draftKeys, ERASED_THREADS, parseUnpersistedPlace, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey, viewerChannel, viewerFeedKey,
 } from './redis-keys.js';
-import { appendViewerEvent, readViewerFeed, viewerFeedHead } from './viewer-feed.js';
+import { appendViewerEvent, forgetMessageActivity, readViewerFeed, viewerFeedHead } from './viewer-feed.js';
 import { execAtomically } from './redis-transaction.js';
 import { createThreadEventLog } from './thread-event-log.js';
 import { messageOfRecord, type MessageRecord } from './message-record.js';
@@ -271,6 +271,8 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
               threadId, ...logArgs,
             ],
           );
+          // A deletion keeps the message's text nowhere: not in its thread's log (the script) nor its owner's feed.
+          if (entry.kind === 'messageDeleted') await forgetMessageActivity(redis, record.ownerId, record.id);
           return;
         }
         case 'run': {

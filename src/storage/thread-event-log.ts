@@ -17,6 +17,7 @@ import { compareStreamIds } from './stream-ids.js';
  *
  * A streaming message's deltas are entries tagged `d=<messageId>`; its completion deletes them
  * (compaction), so a replay from before the completion carries the completion, not the chunks.
+ * A deleted message keeps no text in the log: its deletion removes its events (forgetMessageEvents).
  */
 
 /** How much a log keeps: about `maxEvents` entries (THREAD_EVENT_LOG_MAX_EVENTS), for as long as its thread's hot state. */
@@ -31,6 +32,9 @@ export interface ThreadEventLogLimits {
  * appends, trims (in batches of a twentieth of maxLen, recording the floor), renews the log's
  * lifetime and publishes; answers the entry ID. An erased thread's event is published (its
  * subscribers may still be ending) but never logged: nothing may name the thread again.
+ * forgetMessageEvents(log, messageId): removes a deleted message's events (its MessageAdded,
+ * deltas, completion and edits: they hold its text) but its MessageDeleted; a replay then reads the
+ * message from the store, as its tombstone (thread-tail.ts).
  */
 export const THREAD_EVENT_LOG_LUA = `
 local function predecessorOf(id)
@@ -59,6 +63,18 @@ local function appendThreadEvent(log, floor, threadId, channel, maxLen, ttl, jso
   redis.call('EXPIRE', floor, ttl)
   redis.call('PUBLISH', channel, id .. '\\n' .. json)
   return id
+end
+local function forgetMessageEvents(log, messageId)
+  for _, entry in ipairs(redis.call('XRANGE', log, '-', '+')) do
+    local json = entry[2][2]
+    if string.find(json, messageId, 1, true) then
+      local ok, event = pcall(cjson.decode, json)
+      if ok and type(event) == 'table' and event.type ~= 'MessageDeleted'
+        and (event.messageId == messageId or (type(event.message) == 'table' and event.message.id == messageId)) then
+        redis.call('XDEL', log, entry[1])
+      end
+    end
+  end
 end
 `;
 

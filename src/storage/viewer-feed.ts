@@ -66,6 +66,26 @@ end
 return reply
 `);
 
+/**
+ * Takes a deleted message's ThreadActivity entries out of the feed: they hold its text (the entry's
+ * data is the message record). Its deletion is announced on its thread, not here: no activity.
+ * KEYS: feed  ARGV: messageId  Reply: how many entries were removed
+ */
+const FORGET_MESSAGE_ACTIVITY = luaScript(`
+local removed = 0
+for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local kind, data = '', ''
+  for j = 1, #entry[2], 2 do
+    if entry[2][j] == 'type' then kind = entry[2][j + 1] elseif entry[2][j] == 'data' then data = entry[2][j + 1] end
+  end
+  if kind == 'ThreadActivity' and string.find(data, ARGV[1], 1, true) then
+    local ok, record = pcall(cjson.decode, data)
+    if ok and type(record) == 'table' and record.id == ARGV[1] then removed = removed + redis.call('XDEL', KEYS[1], entry[1]) end
+  end
+end
+return removed
+`);
+
 const CURSOR = /^(\d{1,15})-(\d{1,15})$/;
 
 /** A cursor as given by a client: a stream entry ID, else BAD_USER_INPUT. */
@@ -80,6 +100,11 @@ export function parseFeedCursor(value: string): string {
 export async function appendViewerEvent(redis: Redis, ownerId: string, limits: ViewerFeedLimits, type: ViewerFeedType, data: unknown): Promise<string> {
   const args = [viewerChannel(ownerId), limits.maxEvents, type, JSON.stringify(data), limits.ttlSeconds];
   return (await APPEND_VIEWER_EVENT(redis, [viewerFeedKey(ownerId)], args)) as string;
+}
+
+/** Removes a deleted message's activity from its owner's feed (FORGET_MESSAGE_ACTIVITY); repeating it is harmless. */
+export async function forgetMessageActivity(redis: Redis, ownerId: string, messageId: string): Promise<void> {
+  await FORGET_MESSAGE_ACTIVITY(redis, [viewerFeedKey(ownerId)], [messageId]);
 }
 
 /** The owner's newest cursor, '0-0' before the first event: "from now" for a subscription without `after`. */

@@ -186,6 +186,36 @@ describe('authentication', () => {
     }
   });
 
+  it('takes the socket token under any case of `authorization`, as HTTP takes its header', async () => {
+    const token = await tokenFor(owner);
+    const socket = await connectAs(app.url, { authorization: null }, { connectionParams: { Authorization: `Bearer ${token}` } });
+    await socket.acknowledged;
+    const result = await new Promise((resolve, reject) => {
+      socket.client.subscribe({ query: '{ viewer { id } }' }, { next: resolve, error: reject, complete: () => undefined });
+    });
+    expect(result).toEqual({ data: { viewer: { id: owner } } });
+    await socket.client.dispose();
+  });
+
+  it('closes a socket whose token expired since it connected with 4403 when it next subscribes, starting nothing', async () => {
+    const expiresAt = nowSeconds() + 2;
+    const token = await new SignJWT({}).setSubject(owner).setExpirationTime(expiresAt).setProtectedHeader({ alg: 'HS256' }).sign(key(TEST_JWT_SECRET));
+    const socket = await connectAs(app.url, { authorization: `Bearer ${token}` });
+    await socket.acknowledged;
+    const before = app.realtime.subscriptions;
+    await new Promise((resolve) => setTimeout(resolve, (expiresAt + 1) * 1000 - Date.now()));
+    const errors: unknown[] = [];
+    socket.client.subscribe(
+      { query: 'subscription { viewerEvents { __typename } }' },
+      { next: () => errors.push('an event'), error: (error) => errors.push(error), complete: () => undefined },
+    );
+    const { code, reason } = await socket.closed;
+    expect(code).toBe(4403);
+    expect(reason).toMatch(/^Forbidden: Token expired/);
+    expect(app.realtime.subscriptions).toBe(before);
+    expect(errors).not.toContain('an event');
+  });
+
   it('the gql helper without a user sends no header and is refused', async () => {
     const response = await app.gql(null, 'mutation { createThread { id } }');
     expect(response.data).toBeNull();

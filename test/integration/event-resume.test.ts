@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
-import { threadKeys } from '../../src/storage/redis-keys.js';
+import { threadKeys, viewerFeedKey } from '../../src/storage/redis-keys.js';
 import type { ThreadId } from '../../src/ids/id-types.js';
 import { expectData } from '../support/expect-graphql.js';
 import { seed } from '../support/seed.js';
@@ -37,6 +37,7 @@ type Event = { __typename: string; cursor: string; [field: string]: unknown };
 
 const withoutCursor = ({ cursor: _cursor, ...event }: Event) => event;
 const isDelta = (event: Event) => event.__typename === 'MessageDelta';
+const isEditOf = (messageId: string, event: Event) => event.__typename === 'MessageEdited' && (event.message as { id: string }).id === messageId;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('threadEvents(after:)', () => {
@@ -99,7 +100,8 @@ describe('threadEvents(after:)', () => {
     const resumable = [...events];
     for (const [index, event] of resumable.entries()) {
       const resumed = collect(client, THREAD_EVENTS, { threadId: thread.id, after: event.cursor });
-      const expected = events.slice(index + 1).filter((later) => !isDelta(later));
+      // Nor the edits of the message deleted later: a deletion takes its text out of the log.
+      const expected = events.slice(index + 1).filter((later) => !isDelta(later) && !isEditOf(first.id, later));
       const replayed = (await resumed.received(expected.length)).map((data) => data.threadEvents as Event);
       expect(replayed, `after the ${event.__typename} at ${index}`).toEqual(expected);
 
@@ -116,6 +118,42 @@ describe('threadEvents(after:)', () => {
     }
     expect(live.errors).toEqual([]);
     live.stop();
+  });
+
+  it("keeps no text of a deleted message: its events leave the thread's log and the viewer feed, and a replay carries its tombstone, then its deletion", async () => {
+    const { owner, thread, client, live } = await watchNewThread();
+    const admin = new Redis(inject('redisUrl'));
+    try {
+      await gql(owner, SEND, { input: { threadId: thread.id, content: 'hello' } });
+      const secret = (await gql(owner, SEND, { input: { threadId: thread.id, content: 'my password is hunter2' } })).sendMessage;
+      await gql(owner, EDIT, { input: { id: secret.id, content: 'my password is hunter3' } });
+      const { events: log } = threadKeys(thread.id as ThreadId);
+      const feed = viewerFeedKey(owner);
+      // Before the deletion both hold the text: what the check below sees gone was there.
+      await vi.waitFor(async () => expect(JSON.stringify(await admin.xrange(log, '-', '+'))).toContain('hunter3'));
+      expect(JSON.stringify(await admin.xrange(feed, '-', '+'))).toContain('hunter2');
+
+      await gql(owner, DELETE, { id: secret.id });
+      const after = (await gql(owner, SEND, { input: { threadId: thread.id, content: 'after' } })).sendMessage;
+      const seen = await settle(live, (event) => event.__typename === 'MessageAdded' && event.seq === after.seq);
+      expect(seen.map((event) => event.__typename)).toEqual(['MessageAdded', 'MessageAdded', 'MessageEdited', 'MessageDeleted', 'MessageAdded']);
+      await vi.waitFor(async () => expect(JSON.stringify(await admin.xrange(feed, '-', '+'))).not.toContain('hunter'));
+      expect(JSON.stringify(await admin.xrange(log, '-', '+'))).not.toContain('hunter');
+
+      const resumed = collect(client, THREAD_EVENTS, { threadId: thread.id, after: seen[0]?.cursor });
+      const replayed = (await resumed.received(3)).map((data) => data.threadEvents as Event);
+      expect(replayed.map(withoutCursor)).toEqual([
+        { __typename: 'MessageAdded', seq: secret.seq, message: { id: secret.id, status: 'COMPLETED', content: '' } },
+        { __typename: 'MessageDeleted', seq: secret.seq, messageId: secret.id },
+        { __typename: 'MessageAdded', seq: after.seq, message: { id: after.id, status: 'COMPLETED', content: 'after' } },
+      ]);
+      expect(replayed[1]?.cursor).toBe(seen[3]?.cursor);
+      expect(resumed.errors).toEqual([]);
+      resumed.stop();
+      live.stop();
+    } finally {
+      admin.disconnect();
+    }
   });
 
   it('gives a client that dropped while a reply streamed the rest of its deltas, then its completion; after the completion, the completion alone', async () => {
@@ -249,11 +287,21 @@ describe('threadEvents(after:)', () => {
     await gql(owner, SEND, { input: { threadId: thread.id, content: 'private' } });
     const [added] = await live.received(1);
     live.stop();
+    const run = (await gql(owner, START_RUN, { input: { threadId: thread.id } })).startRun;
     const other = await connect(intruder);
-    const sub = collect(other, THREAD_EVENTS, { threadId: thread.id, after: added.threadEvents.cursor });
-    await sub.done;
-    expect(sub.errors.map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
-    expect(sub.events).toEqual([]);
+    // Well-formed or not, the resume point is looked at only once the thread is the caller's.
+    const cursor = added.threadEvents.cursor as string;
+    for (const resume of [{ after: cursor }, { after: 'abc' }, { after: cursor, afterSeq: 0 }, { afterSeq: -1 }]) {
+      const sub = collect(other, THREAD_EVENTS, { threadId: thread.id, ...resume });
+      await sub.done;
+      expect(sub.errors.map((error) => error.extensions?.code), JSON.stringify(resume)).toEqual(['NOT_FOUND']);
+      expect(sub.events).toEqual([]);
+    }
+    for (const after of [cursor, 'abc']) {
+      const sub = collect(other, RUN_UPDATED, { runId: run.id, after });
+      await sub.done;
+      expect(sub.errors.map((error) => error.extensions?.code), after).toEqual(['NOT_FOUND']);
+    }
   });
 });
 

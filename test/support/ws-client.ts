@@ -38,7 +38,7 @@ function cachedTokenFor(userId: string): Promise<string> {
 export async function connectAs(
   url: string,
   auth: { userId: string } | { authorization: string | null },
-  options: { webSocketImpl?: unknown } = {},
+  options: { webSocketImpl?: unknown; connectionParams?: Record<string, unknown> } = {},
 ): Promise<SocketClient> {
   const authorization = 'userId' in auth ? `Bearer ${await cachedTokenFor(auth.userId)}` : auth.authorization;
   let raw: WebSocket | undefined;
@@ -49,7 +49,7 @@ export async function connectAs(
   const client = createClient({
     url: wsUrlOf(url),
     webSocketImpl: options.webSocketImpl ?? WebSocket,
-    connectionParams: authorization === null ? {} : { authorization },
+    connectionParams: options.connectionParams ?? (authorization === null ? {} : { authorization }),
     lazy: false,
     retryAttempts: 0,
     onNonLazyError: () => undefined,
