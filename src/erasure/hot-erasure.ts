@@ -2,13 +2,13 @@ import type { Redis } from 'ioredis';
 import type { MessageId, ThreadId } from '../ids/id-types.js';
 import { luaScript } from '../storage/lua-script.js';
 import { THREAD_EVENT_LOG_LUA } from '../storage/thread-event-log.js';
+import { deleteMatchingEntries } from '../storage/stream-scan.js';
 import {
   DEAD_LETTER_STREAM, draftKeys, ERASED_THREADS, erasingThreadFeedKey, PERSISTENCE_STREAM, threadChannel, threadKeys, unpersistedMessageKey,
-  viewerFeedKey,
 } from '../storage/redis-keys.js';
 import { threadDeletedEvent } from '../realtime/thread-events.js';
 import { erasureKeyOf } from './erasure-keys.js';
-import { appendViewerEvent, type ViewerFeedLimits } from '../storage/viewer-feed.js';
+import { appendViewerEvent, forgetFeedEntries, type ViewerFeedLimits } from '../storage/viewer-feed.js';
 
 /**
  * The Redis side of erasing a thread (see erase-threads.ts for the whole): a tombstone first,
@@ -22,7 +22,6 @@ const ERASING_OWNER_TTL_SECONDS = 30 * 86_400;
 const TOMBSTONE_LOG_TTL_SECONDS = 7 * 86_400;
 
 /** Entries read per XRANGE while looking for a thread's entries in a stream. */
-const STREAM_SCAN_COUNT = 1_000;
 
 /**
  * In one step: the thread joins the erased set (stream consumers drop its entries, no script
@@ -67,7 +66,7 @@ export async function tombstoneThread(
   const window = await windowEntries(redis, threadId);
   await deleteDrafts(redis, [...streamingMessageIds, ...window.filter((entry) => entry.status === 'IN_PROGRESS').map((entry) => entry.id)]);
   if (feed) {
-    await deleteEntriesNaming(redis, viewerFeedKey(feed.ownerId), threadId);
+    await forgetThreadInFeed(redis, feed.ownerId, threadId);
     await redis.set(erasingThreadFeedKey(erasureKeyOf(threadId)), feed.ownerId, 'EX', ERASING_OWNER_TTL_SECONDS);
     await appendViewerEvent(redis, feed.ownerId, feed, 'ViewerThreadDeleted', { threadId });
   }
@@ -95,7 +94,7 @@ export async function purgeThreadFromRedis(redis: Redis, threadId: ThreadId): Pr
   for (const stream of [PERSISTENCE_STREAM, DEAD_LETTER_STREAM]) await deleteEntriesNaming(redis, stream, threadId);
   const ownerKey = erasingThreadFeedKey(erasureKeyOf(threadId));
   const owner = await redis.get(ownerKey);
-  if (owner !== null) await deleteEntriesNaming(redis, viewerFeedKey(owner), threadId);
+  if (owner !== null) await forgetThreadInFeed(redis, owner, threadId);
   await redis.unlink(ownerKey);
 }
 
@@ -123,14 +122,12 @@ async function deleteDrafts(redis: Redis, messageIds: readonly MessageId[]): Pro
   await redis.unlink(...keys);
 }
 
+/** The feed's entries naming the thread, counted as forgotten so that a replay across them is not refused as trimmed. */
+async function forgetThreadInFeed(redis: Redis, ownerId: string, threadId: ThreadId): Promise<void> {
+  await forgetFeedEntries(redis, ownerId, '-', (fields) => fields.some((field) => field.includes(threadId)));
+}
+
 /** XDELs every entry of `stream` with a field that contains the thread ID (its record, or a dead letter's error). */
 async function deleteEntriesNaming(redis: Redis, stream: string, threadId: ThreadId): Promise<void> {
-  let start = '-';
-  for (;;) {
-    const entries = await redis.xrange(stream, start, '+', 'COUNT', STREAM_SCAN_COUNT);
-    const naming = entries.filter(([, fields]) => fields.some((field) => field.includes(threadId))).map(([id]) => id);
-    if (naming.length) await redis.xdel(stream, ...naming);
-    if (entries.length < STREAM_SCAN_COUNT) return;
-    start = `(${(entries[entries.length - 1] as [string, string[]])[0]}`;
-  }
+  await deleteMatchingEntries(redis, stream, '-', (fields) => fields.some((field) => field.includes(threadId)));
 }

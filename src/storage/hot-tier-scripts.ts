@@ -242,7 +242,6 @@ return {'OK'}
  * only if it is still that message at an older revision: after a re-seed the same seq can name
  * another message, and a repeated relay must not put an older revision back. The entry is decoded
  * to read its id and revision, never re-encoded: the new record arrives whole, built by the codec.
- * A deletion also takes the message's earlier events out of the thread's event log: they hold its text.
  * KEYS: meta, window, stream, clientIds, events, eventsFloor
  * ARGV: seq, messageId, revision, recordJson, streamType, channel, eventJson, clientMessageId ('' = none),
  *       threadId, logMaxEvents, ttlSeconds
@@ -262,7 +261,6 @@ if seq >= first and seq <= last then
 end
 if ARGV[8] ~= '' and redis.call('HEXISTS', KEYS[4], ARGV[8]) == 1 then redis.call('HSET', KEYS[4], ARGV[8], ARGV[4]) end
 redis.call('XADD', KEYS[3], '*', 'type', ARGV[5], 'data', ARGV[4])
-if ARGV[5] == 'messageDeleted' then forgetMessageEvents(KEYS[5], ARGV[2]) end
 appendThreadEvent(KEYS[5], KEYS[6], ARGV[9], ARGV[6], ARGV[10], ARGV[11], ARGV[7], '')
 return replaced
 `);

@@ -271,8 +271,11 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
               threadId, ...logArgs,
             ],
           );
-          // A deletion keeps the message's text nowhere: not in its thread's log (the script) nor its owner's feed.
-          if (entry.kind === 'messageDeleted') await forgetMessageActivity(redis, record.ownerId, record.id);
+          // A deletion keeps the message's text in neither its thread's event log nor its owner's feed.
+          if (entry.kind === 'messageDeleted') {
+            await eventLog.forgetMessage(threadId, record.id, record.createdAt);
+            await forgetMessageActivity(redis, record.ownerId, record.id, record.createdAt);
+          }
           return;
         }
         case 'run': {

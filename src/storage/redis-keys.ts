@@ -68,6 +68,14 @@ export function viewerFeedKey(ownerId: string): string {
   return `tl:{u:${ownerId}}:feed`;
 }
 
+/**
+ * How many entries were deleted from a viewer's feed (a deleted message's activity, an erased
+ * thread's events) rather than trimmed: a replay subtracts them before deciding the feed was trimmed.
+ */
+export function viewerFeedForgottenKey(ownerId: string): string {
+  return `tl:{u:${ownerId}}:feedForgotten`;
+}
+
 /** The pub/sub channel announcing each new entry of a viewer's feed to every server instance. */
 export function viewerChannel(ownerId: string): string {
   return `tl:viewer:${ownerId}`;

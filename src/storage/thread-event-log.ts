@@ -3,6 +3,7 @@ import type { ThreadId } from '../ids/id-types.js';
 import { luaScript } from './lua-script.js';
 import { ERASED_THREADS, threadKeys } from './redis-keys.js';
 import { compareStreamIds } from './stream-ids.js';
+import { deleteMatchingEntries, firstEntryAt } from './stream-scan.js';
 
 /**
  * A thread's event log (issue 12 §1): a Redis Stream per thread, `threadKeys(id).events`, holding
@@ -17,7 +18,7 @@ import { compareStreamIds } from './stream-ids.js';
  *
  * A streaming message's deltas are entries tagged `d=<messageId>`; its completion deletes them
  * (compaction), so a replay from before the completion carries the completion, not the chunks.
- * A deleted message keeps no text in the log: its deletion removes its events (forgetMessageEvents).
+ * A deleted message keeps no text in the log: its deletion removes its events (`forgetMessage`).
  */
 
 /** How much a log keeps: about `maxEvents` entries (THREAD_EVENT_LOG_MAX_EVENTS), for as long as its thread's hot state. */
@@ -32,9 +33,6 @@ export interface ThreadEventLogLimits {
  * appends, trims (in batches of a twentieth of maxLen, recording the floor), renews the log's
  * lifetime and publishes; answers the entry ID. An erased thread's event is published (its
  * subscribers may still be ending) but never logged: nothing may name the thread again.
- * forgetMessageEvents(log, messageId): removes a deleted message's events (its MessageAdded,
- * deltas, completion and edits: they hold its text) but its MessageDeleted; a replay then reads the
- * message from the store, as its tombstone (thread-tail.ts).
  */
 export const THREAD_EVENT_LOG_LUA = `
 local function predecessorOf(id)
@@ -63,18 +61,6 @@ local function appendThreadEvent(log, floor, threadId, channel, maxLen, ttl, jso
   redis.call('EXPIRE', floor, ttl)
   redis.call('PUBLISH', channel, id .. '\\n' .. json)
   return id
-end
-local function forgetMessageEvents(log, messageId)
-  for _, entry in ipairs(redis.call('XRANGE', log, '-', '+')) do
-    local json = entry[2][2]
-    if string.find(json, messageId, 1, true) then
-      local ok, event = pcall(cjson.decode, json)
-      if ok and type(event) == 'table' and event.type ~= 'MessageDeleted'
-        and (event.messageId == messageId or (type(event.message) == 'table' and event.message.id == messageId)) then
-        redis.call('XDEL', log, entry[1])
-      end
-    end
-  end
 end
 `;
 
@@ -147,9 +133,19 @@ export function createThreadEventLog(redis: Redis, limits: ThreadEventLogLimits)
     return { head, entries };
   }
 
+  /**
+   * Removes a deleted message's events (its MessageAdded, deltas, completion and edits: they hold
+   * its text), all but its MessageDeleted; a replay then reads the message from the store, as its
+   * tombstone (thread-tail.ts). Repeating it is harmless.
+   */
+  async function forgetMessage(threadId: ThreadId, messageId: string, createdAt: string): Promise<void> {
+    await deleteMatchingEntries(redis, threadKeys(threadId).events, firstEntryAt(createdAt), ([, json = '']) => isEventOfMessage(json, messageId));
+  }
+
   return {
     limits,
     read,
+    forgetMessage,
     /** The log's newest entry ID, starting the log if there is none (OPEN_THREAD_EVENTS): "from now" for a subscription. */
     async open(threadId: ThreadId): Promise<string> {
       const { events, eventsFloor } = threadKeys(threadId);
@@ -159,3 +155,15 @@ export function createThreadEventLog(redis: Redis, limits: ThreadEventLogLimits)
 }
 
 export type ThreadEventLog = ReturnType<typeof createThreadEventLog>;
+
+/** Whether a logged event is one of the message's own (its deletion excepted). */
+function isEventOfMessage(json: string, messageId: string): boolean {
+  if (!json.includes(messageId)) return false;
+  let event: { type?: string; messageId?: string; message?: { id?: string } };
+  try {
+    event = JSON.parse(json);
+  } catch {
+    return false;
+  }
+  return event.type !== 'MessageDeleted' && (event.messageId === messageId || event.message?.id === messageId);
+}

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { clientError } from '../errors/error-codes.js';
 import { luaScript } from './lua-script.js';
-import { viewerChannel, viewerFeedKey } from './redis-keys.js';
+import { viewerChannel, viewerFeedForgottenKey, viewerFeedKey } from './redis-keys.js';
+import { deleteMatchingEntries, firstEntryAt } from './stream-scan.js';
 import { compareStreamIds } from './stream-ids.js';
 
 /**
@@ -41,9 +42,10 @@ return id
 
 /**
  * What a replay needs, read in one step so that no trim falls between the check and the read:
- * how many entries the stream ever took and holds (more taken than held: it was trimmed), its
- * oldest and newest IDs, and up to `count` entries after `after`.
- * KEYS: feed  ARGV: after, count
+ * how many entries the stream ever took, less those deleted on purpose (viewerFeedForgottenKey),
+ * and how many it holds (more taken than held: it was trimmed), its oldest and newest IDs, and up to
+ * `count` entries after `after`.
+ * KEYS: feed, forgotten  ARGV: after, count
  * Reply: {entriesAdded, length, firstId, lastId, id, type, data, id, type, data, …}; {} without a feed
  */
 const READ_VIEWER_FEED = luaScript(`
@@ -52,7 +54,8 @@ local info = redis.call('XINFO', 'STREAM', KEYS[1])
 local fields = {}
 for i = 1, #info, 2 do fields[info[i]] = info[i + 1] end
 local first = fields['first-entry']
-local reply = {tostring(fields['entries-added']), tostring(fields['length']), first and first[1] or '0-0', fields['last-generated-id']}
+local added = fields['entries-added'] - tonumber(redis.call('GET', KEYS[2]) or '0')
+local reply = {tostring(added), tostring(fields['length']), first and first[1] or '0-0', fields['last-generated-id']}
 local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])
 for _, entry in ipairs(entries) do
   local type, data = '', ''
@@ -64,26 +67,6 @@ for _, entry in ipairs(entries) do
   reply[#reply + 1] = data
 end
 return reply
-`);
-
-/**
- * Takes a deleted message's ThreadActivity entries out of the feed: they hold its text (the entry's
- * data is the message record). Its deletion is announced on its thread, not here: no activity.
- * KEYS: feed  ARGV: messageId  Reply: how many entries were removed
- */
-const FORGET_MESSAGE_ACTIVITY = luaScript(`
-local removed = 0
-for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
-  local kind, data = '', ''
-  for j = 1, #entry[2], 2 do
-    if entry[2][j] == 'type' then kind = entry[2][j + 1] elseif entry[2][j] == 'data' then data = entry[2][j + 1] end
-  end
-  if kind == 'ThreadActivity' and string.find(data, ARGV[1], 1, true) then
-    local ok, record = pcall(cjson.decode, data)
-    if ok and type(record) == 'table' and record.id == ARGV[1] then removed = removed + redis.call('XDEL', KEYS[1], entry[1]) end
-  end
-end
-return removed
 `);
 
 const CURSOR = /^(\d{1,15})-(\d{1,15})$/;
@@ -102,9 +85,35 @@ export async function appendViewerEvent(redis: Redis, ownerId: string, limits: V
   return (await APPEND_VIEWER_EVENT(redis, [viewerFeedKey(ownerId)], args)) as string;
 }
 
-/** Removes a deleted message's activity from its owner's feed (FORGET_MESSAGE_ACTIVITY); repeating it is harmless. */
-export async function forgetMessageActivity(redis: Redis, ownerId: string, messageId: string): Promise<void> {
-  await FORGET_MESSAGE_ACTIVITY(redis, [viewerFeedKey(ownerId)], [messageId]);
+/**
+ * Deletes the entries of the owner's feed that `matches` picks (from `from` on), and counts them as
+ * forgotten, not trimmed, so a replay across them is not refused. Repeating it is harmless.
+ */
+export async function forgetFeedEntries(redis: Redis, ownerId: string, from: string, matches: (fields: readonly string[]) => boolean): Promise<void> {
+  const feed = viewerFeedKey(ownerId);
+  const deleted = await deleteMatchingEntries(redis, feed, from, matches);
+  if (deleted === 0) return;
+  const forgotten = viewerFeedForgottenKey(ownerId);
+  await redis.incrby(forgotten, deleted);
+  // No longer than the feed: a count outliving it would hide the trims of a feed started afresh.
+  const ttl = await redis.pttl(feed);
+  await (ttl > 0 ? redis.pexpire(forgotten, ttl) : redis.unlink(forgotten));
+}
+
+/** Takes a deleted message's ThreadActivity entries out of its owner's feed: the entry's data is the message record, its text included. */
+export async function forgetMessageActivity(redis: Redis, ownerId: string, messageId: string, createdAt: string): Promise<void> {
+  await forgetFeedEntries(redis, ownerId, firstEntryAt(createdAt), (fields) => isActivityOf(fields, messageId));
+}
+
+function isActivityOf(fields: readonly string[], messageId: string): boolean {
+  const type = fields[fields.indexOf('type') + 1];
+  const data = fields[fields.indexOf('data') + 1] ?? '';
+  if (type !== 'ThreadActivity' || !data.includes(messageId)) return false;
+  try {
+    return (JSON.parse(data) as { id?: string }).id === messageId;
+  } catch {
+    return false;
+  }
 }
 
 /** The owner's newest cursor, '0-0' before the first event: "from now" for a subscription without `after`. */
@@ -142,7 +151,7 @@ export function feedReplayUnavailable(after: string, maxEvents: number) {
  * past the newest event of the feed.
  */
 export async function readViewerFeed(redis: Redis, ownerId: string, after: string, count: number, maxEvents: number): Promise<FeedPage> {
-  const reply = (await READ_VIEWER_FEED(redis, [viewerFeedKey(ownerId)], [after, count])) as string[];
+  const reply = (await READ_VIEWER_FEED(redis, [viewerFeedKey(ownerId), viewerFeedForgottenKey(ownerId)], [after, count])) as string[];
   if (reply.length === 0) {
     // No feed: a user with no event yet, or one idle past the feed's lifetime, whose events are gone.
     if (compareStreamIds(after, '0-0') > 0) throw feedReplayUnavailable(after, maxEvents);

@@ -150,6 +150,13 @@ describe('threadEvents(after:)', () => {
       expect(replayed[1]?.cursor).toBe(seen[3]?.cursor);
       expect(resumed.errors).toEqual([]);
       resumed.stop();
+
+      // The viewer feed replays across the forgotten activity: deleted, not trimmed, so not refused.
+      const feedReplay = collect(client, 'subscription($after: String) { viewerEvents(after: $after) { ... on ThreadActivity { lastMessage { seq content } } } }', { after: '0-0' });
+      const activity = (await feedReplay.received(2)).map((data) => data.viewerEvents.lastMessage);
+      expect(activity).toEqual([{ seq: 1, content: 'hello' }, { seq: after.seq, content: 'after' }]);
+      expect(feedReplay.errors).toEqual([]);
+      feedReplay.stop();
       live.stop();
     } finally {
       admin.disconnect();
