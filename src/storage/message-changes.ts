@@ -7,7 +7,7 @@ import { assertThreadWritable } from '../domain/thread.js';
 import { InvalidInputError, NotFoundError } from '../errors/domain-errors.js';
 import type { MessageId, ThreadId } from '../ids/id-types.js';
 import { deleteMessageRevisions, insertMessageRevision, updateMessageVersion } from '../repositories/message-revisions-repository.js';
-import { lockOwnedMessage } from '../repositories/messages-repository.js';
+import { findMessagesByIds, lockOwnedMessage } from '../repositories/messages-repository.js';
 import type { OutboxEntry } from '../repositories/outbox-repository.js';
 import { lockOwnedThread } from '../repositories/threads-repository.js';
 import type { StoredMessage } from './hot-send.js';
@@ -53,7 +53,7 @@ export async function changeMessage(
 ): Promise<Message> {
   const found = await tiers.find(ownerId, id);
   if (!found) throw messageNotFound(id);
-  if (found.durability === 'HOT' && !(await tiers.awaitPersisted(PERSISTED_WAIT_MS))) {
+  if ((await awaitsPersister(uow, ownerId, found)) && !(await tiers.awaitPersisted(PERSISTED_WAIT_MS))) {
     // Postgres is not taking the backlog (down, or far behind): nothing has changed, the client may retry.
     throw new Error(`Message ${id} is not in Postgres yet; an edit or deletion waits for it`);
   }
@@ -71,6 +71,18 @@ export async function changeMessage(
       : await writeTombstone(trx, current);
   await tiers.record(uow, current.threadId, { kind: change.kind === 'edit' ? 'messageEdited' : 'messageDeleted', payload: messageRecordOf(updated, ownerId) });
   return updated;
+}
+
+/**
+ * Whether Postgres may still lack what the fast path acked of the message: the message itself, or
+ * its completion (a row still IN_PROGRESS: the completion may be on its way, and a message that
+ * really streams is refused after the wait). Checked before any lock is taken: the persister's
+ * write must not wait behind this change's lock while the change waits for it.
+ */
+async function awaitsPersister(uow: UnitOfWork, ownerId: string, found: StoredMessage): Promise<boolean> {
+  if (found.durability === 'HOT') return true;
+  const [row] = await findMessagesByIds(uow.reader, ownerId, [found.id]);
+  return row?.status === 'IN_PROGRESS';
 }
 
 type Writer = Awaited<ReturnType<UnitOfWork['writer']>>;

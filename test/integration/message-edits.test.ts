@@ -214,6 +214,23 @@ describe('editMessage and deleteMessage', () => {
     expect((await byId(user, message.id)).message).toMatchObject({ content: 'mine', revision: 1, editedAt: null });
   });
 
+  it('edits and deletes a streamed message right after its completion was acked, waiting for the persister to write the completion', async () => {
+    const { user, thread } = await userWithThread();
+    const START = 'mutation($input: StartMessageInput!) { startMessage(input: $input) { id } }';
+    const APPEND = 'mutation($input: AppendMessageDeltaInput!) { appendMessageDelta(input: $input) { id } }';
+    const COMPLETE = 'mutation($id: ID!) { completeMessage(id: $id) { id status } }';
+    // Several times: without the wait the change finds the Postgres row still IN_PROGRESS about half the time.
+    for (let i = 0; i < 6; i++) {
+      const reply = expectData(await app.gql(user, START, { input: { threadId: thread.id, role: 'ASSISTANT' } })).startMessage;
+      expectData(await app.gql(user, APPEND, { input: { id: reply.id, delta: `streamed ${i}` } }));
+      expect(expectData(await app.gql(user, COMPLETE, { id: reply.id })).completeMessage.status).toBe('COMPLETED');
+      const action = i % 2 === 0 ? await edit(user, { id: reply.id, content: `edited ${i}` }) : await remove(user, reply.id);
+      const changed = expectData(action);
+      expect(changed.editMessage?.content ?? changed.deleteMessage?.deletedAt, `round ${i}`).toBeTruthy();
+      expect((await row(reply.id))?.status).toBe('COMPLETED');
+    }
+  });
+
   it('a resend of an edited message (same clientMessageId) answers its newest revision', async () => {
     const { user, thread } = await userWithThread();
     const first = await send(user, thread.id, { content: 'sent once', clientMessageId: 'c-1' });
