@@ -303,6 +303,14 @@ describe('editing and deleting a message only Redis has yet', () => {
     await app.stop();
   });
 
+  it('generateThreadTitle waits for the persister too: the first user message may be in Redis only', async () => {
+    const { user, thread } = await userWithThread();
+    expect((await send(user, thread.id, { content: 'Plan a trip to Porto' })).durability).toBe('HOT');
+    const titling = app.gql(user, 'mutation($id: ID!) { generateThreadTitle(id: $id) { title } }', { id: thread.id });
+    persisters.push(await startTestPersister(redisUrl(), app.db, 'titles-0'));
+    expect(expectData(await titling).generateThreadTitle.title).toBe('Plan a trip to Porto');
+  });
+
   it('waits for the persister, then changes the Postgres row; a redelivered original changes nothing', async () => {
     const { user, thread } = await userWithThread();
     const kept = await send(user, thread.id, { content: 'typo' });

@@ -18,6 +18,9 @@ import type { ExecutionContext } from '../../context/execution-context.js';
 import type { Thread } from '../../domain/thread.js';
 import { builder } from '../builder.js';
 import { metadataSchema } from '../../domain/metadata.js';
+
+/** How long generateThreadTitle waits for the persister to write what was acked before it, ms. */
+const TITLE_PERSISTED_WAIT_MS = 5_000;
 import { ThreadRef, titleSchema } from './thread.js';
 
 /** Most threads one archiveThreads call may name. */
@@ -155,8 +158,11 @@ builder.mutationFields((t) => ({
     description: 'Sets the title from the first user message (deterministic, no model call).',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
+      const threadId = parseThreadId(args.id);
+      // The first user message is read from Postgres, and one acked a moment ago may be in Redis only.
+      await ctx.messageStore.awaitPersisted(TITLE_PERSISTED_WAIT_MS);
       const trx = await ctx.uow.writer();
-      const thread = await lockOwnedThread(trx, ctx.userId, parseThreadId(args.id));
+      const thread = await lockOwnedThread(trx, ctx.userId, threadId);
       const first = await findFirstMessageByRole(trx, thread.id, 'USER');
       const title = first && deriveThreadTitle(first.content);
       if (!title) throw new InvalidInputError(`Thread ${thread.id} has no user message to derive a title from`);
