@@ -21,8 +21,6 @@ const ERASING_OWNER_TTL_SECONDS = 30 * 86_400;
 /** How long the ThreadDeleted of a thread whose owner is unknown stays in its event log, if the purge never came: the hot state's default lifetime. */
 const TOMBSTONE_LOG_TTL_SECONDS = 7 * 86_400;
 
-/** Entries read per XRANGE while looking for a thread's entries in a stream. */
-
 /**
  * In one step: the thread joins the erased set (stream consumers drop its entries, no script
  * seeds its hot state again), its hot state, if any, turns DELETED (sends are refused as
@@ -122,12 +120,15 @@ async function deleteDrafts(redis: Redis, messageIds: readonly MessageId[]): Pro
   await redis.unlink(...keys);
 }
 
+/** Whether a stream entry names the thread in any field (its record, or a dead letter's error). */
+const namesThread = (threadId: ThreadId) => (fields: readonly string[]) => fields.some((field) => field.includes(threadId));
+
 /** The feed's entries naming the thread, counted as forgotten so that a replay across them is not refused as trimmed. */
 async function forgetThreadInFeed(redis: Redis, ownerId: string, threadId: ThreadId): Promise<void> {
-  await forgetFeedEntries(redis, ownerId, '-', (fields) => fields.some((field) => field.includes(threadId)));
+  await forgetFeedEntries(redis, ownerId, '-', namesThread(threadId));
 }
 
-/** XDELs every entry of `stream` with a field that contains the thread ID (its record, or a dead letter's error). */
+/** XDELs every entry of `stream` that names the thread. */
 async function deleteEntriesNaming(redis: Redis, stream: string, threadId: ThreadId): Promise<void> {
-  await deleteMatchingEntries(redis, stream, '-', (fields) => fields.some((field) => field.includes(threadId)));
+  await deleteMatchingEntries(redis, stream, '-', namesThread(threadId));
 }

@@ -20,7 +20,7 @@ import { THREAD_EVENT_LOG_LUA } from './thread-event-log.js';
  *       thread event log's cap (thread-event-log.ts: MessageAdded is logged and published as one)
  * Reply: {status, ...}: COLD | NOT_FOUND | ARCHIVED | CHECK_CLIENT_ID | CHECK_RUN | CHECK_TOOL_CALLS
  *        | TOOL_CALL_EXISTS callId | UNKNOWN_TOOL_CALL callId | TOOL_CALL_ANSWERED callId
- *        | DUPLICATE json persisted archived | OK json persisted archived
+ *        | DUPLICATE json persisted archived | OK seq persisted archived (the caller has the record; only its seq is new)
  * The toolCalls hash (callId → open | answered) is the whole thread's once meta's callsIndexed is
  * 1: a new thread starts indexed, an older one is indexed from Postgres on its first tool message
  * (CHECK_TOOL_CALLS, then INDEX_TOOL_CALLS), and a re-seed un-indexes it.
@@ -73,7 +73,7 @@ if ARGV[9] == '1' then
     'kinds', ARGV[13], 'meta', KEYS[1], 'events', KEYS[10], 'eventsFloor', KEYS[11])
   redis.call('EXPIRE', KEYS[6], ARGV[8])
 end
-return {'OK', json, meta[3], meta[4]}
+return {'OK', seq, meta[3], meta[4]}
 `);
 
 /**

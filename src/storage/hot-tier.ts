@@ -130,12 +130,11 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
           String(feedMax),
           logArgs[0],
         ],
-      )) as [string, string?, string?, string?];
+      )) as [string, (string | number)?, string?, string?];
       const [status, json, persisted, archived] = reply;
       if (status === 'OK') {
-        // The script put the seq in front of the record sent: the record is known, only the seq is read back.
-        const seq = Number((json as string).slice('{"seq":'.length, (json as string).indexOf(',')));
-        return { status, message: messageOfRecord({ ...record, seq }), watermarks: toWatermarks(persisted, archived) };
+        // The record is the caller's; the script answers only the seq it took.
+        return { status, message: messageOfRecord({ ...record, seq: Number(json) }), watermarks: toWatermarks(persisted, archived) };
       }
       if (status === 'DUPLICATE') {
         return { status, message: messageOfRecord(JSON.parse(json as string)), watermarks: toWatermarks(persisted, archived) };

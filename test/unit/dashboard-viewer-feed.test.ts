@@ -47,6 +47,16 @@ function feedWith(api: Api) {
   return { feed, events, reads: () => reads, finishRead: () => finishRead() };
 }
 
+/** A feed started on `api` whose first list read has finished. */
+async function startedFeed(api: Api) {
+  const started = feedWith(api);
+  const starting = started.feed.start();
+  await vi.waitFor(() => expect(started.reads()).toBe(1));
+  started.finishRead();
+  await starting;
+  return started;
+}
+
 describe("the dashboard's viewer feed", () => {
   it('subscribes before it reads the list, and applies what arrived meanwhile after it', async () => {
     const socket = fakeApi();
@@ -64,11 +74,7 @@ describe("the dashboard's viewer feed", () => {
 
   it('resubscribes after the last cursor on a reconnect, without reading the list again', async () => {
     const socket = fakeApi();
-    const { feed, events, reads, finishRead } = feedWith(socket.api);
-    const started = feed.start();
-    await vi.waitFor(() => expect(reads()).toBe(1));
-    finishRead();
-    await started;
+    const { events, reads } = await startedFeed(socket.api);
     socket.deliver(deleted('1-0'));
     socket.deliver(deleted('2-0'));
     socket.reconnect();
@@ -80,22 +86,14 @@ describe("the dashboard's viewer feed", () => {
 
   it('reads the list again on a reconnect with no cursor to resume from', async () => {
     const socket = fakeApi();
-    const { feed, reads, finishRead } = feedWith(socket.api);
-    const started = feed.start();
-    await vi.waitFor(() => expect(reads()).toBe(1));
-    finishRead();
-    await started;
+    const { reads } = await startedFeed(socket.api);
     socket.reconnect();
     await vi.waitFor(() => expect(reads()).toBe(2));
   });
 
   it('starts over from now when the feed no longer has the cursor (REPLAY_UNAVAILABLE), and stops on other errors', async () => {
     const socket = fakeApi();
-    const { feed, events, reads, finishRead } = feedWith(socket.api);
-    const started = feed.start();
-    await vi.waitFor(() => expect(reads()).toBe(1));
-    finishRead();
-    await started;
+    const { events, reads } = await startedFeed(socket.api);
     socket.deliver(deleted('1-0'));
     socket.subscriptions[0]!.sink.error(new ApiError('too far back', false, 'REPLAY_UNAVAILABLE'));
     expect(socket.subscriptions).toHaveLength(2);

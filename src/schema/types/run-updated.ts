@@ -28,7 +28,7 @@ builder.subscriptionField('runUpdated', (t) =>
       runId: t.arg.id({ required: true }),
       after: t.arg.string({
         required: false,
-        description: `${AFTER_CURSOR_DESCRIPTION.replace(' Not with afterSeq.', '')} Takes an updateCursor of this subscription, or a cursor of the thread's threadEvents.`,
+        description: `${AFTER_CURSOR_DESCRIPTION} Takes an updateCursor of this subscription, or a cursor of the thread's threadEvents.`,
       }),
     },
     subscribe: (_root, args, ctx) => subscribeToRun(ctx, args.runId, args.after),

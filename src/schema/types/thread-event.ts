@@ -8,7 +8,7 @@ import { ThreadRef } from './thread.js';
 
 type EventOf<Type extends DeliveredThreadEvent['type']> = Extract<DeliveredThreadEvent, { type: Type }>;
 
-export const EVENT_CURSOR_FIELD = {
+const EVENT_CURSOR_FIELD = {
   description: "Where this event sits among the thread's events: pass it as `after` to threadEvents (or runUpdated) to resume after it. Opaque.",
 } as const;
 
@@ -107,7 +107,7 @@ const ThreadEventUnion = builder.unionType('ThreadEvent', {
 export const AFTER_CURSOR_DESCRIPTION =
   'The `cursor` of the last event you have: every event after it is replayed (a completed streaming message as its MessageCompleted, without its chunks), ' +
   'then live, with no gap and no duplicate. Further back than the thread keeps (THREAD_EVENT_LOG_MAX_EVENTS, default 1000, for HOT_STATE_TTL_DAYS): ' +
-  'REPLAY_UNAVAILABLE; not a cursor, or past the newest event: BAD_USER_INPUT. Not with afterSeq.';
+  'REPLAY_UNAVAILABLE; not a cursor, or past the newest event: BAD_USER_INPUT.';
 
 builder.subscriptionField('threadEvents', (t) =>
   // Authenticated once, at subscribe, by subscribeToThread/subscribeToRun (not withAuth: see there).
@@ -117,7 +117,7 @@ builder.subscriptionField('threadEvents', (t) =>
     args: {
       threadId: t.arg.id({ required: true }),
       afterSeq: t.arg.int({ required: false, description: `${AFTER_SEQ_DESCRIPTION} Other events are delivered from now. Not with after.` }),
-      after: t.arg.string({ required: false, description: AFTER_CURSOR_DESCRIPTION }),
+      after: t.arg.string({ required: false, description: `${AFTER_CURSOR_DESCRIPTION} Not with afterSeq.` }),
     },
     subscribe: (_root, args, ctx) => subscribeToThread(ctx, args.threadId, { afterSeq: args.afterSeq, after: args.after }, () => true),
     resolve: (item: TailItem) => eventOf(item),

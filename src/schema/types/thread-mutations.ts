@@ -18,10 +18,10 @@ import type { ExecutionContext } from '../../context/execution-context.js';
 import type { Thread } from '../../domain/thread.js';
 import { builder } from '../builder.js';
 import { metadataSchema } from '../../domain/metadata.js';
+import { ThreadRef, titleSchema } from './thread.js';
 
 /** How long generateThreadTitle waits for the persister to write what was acked before it, ms. */
 const TITLE_PERSISTED_WAIT_MS = 5_000;
-import { ThreadRef, titleSchema } from './thread.js';
 
 /** Most threads one archiveThreads call may name. */
 const MAX_ARCHIVE_BATCH = 100;
