@@ -15,6 +15,7 @@ import { createErrorMasker } from './error-masking.js';
 import { useImmediateWritesAlone } from './immediate-writes-alone.js';
 import { useQueryCost } from './query-cost.js';
 import { useQueryLimits } from './query-limits.js';
+import { maxRequestBodyBytes, useRequestBodyLimit } from './request-body-limit.js';
 import { useSharedSubscriptionResults } from './shared-subscription-results.js';
 import { useStorableInput } from './storable-input.js';
 import { useUnitOfWork } from './unit-of-work-plugin.js';
@@ -71,11 +72,15 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
       // Yoga logs every client error here; real failures are logged with their stack by the error masker.
       error: yogaLogTo(deps.log, 'debug'),
     },
+    // Counted by useRequestBodyLimit instead, without a stream per request.
+    maxRequestBodySize: false,
     // In this order: a plugin that refuses ends the hooks after it, so the cost is only computed
     // for variables that coerce and text that can be stored.
     plugins: [
       useQueryLimits(), useImmediateWritesAlone(), useVariableValues(), useStorableInput(), useQueryCost(),
       ...useCompiledQueries(), useUnitOfWork(), useSharedSubscriptionResults(),
+      // Last, as yoga places its own: it bounds whichever request parser the plugins above chose.
+      useRequestBodyLimit(maxRequestBodyBytes(deps.limits.maxMessageBytes)),
     ],
     context: async (initial) =>
       isMadeAtSocket(initial)

@@ -1,0 +1,96 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Thread } from '../../src/domain/thread.js';
+import { maxRequestBodyBytes } from '../../src/server/request-body-limit.js';
+import { expectData } from '../support/expect-graphql.js';
+import { seed } from '../support/seed.js';
+import { newUserId, startTestApp, tokenFor, type TestApp } from '../support/test-app.js';
+
+const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { id content } }';
+const LIMIT = maxRequestBodyBytes(65_536);
+
+interface RawAnswer {
+  status: number;
+  body: { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+}
+
+// The README's Limits table: a request body over 1 MiB + 8 × MAX_MESSAGE_BYTES is refused with
+// 413 REQUEST_ENTITY_TOO_LARGE, whether it declares its length or arrives in chunks, and a
+// message at the size limit fits even when every character of it is a JSON escape.
+describe('the request body limit', () => {
+  let app: TestApp;
+  let user: string;
+  let thread: Thread;
+  let authorization: string;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    user = newUserId();
+    thread = await seed(app.db).thread(user);
+    authorization = `Bearer ${await tokenFor(user)}`;
+  });
+  afterAll(() => app.stop());
+
+  const sendBody = (content: string) => JSON.stringify({ query: SEND, variables: { input: { threadId: thread.id, role: 'USER', content } } });
+  /** A body padded with spaces after the JSON to `bytes` in all: still one valid request. */
+  const paddedTo = (bytes: number) => {
+    const body = sendBody('padded');
+    return body + ' '.repeat(bytes - Buffer.byteLength(body));
+  };
+
+  /** POSTs `body` in chunks of 64 KiB with no Content-Length (Transfer-Encoding: chunked). */
+  function postChunked(body: string): Promise<RawAnswer> {
+    return new Promise((resolve, reject) => {
+      const request = http.request(app.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization } }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+      request.on('error', reject);
+      for (let at = 0; at < body.length; at += 65_536) request.write(body.slice(at, at + 65_536));
+      request.end();
+    });
+  }
+
+  async function postDeclared(body: string): Promise<RawAnswer> {
+    const response = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body });
+    return { status: response.status, body: await response.json() };
+  }
+
+  /** Read through the API, so a message only Redis holds yet is counted too. */
+  async function messageCount(): Promise<number> {
+    const data = expectData(await app.gql(user, 'query($id: ID!) { thread(id: $id) { messages(last: 100) { edges { node { id } } } } }', { id: thread.id }));
+    return data.thread.messages.edges.length;
+  }
+
+  it.each([
+    ['declared with Content-Length', postDeclared],
+    ['sent in chunks without one', postChunked],
+  ])('one byte over the limit, %s, is refused with 413 REQUEST_ENTITY_TOO_LARGE and writes nothing', async (_how, post) => {
+    const before = await messageCount();
+    const answer = await post(paddedTo(LIMIT + 1));
+    expect(answer.status).toBe(413);
+    expect(answer.body.errors).toMatchObject([{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }]);
+    expect(await messageCount()).toBe(before);
+  });
+
+  it.each([
+    ['declared with Content-Length', postDeclared],
+    ['sent in chunks without one', postChunked],
+  ])('a body of exactly the limit, %s, is served', async (_how, post) => {
+    const answer = await post(paddedTo(LIMIT));
+    expect(answer.status).toBe(200);
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data).toMatchObject({ sendMessage: { content: 'padded' } });
+  });
+
+  it('a message at MAX_MESSAGE_BYTES written wholly in JSON escapes fits', async () => {
+    const content = '\u0001'.repeat(65_536);
+    const body = sendBody(content);
+    expect(Buffer.byteLength(body)).toBeGreaterThan(6 * 65_536);
+    const answer = await postDeclared(body);
+    expect(answer.body.errors).toBeUndefined();
+    expect(expectData(answer.body as never).sendMessage.content).toBe(content);
+  });
+});
