@@ -11,6 +11,7 @@ import type { Eraser } from '../erasure/eraser.js';
 import type { ArchiveQueries } from '../archive/analytics-queries.js';
 import { useCompiledQueries } from './compiled-queries.js';
 import { graphiqlOf, type PlaygroundOptions } from './graphiql.js';
+import { useGraphqlJsMutations } from './graphql-js-mutations.js';
 import { createErrorMasker } from './error-masking.js';
 import { useImmediateWritesAlone } from './immediate-writes-alone.js';
 import { useQueryCost } from './query-cost.js';
@@ -78,7 +79,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
     // for variables that coerce and text that can be stored.
     plugins: [
       useQueryLimits(), useImmediateWritesAlone(), useVariableValues(), useStorableInput(), useQueryCost(),
-      ...useCompiledQueries(), useUnitOfWork(), useSharedSubscriptionResults(),
+      ...useCompiledQueries(), useGraphqlJsMutations(), useUnitOfWork(), useSharedSubscriptionResults(),
       // Last, as yoga places its own: it bounds whichever request parser the plugins above chose.
       useRequestBodyLimit(maxRequestBodyBytes(deps.limits.maxMessageBytes)),
     ],
