@@ -2,8 +2,9 @@ import { GraphQLError } from 'graphql';
 import type { FetchAPI, Plugin } from 'graphql-yoga';
 
 /**
- * The largest request body taken: room for a message at MAX_MESSAGE_BYTES written wholly in
- * JSON escapes (`\u0001` is six bytes for one), its metadata and the rest of the operation.
+ * The largest operation taken, as an HTTP request body or a graphql-ws message: room for a
+ * message at MAX_MESSAGE_BYTES written wholly in JSON escapes (`\u0001` is six bytes for one),
+ * its metadata and the rest of the operation.
  */
 export function maxRequestBodyBytes(maxMessageBytes: number): number {
   return 1_048_576 + 8 * maxMessageBytes;

@@ -3,7 +3,7 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode, type Context, type ServerOptions } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { TokenKeys } from '../context/bearer-token.js';
 import { createExecutionContext, type ContextSeed, type ExecutionContext } from '../context/execution-context.js';
 import { ids } from '../ids/generate-ids.js';
@@ -13,6 +13,7 @@ import { attachSocketFrames } from '../realtime/socket-frames.js';
 import { createUserQuota } from '../realtime/user-quota.js';
 import { createErrorMasker } from './error-masking.js';
 import { authenticate, type createGraphqlHandler } from './graphql-handler.js';
+import { maxRequestBodyBytes } from './request-body-limit.js';
 
 /**
  * Close codes this server sends, beyond graphql-ws's own protocol codes (4400 bad message,
@@ -58,11 +59,7 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
   const { yoga, seed, log } = options;
   const maskError = createErrorMasker(log);
   const connections = createUserQuota(options.maxConnectionsPerUser);
-  const wss = new WebSocketServer({ server: options.server, path: yoga.graphqlEndpoint, maxPayload: 1_048_576 + 6 * seed.limits.maxMessageBytes });
-  wss.on('connection', (socket) => {
-    realtimeSockets.inc();
-    socket.once('close', () => realtimeSockets.dec());
-  });
+  const wss = new WebSocketServer({ server: options.server, path: yoga.graphqlEndpoint, maxPayload: maxRequestBodyBytes(seed.limits.maxMessageBytes) });
 
   async function onConnect(ctx: SocketContext): Promise<boolean> {
     const { socket } = ctx.extra;
@@ -135,6 +132,12 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
     wss,
     options.keepAliveMs,
   );
+  // After useServer, so that its listeners are on the socket by the time this one runs.
+  wss.on('connection', (socket) => {
+    realtimeSockets.inc();
+    socket.once('close', () => realtimeSockets.dec());
+    reportSocketErrors(socket, log);
+  });
 
   return {
     /** Open sockets, whether or not they finished connection_init. */
@@ -180,3 +183,22 @@ function socketError(shown: Error): GraphQLError {
 type Executors = { execute: NonNullable<ServerOptions['execute']>; subscribe: NonNullable<ServerOptions['subscribe']> };
 
 export type WebsocketServer = ReturnType<typeof createWebsocketServer>;
+
+/**
+ * graphql-ws writes every socket error to stderr as "Internal error emitted on a WebSocket
+ * socket", and closes with 1011. Most are the client's: a frame over maxPayload, invalid UTF-8,
+ * a bad opcode (ws's WS_ERR_* codes, the socket already closing with 1009, 1007 or 1002), or a
+ * connection reset. Those are logged at info; anything else is the server's, at error, and
+ * closes the socket as graphql-ws would.
+ */
+function reportSocketErrors(socket: WebSocket, log: Logger): void {
+  socket.removeAllListeners('error');
+  socket.on('error', (error: Error & { code?: string }) => {
+    if (error.code?.startsWith('WS_ERR_') || error.code === 'ECONNRESET' || error.code === 'EPIPE') {
+      log.info({ code: error.code, reason: error.message }, 'socket closed on a client protocol error');
+      return;
+    }
+    log.error({ err: error }, 'socket error');
+    if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalServerError, 'Internal server error');
+  });
+}

@@ -1,10 +1,13 @@
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
 import type { Thread } from '../../src/domain/thread.js';
 import { maxRequestBodyBytes } from '../../src/server/request-body-limit.js';
+import { captureLog, type CapturedLog } from '../support/captured-log.js';
 import { expectData } from '../support/expect-graphql.js';
 import { seed } from '../support/seed.js';
 import { newUserId, startTestApp, tokenFor, type TestApp } from '../support/test-app.js';
+import { wsUrlOf } from '../support/ws-client.js';
 
 const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { id content } }';
 const LIMIT = maxRequestBodyBytes(65_536);
@@ -15,16 +18,19 @@ interface RawAnswer {
 }
 
 // The README's Limits table: a request body over 1 MiB + 8 × MAX_MESSAGE_BYTES is refused with
-// 413 REQUEST_ENTITY_TOO_LARGE, whether it declares its length or arrives in chunks, and a
-// message at the size limit fits even when every character of it is a JSON escape.
+// 413 REQUEST_ENTITY_TOO_LARGE, whether it declares its length or arrives in chunks, a graphql-ws
+// message over it closes its socket (1009), and a message at the size limit fits even when
+// every character of it is a JSON escape.
 describe('the request body limit', () => {
   let app: TestApp;
   let user: string;
   let thread: Thread;
   let authorization: string;
+  let captured: CapturedLog;
 
   beforeAll(async () => {
-    app = await startTestApp();
+    captured = captureLog();
+    app = await startTestApp({ log: captured.log });
     user = newUserId();
     thread = await seed(app.db).thread(user);
     authorization = `Bearer ${await tokenFor(user)}`;
@@ -92,5 +98,32 @@ describe('the request body limit', () => {
     const answer = await postDeclared(body);
     expect(answer.body.errors).toBeUndefined();
     expect(expectData(answer.body as never).sendMessage.content).toBe(content);
+  });
+
+  /** Sends one graphql-ws frame of `bytes` and answers the socket's close code. */
+  function closeCodeAfterFrameOf(bytes: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(wsUrlOf(app.url), 'graphql-transport-ws');
+      socket.on('error', () => {});
+      socket.on('open', () => {
+        const frame = JSON.stringify({ type: 'connection_init', payload: { authorization } });
+        socket.send(frame + ' '.repeat(bytes - Buffer.byteLength(frame)));
+      });
+      socket.on('message', () => reject(new Error('the server answered a frame over the limit')));
+      socket.on('close', (code) => resolve(code));
+    });
+  }
+
+  it('a graphql-ws message one byte over the limit closes its socket with 1009 (message too big), logged as the client\'s', async () => {
+    const stderr = vi.spyOn(console, 'error');
+    try {
+      expect(await closeCodeAfterFrameOf(LIMIT + 1)).toBe(1009);
+      // graphql-ws would print "Internal error emitted on a WebSocket socket" for it.
+      expect(stderr).not.toHaveBeenCalled();
+    } finally {
+      stderr.mockRestore();
+    }
+    await vi.waitFor(() => expect(captured.lines.some((line) => line.msg === 'socket closed on a client protocol error')).toBe(true));
+    expect(captured.errors()).toEqual([]);
   });
 });
