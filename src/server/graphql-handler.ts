@@ -16,7 +16,7 @@ import { createErrorMasker } from './error-masking.js';
 import { useImmediateWritesAlone } from './immediate-writes-alone.js';
 import { useQueryCost } from './query-cost.js';
 import { useQueryLimits } from './query-limits.js';
-import { maxRequestBodyBytes, useRequestBodyLimit } from './request-body-limit.js';
+import { maxOperationBytes, useRequestBodyLimit } from './request-body-limit.js';
 import { useSharedSubscriptionResults } from './shared-subscription-results.js';
 import { useStorableInput } from './storable-input.js';
 import { useUnitOfWork } from './unit-of-work-plugin.js';
@@ -81,7 +81,7 @@ export function createGraphqlHandler(deps: GraphqlHandlerDeps) {
       useQueryLimits(), useImmediateWritesAlone(), useVariableValues(), useStorableInput(), useQueryCost(),
       ...useCompiledQueries(), useGraphqlJsMutations(), useUnitOfWork(), useSharedSubscriptionResults(),
       // Last, as yoga places its own: it bounds whichever request parser the plugins above chose.
-      useRequestBodyLimit(maxRequestBodyBytes(deps.limits.maxMessageBytes)),
+      useRequestBodyLimit(maxOperationBytes(deps.limits.maxMessageBytes)),
     ],
     context: async (initial) =>
       isMadeAtSocket(initial)

@@ -13,7 +13,7 @@ import { attachSocketFrames } from '../realtime/socket-frames.js';
 import { createUserQuota } from '../realtime/user-quota.js';
 import { createErrorMasker } from './error-masking.js';
 import { authenticate, type createGraphqlHandler } from './graphql-handler.js';
-import { maxRequestBodyBytes } from './request-body-limit.js';
+import { maxOperationBytes } from './request-body-limit.js';
 
 /**
  * Close codes this server sends, beyond graphql-ws's own protocol codes (4400 bad message,
@@ -59,7 +59,7 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
   const { yoga, seed, log } = options;
   const maskError = createErrorMasker(log);
   const connections = createUserQuota(options.maxConnectionsPerUser);
-  const wss = new WebSocketServer({ server: options.server, path: yoga.graphqlEndpoint, maxPayload: maxRequestBodyBytes(seed.limits.maxMessageBytes) });
+  const wss = new WebSocketServer({ server: options.server, path: yoga.graphqlEndpoint, maxPayload: maxOperationBytes(seed.limits.maxMessageBytes) });
 
   async function onConnect(ctx: SocketContext): Promise<boolean> {
     const { socket } = ctx.extra;

@@ -131,15 +131,16 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
           logArgs[0],
         ],
       )) as [string, (string | number)?, string?, string?];
-      const [status, json, persisted, archived] = reply;
+      // What follows the status: the seq OK took (the record is the caller's), the earlier message's
+      // JSON for DUPLICATE, the callId a TOOL_CALL_* refusal names.
+      const [status, detail, persisted, archived] = reply;
       if (status === 'OK') {
-        // The record is the caller's; the script answers only the seq it took.
-        return { status, message: messageOfRecord({ ...record, seq: Number(json) }), watermarks: toWatermarks(persisted, archived) };
+        return { status, message: messageOfRecord({ ...record, seq: Number(detail) }), watermarks: toWatermarks(persisted, archived) };
       }
       if (status === 'DUPLICATE') {
-        return { status, message: messageOfRecord(JSON.parse(json as string)), watermarks: toWatermarks(persisted, archived) };
+        return { status, message: messageOfRecord(JSON.parse(detail as string)), watermarks: toWatermarks(persisted, archived) };
       }
-      if (status === 'TOOL_CALL_EXISTS' || status === 'UNKNOWN_TOOL_CALL' || status === 'TOOL_CALL_ANSWERED') return { status, callId: json as string };
+      if (status === 'TOOL_CALL_EXISTS' || status === 'UNKNOWN_TOOL_CALL' || status === 'TOOL_CALL_ANSWERED') return { status, callId: detail as string };
       return { status: status as 'COLD' };
     },
 

@@ -1,8 +1,9 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { Thread } from '../../src/domain/thread.js';
-import { maxRequestBodyBytes } from '../../src/server/request-body-limit.js';
+import { maxOperationBytes } from '../../src/server/request-body-limit.js';
 import { captureLog, type CapturedLog } from '../support/captured-log.js';
 import { expectData } from '../support/expect-graphql.js';
 import { seed } from '../support/seed.js';
@@ -10,7 +11,7 @@ import { newUserId, startTestApp, tokenFor, type TestApp } from '../support/test
 import { wsUrlOf } from '../support/ws-client.js';
 
 const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { id content } }';
-const LIMIT = maxRequestBodyBytes(65_536);
+const LIMIT = maxOperationBytes(65_536);
 
 interface RawAnswer {
   status: number;
@@ -89,6 +90,24 @@ describe('the request body limit', () => {
     expect(answer.status).toBe(200);
     expect(answer.body.errors).toBeUndefined();
     expect(answer.body.data).toMatchObject({ sendMessage: { content: 'padded' } });
+  });
+
+  /** The status line Node answers to a POST declaring `contentLength`, sent byte for byte. */
+  function statusLineFor(contentLength: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const { port } = new URL(app.url);
+      const socket = net.connect(Number(port), '127.0.0.1', () =>
+        socket.end(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${contentLength}\r\n\r\n{}`),
+      );
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+    });
+  }
+
+  it.each(['-1', '1, 2', 'abc'])('a Content-Length of %j is refused with 400 by the HTTP parser, before the limit is checked', async (contentLength) => {
+    expect(await statusLineFor(contentLength)).toBe('HTTP/1.1 400 Bad Request');
   });
 
   it('a message at MAX_MESSAGE_BYTES written wholly in JSON escapes fits', async () => {
