@@ -10,7 +10,12 @@ export function maxOperationBytes(maxMessageBytes: number): number {
   return 1_048_576 + 8 * maxMessageBytes;
 }
 
-const tooLarge = () => new GraphQLError('Request body too large', { extensions: { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } } });
+/**
+ * Closes the connection with the answer: Node would otherwise go on reading the refused body to
+ * keep the connection alive, however large it was declared (10^12 bytes is a valid length).
+ */
+const tooLarge = () =>
+  new GraphQLError('Request body too large', { extensions: { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413, headers: { connection: 'close' } } } });
 
 /**
  * Yoga's own body limit (turned off in graphql-handler.ts) pipes every body through a

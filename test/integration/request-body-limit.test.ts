@@ -110,6 +110,51 @@ describe('the request body limit', () => {
     expect(await statusLineFor(contentLength)).toBe('HTTP/1.1 400 Bad Request');
   });
 
+  /**
+   * Streams a body declared (or, with `declared` null, sent chunked) as far larger than the limit,
+   * 64 KiB at a time, until the server closes the connection; answers its response head and how
+   * much was written. Gives up after `giveUpBytes`, so a server that keeps reading fails the test.
+   */
+  function streamOversizeBody(declared: string | null, giveUpBytes = 256 * 1_048_576): Promise<{ head: string; written: number }> {
+    return new Promise((resolve, reject) => {
+      const { port } = new URL(app.url);
+      const framing = declared === null ? 'Transfer-Encoding: chunked' : `Content-Length: ${declared}`;
+      const chunk = Buffer.alloc(65_536, 0x20);
+      const frame = (bytes: Buffer) => (declared === null ? Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]) : bytes);
+      let answer = '';
+      let written = 0;
+      let closed = false;
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: ${authorization}\r\n${framing}\r\n\r\n`);
+        const pump = () => {
+          while (!closed && written < giveUpBytes) {
+            written += chunk.length;
+            if (!socket.write(frame(chunk))) return void socket.once('drain', pump);
+          }
+          if (!closed) reject(new Error(`the server read ${written} bytes of a refused body without closing the connection`));
+        };
+        pump();
+      });
+      socket.on('data', (data) => (answer += data));
+      // The server's close may reach this side as a reset while it is still writing.
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        closed = true;
+        resolve({ head: answer.split('\r\n\r\n')[0] ?? '', written });
+      });
+    });
+  }
+
+  it.each([
+    ['declared with a Content-Length of 10^12', '1000000000000'],
+    ['sent in chunks', null],
+  ])('a refused body, %s, is answered 413 with Connection: close, and the server stops reading it', async (_how, declared) => {
+    const { head, written } = await streamOversizeBody(declared);
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(head.toLowerCase()).toContain('connection: close');
+    expect(written).toBeLessThan(256 * 1_048_576);
+  });
+
   it('a message at MAX_MESSAGE_BYTES written wholly in JSON escapes fits', async () => {
     const content = '\u0001'.repeat(65_536);
     const body = sendBody(content);
