@@ -17,9 +17,18 @@ const VIEWER_BODY = JSON.stringify({ query: '{ viewer { id } }' });
  */
 const openCalls = new Map<string, string>();
 
-function bodyOf(job: LoadJob, threadId: string, n: number): string {
-  if (job.operation === 'viewer') return VIEWER_BODY;
-  if (job.operation !== 'sendParts') return sendMessageBody(threadId, n, job.contentBytes);
+type SendKind = 'text' | 'parts';
+
+/** What request `n` of a job sends: `alternate` takes text and five parts in turn. */
+function kindOf(job: LoadJob, n: number): SendKind | 'viewer' {
+  if (job.operation === 'viewer') return 'viewer';
+  if (job.operation === 'alternate') return n % 2 === 0 ? 'text' : 'parts';
+  return job.operation === 'sendParts' ? 'parts' : 'text';
+}
+
+function bodyOf(kind: SendKind | 'viewer', job: LoadJob, threadId: string, n: number): string {
+  if (kind === 'viewer') return VIEWER_BODY;
+  if (kind === 'text') return sendMessageBody(threadId, n, job.contentBytes);
   const body = sendPartsBody(threadId, n, job.contentBytes, openCalls.get(threadId) ?? seedCallId(threadId));
   openCalls.set(threadId, `c${n}`);
   return body;
@@ -32,6 +41,10 @@ function runJob(job: LoadJob): Promise<LoadResult> {
   let graphqlErrors = 0;
   let firstError: string | undefined;
   const latencies: number[] = [];
+  // An alternating job's latencies by kind. A connection has one request in flight at a time, and
+  // autocannon gives each request a fresh context that its response's onResponse sees again.
+  const latenciesByKind: Record<SendKind, number[]> = { text: [], parts: [] };
+  let lastKind: SendKind | 'viewer' = 'text';
   const acks: Array<[string, number, number]> = [];
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -47,14 +60,17 @@ function runJob(job: LoadJob): Promise<LoadResult> {
             path: pathname,
             // Round robin over the threads: with far more threads than connections, two
             // requests in flight never target one thread, so the naive path never waits on a lock.
-            setupRequest: (request) => {
+            setupRequest: (request, context) => {
               const n = job.firstN + sent++;
               const thread = job.threads[n % job.threads.length]!;
+              const kind = kindOf(job, n);
+              context.kind = kind;
               request.headers = { 'content-type': 'application/json', authorization: `Bearer ${thread.token}` };
-              request.body = bodyOf(job, thread.threadId, n);
+              request.body = bodyOf(kind, job, thread.threadId, n);
               return request;
             },
-            onResponse: (status, body) => {
+            onResponse: (status, body, context) => {
+              lastKind = context.kind as SendKind | 'viewer';
               lastResponseOk = status === 200 && !body.includes('"errors"') && body.includes('"data"');
               if (!lastResponseOk) {
                 graphqlErrors++;
@@ -89,12 +105,15 @@ function runJob(job: LoadJob): Promise<LoadResult> {
           graphqlErrors,
           firstError,
           acks: job.recordAcks ? acks : undefined,
+          p50MsByKind: job.operation === 'alternate' ? { text: quantile(latenciesByKind.text, 0.5), parts: quantile(latenciesByKind.parts, 0.5) } : undefined,
         });
       },
     );
     // Fires synchronously after onResponse for the same response, with its exact duration.
     instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
-      if (lastResponseOk) latencies.push(responseTime);
+      if (!lastResponseOk) return;
+      latencies.push(responseTime);
+      if (lastKind !== 'viewer') latenciesByKind[lastKind].push(responseTime);
     });
   });
 }

@@ -1,7 +1,7 @@
 import type { BenchThread } from './servers.js';
 
 /** One autocannon run, bounded by `durationSec`. */
-export type LoadOperation = 'sendMessage' | 'sendParts' | 'viewer';
+export type LoadOperation = 'sendMessage' | 'sendParts' | 'alternate' | 'viewer';
 
 export interface LoadJob {
   name: string;
@@ -14,6 +14,7 @@ export interface LoadJob {
   contentBytes: number;
   /**
    * What to send. Default sendMessage (text); sendParts: the five-part message of payload.ts;
+   * `alternate`: text and five-part sends in turn on every connection (latencies also by kind);
    * `viewer` ({ viewer { id } }) is the floor: auth + GraphQL, no storage.
    */
   operation?: LoadOperation;
@@ -47,4 +48,6 @@ export interface LoadResult {
   /** CPU time per successful request by component (ms), from `cpu`. */
   cpuMsPerRequest?: Record<string, number> | null;
   acks?: Array<[threadId: string, seq: number, ackEpochMs: number]>;
+  /** An `alternate` job's p50 of each kind, ms. */
+  p50MsByKind?: { text: number; parts: number } | undefined;
 }

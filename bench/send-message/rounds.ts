@@ -29,6 +29,11 @@ interface Round {
     FLOOR: Summary;
     /** FAST with the five-part message (text, tool call, tool result, reasoning, file). */
     FAST_PARTS: Summary;
+    /**
+     * FAST with text and five-part sends in turn on every connection: the two kinds side by side
+     * in one run, so the host's drift between runs does not enter their ratio.
+     */
+    FAST_ALTERNATING: Summary;
     persisterAfterFast: Awaited<ReturnType<RoundsContext['settle']>>;
   }>;
 }
@@ -54,10 +59,12 @@ export async function runAlternatingRounds(ctx: RoundsContext) {
         const FLOOR = await ctx.drive('FAST', `r${round} c${connections} floor`, ctx.durationSec, connections, 'viewer');
         const FAST_PARTS = await ctx.drive('FAST', `r${round} c${connections} 5 parts`, ctx.durationSec, connections, 'sendParts');
         await ctx.settle();
-        levels.push({ connections, FAST, NAIVE, FLOOR, FAST_PARTS, persisterAfterFast });
+        const FAST_ALTERNATING = await ctx.drive('FAST', `r${round} c${connections} text and 5 parts in turn`, ctx.durationSec, connections, 'alternate');
+        await ctx.settle();
+        levels.push({ connections, FAST, NAIVE, FLOOR, FAST_PARTS, FAST_ALTERNATING, persisterAfterFast });
       }
       const contended = levels.some((level) =>
-        [level.FAST, level.NAIVE, level.FLOOR, level.FAST_PARTS].some((run) => (run.cpu?.otherCores ?? 0) > ctx.quiet.maxOtherCoresDuringRun),
+        [level.FAST, level.NAIVE, level.FLOOR, level.FAST_PARTS, level.FAST_ALTERNATING].some((run) => (run.cpu?.otherCores ?? 0) > ctx.quiet.maxOtherCoresDuringRun),
       );
       if (contended && attempt < ctx.quiet.maxAttempts) {
         console.log(`  round ${round}: other processes used CPU during the round; running it again`);
@@ -84,19 +91,25 @@ function summarise(rounds: Round[], connections: number) {
   const NAIVE = medianOf('NAIVE');
   const FLOOR = medianOf('FLOOR');
   const FAST_PARTS = medianOf('FAST_PARTS');
+  // Per run, then the median across rounds: each ratio is of two kinds measured in the same run.
+  const alternating = runs.map((r) => r.FAST_ALTERNATING.p50MsByKind!);
   return {
     connections,
     medians: { FAST, NAIVE, FLOOR, FAST_PARTS },
     ratios: {
       p50: FAST.p50Ms / NAIVE.p50Ms, p99: FAST.p99Ms / NAIVE.p99Ms, requestsPerSec: FAST.requestsPerSec / NAIVE.requestsPerSec,
       partsOverTextP50: FAST_PARTS.p50Ms / FAST.p50Ms,
+      partsOverTextP50Alternating: median(alternating.map((kinds) => kinds.parts / kinds.text)),
+      fastMinusFloorP50Ms: FAST.p50Ms - FLOOR.p50Ms,
     },
+    alternating: { textP50Ms: median(alternating.map((kinds) => kinds.text)), partsP50Ms: median(alternating.map((kinds) => kinds.parts)) },
     perRound: runs.map((r, i) => ({
       round: rounds[i]!.round,
       FAST: { p50Ms: r.FAST.latencyMs.p50, p99Ms: r.FAST.latencyMs.p99, requestsPerSec: r.FAST.requestsPerSec, otherCores: r.FAST.cpu?.otherCores },
       NAIVE: { p50Ms: r.NAIVE.latencyMs.p50, p99Ms: r.NAIVE.latencyMs.p99, requestsPerSec: r.NAIVE.requestsPerSec, otherCores: r.NAIVE.cpu?.otherCores },
       FLOOR: { p50Ms: r.FLOOR.latencyMs.p50, p99Ms: r.FLOOR.latencyMs.p99, requestsPerSec: r.FLOOR.requestsPerSec, otherCores: r.FLOOR.cpu?.otherCores },
       FAST_PARTS: { p50Ms: r.FAST_PARTS.latencyMs.p50, p99Ms: r.FAST_PARTS.latencyMs.p99, requestsPerSec: r.FAST_PARTS.requestsPerSec, otherCores: r.FAST_PARTS.cpu?.otherCores },
+      FAST_ALTERNATING: { ...r.FAST_ALTERNATING.p50MsByKind!, otherCores: r.FAST_ALTERNATING.cpu?.otherCores },
     })),
   };
 }
