@@ -46,9 +46,9 @@ describe('the request body limit', () => {
   };
 
   /** POSTs `body` in chunks of 64 KiB with no Content-Length (Transfer-Encoding: chunked). */
-  function postChunked(body: string): Promise<RawAnswer> {
+  function postChunked(body: string, contentType = 'application/json'): Promise<RawAnswer> {
     return new Promise((resolve, reject) => {
-      const request = http.request(app.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization } }, (response) => {
+      const request = http.request(app.url, { method: 'POST', headers: { 'content-type': contentType, authorization } }, (response) => {
         let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (text += chunk));
@@ -80,6 +80,22 @@ describe('the request body limit', () => {
     expect(answer.status).toBe(413);
     expect(answer.body.errors).toMatchObject([{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }]);
     expect(await messageCount()).toBe(before);
+  });
+
+  it('a chunked multipart request over the limit is refused with 400 BAD_REQUEST by the multipart parser, and writes nothing', async () => {
+    const before = await messageCount();
+    const boundary = 'threadline-limit-test';
+    const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const multipart = (padding: number) => field('operations', sendBody('multipart') + ' '.repeat(padding)) + field('map', '{}') + `--${boundary}--\r\n`;
+    const contentType = `multipart/form-data; boundary=${boundary}`;
+    const answer = await postChunked(multipart(LIMIT), contentType);
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    expect(await messageCount()).toBe(before);
+    // The same request under the limit is served: the size is what was refused.
+    const served = await postChunked(multipart(1_000), contentType);
+    expect(served.body.data).toMatchObject({ sendMessage: { content: 'multipart' } });
+    expect(await messageCount()).toBe(before + 1);
   });
 
   it.each([
