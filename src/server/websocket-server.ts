@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { buildExecutionContext } from '@graphql-tools/executor';
+import { getOperationAST, GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode, type Context, type ServerOptions } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -106,6 +107,9 @@ export function createWebsocketServer(options: WebsocketServerOptions) {
         contextValue,
         rootValue: { execute, subscribe },
       };
+      // graphql-ws would answer an operation it cannot find with an error of its own, without a
+      // code; yoga's executor resolves it as over HTTP (OPERATION_RESOLUTION_FAILURE).
+      if (!getOperationAST(document, payload.operationName)) return unresolvedOperation(args).map(masked);
       return args;
     } catch (error) {
       return [masked(error)];
@@ -177,6 +181,12 @@ function socketError(shown: Error): GraphQLError {
   if (!(shown instanceof GraphQLError)) return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL' } });
   const { http: _http, ...extensions } = shown.extensions;
   return new GraphQLError(shown.message, { nodes: shown.nodes, source: shown.source, positions: shown.positions, extensions });
+}
+
+/** The errors yoga's executor answers for arguments whose operation cannot be resolved. */
+function unresolvedOperation(args: ExecutionArgs): readonly GraphQLError[] {
+  const resolved = buildExecutionContext(args);
+  return Array.isArray(resolved) ? resolved : [new GraphQLError('Unable to identify operation', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
 }
 
 /** Yoga's enveloped execute and subscribe, handed through rootValue as in yoga's graphql-ws recipe. */

@@ -77,6 +77,29 @@ describe('client mistakes are BAD_USER_INPUT, change nothing and are not logged 
     expectClientError(await app.gql(user, `{ ${selection} }`), /^Invalid cursor/);
   });
 
+  it.each([['an operationName the document does not define', 'C'], ['no operationName for a document of several operations', undefined]])(
+    'over graphql-ws: %s is OPERATION_RESOLUTION_FAILURE, as over HTTP; nothing runs, and naming one of its operations subscribes',
+    async (_label, operationName) => {
+      const { client } = await connectAs(app.url, { userId: user });
+      try {
+        const before = app.realtime.subscriptions;
+        const document = 'subscription A($t: ID!) { messageAdded(threadId: $t) { seq } } subscription B($t: ID!) { messageAdded(threadId: $t) { seq } }';
+        const refused = collect(client, document, { t: thread.id }, operationName);
+        await refused.done;
+        expect(refused.errors).toMatchObject([{ extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
+        expect(refused.errors[0]?.message).toBe(operationName ? 'Unknown operation named "C".' : 'Must provide operation name if query contains multiple operations.');
+        expect(app.realtime.subscriptions).toBe(before);
+        const chosen = collect(client, document, { t: thread.id }, 'B');
+        await vi.waitFor(() => expect(app.realtime.subscriptions).toBe(before + 1), { timeout: 5_000 });
+        expect(chosen.errors).toEqual([]);
+        chosen.stop();
+        await vi.waitFor(() => expect(app.realtime.subscriptions).toBe(before));
+      } finally {
+        await client.dispose();
+      }
+    },
+  );
+
   it('over graphql-ws: afterSeq 2147483648 fails that subscription alone with BAD_USER_INPUT; the socket carries on', async () => {
     const { client } = await connectAs(app.url, { userId: user });
     try {

@@ -89,7 +89,7 @@ export interface Collected<T = any> {
 }
 
 /** Subscribes and collects what arrives. */
-export function collect<T = any>(client: Client, query: string, variables: Record<string, unknown> = {}): Collected<T> {
+export function collect<T = any>(client: Client, query: string, variables: Record<string, unknown> = {}, operationName?: string): Collected<T> {
   const events: T[] = [];
   const errors: GraphqlWsErrors = [];
   const waiters: Array<() => void> = [];
@@ -97,7 +97,7 @@ export function collect<T = any>(client: Client, query: string, variables: Recor
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
   const stop = client.subscribe<T>(
-    { query, variables },
+    { query, variables, ...(operationName === undefined ? {} : { operationName }) },
     {
       next: (result) => {
         if (result.errors) errors.push(...(result.errors as GraphqlWsErrors));
