@@ -15,6 +15,7 @@ import * as runUsage from './2026-12-06T0800_run_usage.js';
 import * as messageFeedback from './2026-12-06T0810_message_feedback.js';
 import * as messageRevisions from './2026-12-06T0900_message_revisions.js';
 import * as viewerFeed from './2026-12-06T1000_viewer_feed.js';
+import * as outboxSetAside from './2026-12-07T0000_outbox_set_aside.js';
 
 /**
  * Every migration, by its dated name. Listed statically rather than discovered on disk so the
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T0810_message_feedback': messageFeedback,
   '2026-12-06T0900_message_revisions': messageRevisions,
   '2026-12-06T1000_viewer_feed': viewerFeed,
+  '2026-12-07T0000_outbox_set_aside': outboxSetAside,
 };

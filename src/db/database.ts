@@ -47,6 +47,9 @@ export interface OutboxTable {
   kind: 'message' | 'messageCopied' | 'messageCompleted' | 'messageEdited' | 'messageDeleted' | 'run' | 'thread' | 'threadCreated' | 'threadRead' | 'feedback';
   payload: ColumnType<unknown, string, string>;
   created_at: Timestamp;
+  /** When the relay set the entry aside because Redis refused it (migration outbox_set_aside); null while pending. */
+  set_aside_at: ColumnType<Date | null, never, Date | null>;
+  refusal: ColumnType<string | null, never, string | null>;
 }
 
 export interface HotStateInvalidationTable {

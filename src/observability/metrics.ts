@@ -104,6 +104,11 @@ export const reportOutboxPending = storageGauge(
   'Changes committed in Postgres not yet relayed to Redis (the outbox): grows while Redis is down, drains when it is back.',
 );
 
+export const reportOutboxSetAside = storageGauge(
+  'threadline_outbox_set_aside',
+  'Outbox entries the relay set aside because Redis refused them for good: committed changes Redis, the archive and subscribers have not heard of.',
+);
+
 export const reportErasuresPending = storageGauge(
   'threadline_erasures_pending',
   'Thread erasures requested and not yet complete in every tier (Redis, Postgres, ClickHouse): see the erasure(threadId) query.',

@@ -48,6 +48,7 @@ export async function claimOutboxEntries(trx: Transaction<Database>, limit: numb
   const rows = await trx
     .selectFrom('outbox')
     .select(['id', 'kind', 'payload'])
+    .where('set_aside_at', 'is', null)
     .orderBy('id')
     .limit(limit)
     .modifyEnd(sql`/* outbox.claimOutboxEntries */`)
@@ -64,12 +65,26 @@ export async function deleteOutboxEntries(db: Kysely<Database> | Transaction<Dat
     .execute();
 }
 
-/** Entries not relayed yet, for /ready and the metrics. */
-export async function countOutboxEntries(db: Kysely<Database>): Promise<number> {
+/**
+ * Entries waiting to be relayed (for the metrics), or with `setAside`, those the relay set aside
+ * (for /ready and the metrics: each is a change Redis has not heard of).
+ */
+export async function countOutboxEntries(db: Kysely<Database>, which: { setAside: boolean } = { setAside: false }): Promise<number> {
   const { count } = await db
     .selectFrom('outbox')
     .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('set_aside_at', which.setAside ? 'is not' : 'is', null)
     .modifyEnd(sql`/* outbox.countOutboxEntries */`)
     .executeTakeFirstOrThrow();
   return Number(count);
+}
+
+/** Marks an entry Redis refused, so the relay skips it (outbox-relay.ts); in the relay's transaction. */
+export async function setOutboxEntryAside(trx: Transaction<Database>, id: number, refusal: string): Promise<void> {
+  await trx
+    .updateTable('outbox')
+    .set({ set_aside_at: new Date(), refusal })
+    .where('id', '=', id)
+    .modifyEnd(sql`/* outbox.setOutboxEntryAside */`)
+    .execute();
 }

@@ -7,7 +7,7 @@ import { signUserToken, type TokenKeys } from '../context/bearer-token.js';
 import { resolveTokenKeys } from '../context/token-keys.js';
 import type { Database } from '../db/database.js';
 import { createLogger } from '../logger.js';
-import { reportDeadLetters, reportErasuresPending, reportOutboxPending } from '../observability/metrics.js';
+import { reportDeadLetters, reportErasuresPending, reportOutboxPending, reportOutboxSetAside } from '../observability/metrics.js';
 import { countPendingErasures } from '../repositories/erasures-repository.js';
 import { countOutboxEntries } from '../repositories/outbox-repository.js';
 import { countDeadLetters } from '../storage/dead-letters.js';
@@ -85,7 +85,9 @@ export function buildApp(config: Config, options: AppOptions = {}) {
     };
     // Erasures are pending with or without Redis (ClickHouse may be what they wait for).
     const stops = [reportErasuresPending(() => countPendingErasures(db))];
-    if (redis) stops.push(reportDeadLetters(() => countDeadLetters(redis)), reportOutboxPending(() => countOutboxEntries(db)));
+    if (redis) {
+      stops.push(reportDeadLetters(() => countDeadLetters(redis)), reportOutboxPending(() => countOutboxEntries(db)), reportOutboxSetAside(() => countOutboxEntries(db, { setAside: true })));
+    }
     stopReporting = () => stops.forEach((stop) => stop());
     server.on('request', (req, res) => {
       shutdown.track(req, res);

@@ -1,8 +1,9 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
-import { claimOutboxEntries, deleteOutboxEntries } from '../repositories/outbox-repository.js';
+import { claimOutboxEntries, deleteOutboxEntries, setOutboxEntryAside, type StoredOutboxEntry } from '../repositories/outbox-repository.js';
 import type { HotTier } from './hot-tier.js';
+import { isLastingRedisRefusal } from './redis-refusals.js';
 
 export interface OutboxRelayOptions {
   db: Kysely<Database>;
@@ -47,15 +48,36 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
 
-  /** One batch in one transaction; how many entries it relayed. */
+  /** One batch in one transaction; how many entries it took (relayed or set aside). */
   async function relayBatch(): Promise<number> {
     return db.transaction().execute(async (trx) => {
       await lockOutboxRelay(trx);
       const entries = await claimOutboxEntries(trx, batchSize);
-      for (const entry of entries) await hot.relay(entry);
-      await deleteOutboxEntries(trx, entries.map((entry) => entry.id));
+      const relayed: number[] = [];
+      for (const entry of entries) {
+        if (await relayedOrSetAside(trx, entry)) relayed.push(entry.id);
+      }
+      await deleteOutboxEntries(trx, relayed);
       return entries.length;
     });
+  }
+
+  /**
+   * Relays one entry (true), or sets it aside (false) when Redis refuses it for good: retried,
+   * it would fail the same way in front of every later entry, and the fast path, which waits for
+   * the outbox to drain, would never come back. Anything else (Redis unreachable) fails the batch.
+   */
+  async function relayedOrSetAside(trx: Transaction<Database>, entry: StoredOutboxEntry): Promise<boolean> {
+    try {
+      await hot.relay(entry);
+      return true;
+    } catch (error) {
+      if (!isLastingRedisRefusal(error)) throw error;
+      await setOutboxEntryAside(trx, entry.id, String(error));
+      // An operator must hear of it: Redis, the archive and live subscribers miss this change until it is requeued.
+      log.error({ err: error, outboxEntry: entry.id, kind: entry.kind }, 'outbox entry set aside: Redis refused it (README: Outbox entries set aside)');
+      return false;
+    }
   }
 
   /** Relays until the outbox is empty; throws what stopped it. */

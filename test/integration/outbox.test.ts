@@ -2,10 +2,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Thread } from '../../src/domain/thread.js';
-import { PERSISTENCE_STREAM } from '../../src/storage/redis-keys.js';
+import type { ThreadId } from '../../src/ids/id-types.js';
+import { PERSISTENCE_STREAM, threadKeys } from '../../src/storage/redis-keys.js';
 import { insertOutboxEntry } from '../../src/repositories/outbox-repository.js';
 import { messageRecordOf } from '../../src/storage/message-record.js';
 import { parseStreamFields } from '../../src/storage/stream-records.js';
+import { captureLog, type CapturedLog } from '../support/captured-log.js';
 import { expectData, expectError } from '../support/expect-graphql.js';
 import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../support/private-services.js';
 import { seed } from '../support/seed.js';
@@ -21,11 +23,14 @@ describe('the outbox: Postgres-path writes reach the stream, the archive and sub
   let postgres: PrivatePostgres;
   let redis: PrivateRedis;
   let app: TestApp;
+  let captured: CapturedLog;
 
   beforeAll(async () => {
     [postgres, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
+    captured = captureLog();
     app = await startTestApp({
       env: { DATABASE_URL: postgres.url, REDIS_URL: redis.url, PERSISTER_BLOCK_MS: '20', ARCHIVE_FLUSH_INTERVAL_MS: '20' },
+      log: captured.log,
     });
   }, 120_000);
   afterAll(async () => {
@@ -60,14 +65,14 @@ describe('the outbox: Postgres-path writes reach the stream, the archive and sub
     return { messages, runs };
   }
 
-  /** The message IDs on the persistence stream for `threadId`, in stream order. */
-  async function streamedMessageIds(threadId: string): Promise<string[]> {
+  /** The IDs of the messages of `threadId` on the persistence stream as `type` (a new message by default), in stream order. */
+  async function streamedMessageIds(threadId: string, type = 'message'): Promise<string[]> {
     const reader = new Redis(redis.url);
     try {
       const entries = await reader.xrange(PERSISTENCE_STREAM, '-', '+');
       return entries
         .map(([, fields]) => parseStreamFields(fields))
-        .flatMap((entry) => (entry.type === 'message' && entry.record.threadId === threadId ? [entry.record.id] : []));
+        .flatMap((entry) => (entry.type === type && 'seq' in entry.record && entry.record.threadId === threadId ? [entry.record.id] : []));
     } finally {
       reader.disconnect();
     }
@@ -150,6 +155,50 @@ describe('the outbox: Postgres-path writes reach the stream, the archive and sub
       await waitFor('the left entry on the stream', async () => (await streamedMessageIds(thread.id)).includes(message!.id));
     } finally {
       await next.stop();
+    }
+  });
+
+  it('an entry Redis refuses for good is set aside, logged and reported, and the entries after it are relayed; requeued once fixed, it is relayed', async () => {
+    const user = newUserId();
+    const thread: Thread = await seed(app.db).thread(user);
+    const other: Thread = await seed(app.db).thread(user);
+    const refused = await send(user, thread.id, 'to edit');
+    const fine = await send(user, other.id, 'to edit too');
+    const EDIT = 'mutation($input: EditMessageInput!) { editMessage(input: $input) { id content } }';
+    const edit = async (id: string, content: string) => expectData(await app.gql(user, EDIT, { input: { id, content } })).editMessage;
+    const raw = new Redis(redis.url);
+    try {
+      // A key of the wrong type: Redis answers every write to this thread's event log with WRONGTYPE.
+      await raw.set(threadKeys(thread.id as ThreadId).events, 'not a stream');
+      // Committed in Postgres, so both are answered; the relay follows each commit.
+      expect(await edit(refused.id, 'edited')).toMatchObject({ content: 'edited' });
+      expect(await edit(fine.id, 'edited too')).toMatchObject({ content: 'edited too' });
+
+      const outbox = () => app.db.selectFrom('outbox').select(['thread_id', 'kind', 'set_aside_at', 'refusal']).execute();
+      expect(await outbox()).toEqual([{ thread_id: thread.id, kind: 'messageEdited', set_aside_at: expect.any(Date), refusal: expect.stringMatching(/^ReplyError: WRONGTYPE/) }]);
+      // The entry after it was not held up.
+      expect(await streamedMessageIds(other.id, 'messageEdited')).toEqual([fine.id]);
+      expect(captured.errors()).toMatchObject([{ msg: expect.stringMatching(/^outbox entry set aside: Redis refused it/), kind: 'messageEdited' }]);
+      const ready = (await (await fetch(new URL('/ready', app.url))).json()) as { status: string; warnings: string[] };
+      expect(ready.status).toBe('ready');
+      expect(ready.warnings).toEqual([expect.stringMatching(/^1 outbox entries set aside/)]);
+      const metrics = await (await fetch(new URL('/metrics', app.url))).text();
+      expect(metrics).toMatch(/^threadline_outbox_set_aside 1$/m);
+      expect(await outboxGauge(), 'an entry set aside is not waiting').toBe(0);
+
+      // Fixed, and requeued as the README says: the next relay takes it.
+      await raw.del(threadKeys(thread.id as ThreadId).events);
+      await app.db.updateTable('outbox').set({ set_aside_at: null, refusal: null }).where('set_aside_at', 'is not', null).execute();
+      await edit(fine.id, 'edited again');
+      expect(await outbox()).toEqual([]);
+      // A script stopped by an error keeps what it did before it (Redis scripts do not roll
+      // back), so the refused attempt may have streamed it too; consumers are idempotent.
+      expect(await streamedMessageIds(thread.id, 'messageEdited')).toContain(refused.id);
+      const page = expectData(await app.gql(user, 'query($id: ID!) { thread(id: $id) { messages(last: 5) { edges { node { content } } } } }', { id: thread.id }));
+      expect(page.thread.messages.edges.map((edge: { node: { content: string } }) => edge.node.content)).toEqual(['edited']);
+      expect(((await (await fetch(new URL('/ready', app.url))).json()) as { warnings: string[] }).warnings).toEqual([]);
+    } finally {
+      raw.disconnect();
     }
   });
 
