@@ -16,6 +16,7 @@ import { createSubscriptionRegistry, type SubscriptionRegistry } from '../realti
 import { createGraphqlHandler } from './graphql-handler.js';
 import type { PlaygroundOptions } from './graphiql.js';
 import { createHttpDrain } from './http-drain.js';
+import { guardConnection } from './http-connection-guard.js';
 import { handleOperationalRoute } from './http-routes.js';
 import { handleDashboardRoute } from './dashboard-route.js';
 import { handleExportRoute } from './export-route.js';
@@ -91,9 +92,11 @@ export function buildApp(config: Config, options: AppOptions = {}) {
     stopReporting = () => stops.forEach((stop) => stop());
     server.on('request', (req, res) => {
       shutdown.track(req, res);
-      if (handleOperationalRoute(req, res, { db, redis, messageStore, shutdown })) return;
-      if (handleDashboardRoute(req, res, dashboard)) return;
-      if (!handleExportRoute(req, res, { db, tokenKeys, messageStore, log })) void graphql(req, res);
+      guardConnection(req, res, () => {
+        if (handleOperationalRoute(req, res, { db, redis, messageStore, shutdown })) return;
+        if (handleDashboardRoute(req, res, dashboard)) return;
+        if (!handleExportRoute(req, res, { db, tokenKeys, messageStore, log })) void graphql(req, res);
+      });
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -131,7 +131,12 @@ describe('the request body limit', () => {
    * 64 KiB at a time, until the server closes the connection; answers its response head and how
    * much was written. Gives up after `giveUpBytes`, so a server that keeps reading fails the test.
    */
-  function streamOversizeBody(declared: string | null, giveUpBytes = 256 * 1_048_576): Promise<{ head: string; written: number }> {
+  function streamOversizeBody(
+    declared: string | null,
+    request: { method?: string; path?: string; contentType?: string } = {},
+    giveUpBytes = 256 * 1_048_576,
+  ): Promise<{ head: string; written: number }> {
+    const { method = 'POST', path = '/graphql', contentType = 'application/json' } = request;
     return new Promise((resolve, reject) => {
       const { port } = new URL(app.url);
       const framing = declared === null ? 'Transfer-Encoding: chunked' : `Content-Length: ${declared}`;
@@ -141,7 +146,7 @@ describe('the request body limit', () => {
       let written = 0;
       let closed = false;
       const socket = net.connect(Number(port), '127.0.0.1', () => {
-        socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: ${authorization}\r\n${framing}\r\n\r\n`);
+        socket.write(`${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${contentType}\r\nAuthorization: ${authorization}\r\n${framing}\r\n\r\n`);
         const pump = () => {
           while (!closed && written < giveUpBytes) {
             written += chunk.length;
@@ -169,6 +174,60 @@ describe('the request body limit', () => {
     expect(head.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
     expect(head.toLowerCase()).toContain('connection: close');
     expect(written).toBeLessThan(256 * 1_048_576);
+  });
+
+  it.each([
+    ['POST /health, declared as 10^12 bytes', '1000000000000', { path: '/health' }],
+    ['POST to a path that does not exist, chunked', null, { path: '/nope' }],
+    ['OPTIONS /graphql, declared as 10^12 bytes', '1000000000000', { method: 'OPTIONS' }],
+    ['GET /graphql?query={__typename}, chunked', null, { method: 'GET', path: '/graphql?query=%7B__typename%7D' }],
+    ['POST /graphql as text/plain, chunked', null, { contentType: 'text/plain' }],
+  ] as const)('a body nobody reads, %s, is not read either: the connection closes after the answer', async (_how, declared, request) => {
+    const { head, written } = await streamOversizeBody(declared, request);
+    expect(head.split('\r\n')[0]).toMatch(/^HTTP\/1\.1 \d{3} /);
+    expect(written).toBeLessThan(256 * 1_048_576);
+  });
+
+  it('a request pipelined behind a refused chunked body is not run: the connection closed with the refusal', async () => {
+    const before = await messageCount();
+    const oversize = paddedTo(LIMIT + 1);
+    const pipelined = sendBody('pipelined after the refusal');
+    const bytes = Buffer.concat([
+      Buffer.from(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: ${authorization}\r\nTransfer-Encoding: chunked\r\n\r\n`),
+      Buffer.from(`${Buffer.byteLength(oversize).toString(16)}\r\n${oversize}\r\n0\r\n\r\n`),
+      Buffer.from(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: ${authorization}\r\nContent-Length: ${Buffer.byteLength(pipelined)}\r\n\r\n${pipelined}`),
+    ]);
+    const answer = await new Promise<string>((resolve) => {
+      const { port } = new URL(app.url);
+      let text = '';
+      const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(bytes));
+      socket.on('data', (data) => (text += data));
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(text));
+    });
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(answer.match(/^HTTP\/1\.1 /gm)).toHaveLength(1);
+    // Give a request that did run the time to be stored.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await messageCount()).toBe(before);
+  });
+
+  it('requests pipelined behind answers that keep the connection open are all answered, in order', async () => {
+    const request = (content: string) => {
+      const body = sendBody(content);
+      return `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: ${authorization}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    };
+    const answer = await new Promise<string>((resolve) => {
+      const { port } = new URL(app.url);
+      let text = '';
+      const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(request('one') + request('two') + request('three')));
+      socket.on('data', (data) => {
+        text += data;
+        if ((text.match(/"sendMessage"/g) ?? []).length === 3) socket.end();
+      });
+      socket.on('close', () => resolve(text));
+    });
+    expect([...answer.matchAll(/"content":"(\w+)"/g)].map((match) => match[1])).toEqual(['one', 'two', 'three']);
   });
 
   it('a message at MAX_MESSAGE_BYTES written wholly in JSON escapes fits', async () => {
