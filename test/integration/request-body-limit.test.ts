@@ -15,6 +15,8 @@ const LIMIT = maxOperationBytes(65_536);
 
 interface RawAnswer {
   status: number;
+  /** The Connection header, where the client exposes it. */
+  connection?: string | undefined;
   body: { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> };
 }
 
@@ -52,7 +54,7 @@ describe('the request body limit', () => {
         let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, connection: response.headers.connection, body: JSON.parse(text) }));
       });
       request.on('error', reject);
       for (let at = 0; at < body.length; at += 65_536) request.write(body.slice(at, at + 65_536));
@@ -169,11 +171,33 @@ describe('the request body limit', () => {
   it.each([
     ['declared with a Content-Length of 10^12', '1000000000000'],
     ['sent in chunks', null],
-  ])('a refused body, %s, is answered 413 with Connection: close, and the server stops reading it', async (_how, declared) => {
+  ])('a refused body, %s, streamed as fast as the socket takes it: the server closes the connection and stops reading it', async (_how, declared) => {
     const { head, written } = await streamOversizeBody(declared);
-    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
-    expect(head.toLowerCase()).toContain('connection: close');
     expect(written).toBeLessThan(256 * 1_048_576);
+    // A client that keeps writing and never reads may lose the answer to the reset that closing
+    // with its unread bytes queued causes (TCP's doing); the tests below read it.
+    if (head) expect(head.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+  });
+
+  it('a declared length over the limit is answered 413 with Connection: close before the body is sent', async () => {
+    const { port } = new URL(app.url);
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      const socket = net.connect(Number(port), '127.0.0.1', () =>
+        socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: ${authorization}\r\nContent-Length: 1000000000000\r\n\r\n{`),
+      );
+      socket.on('data', (data) => (text += data));
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(text));
+    });
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(answer.toLowerCase()).toContain('connection: close');
+  });
+
+  it('a chunked body one byte over the limit is answered with Connection: close', async () => {
+    const answer = await postChunked(paddedTo(LIMIT + 1));
+    expect(answer.status).toBe(413);
+    expect(answer.connection).toBe('close');
   });
 
   it.each([
@@ -184,8 +208,9 @@ describe('the request body limit', () => {
     ['POST /graphql as text/plain, chunked', null, { contentType: 'text/plain' }],
   ] as const)('a body nobody reads, %s, is not read either: the connection closes after the answer', async (_how, declared, request) => {
     const { head, written } = await streamOversizeBody(declared, request);
-    expect(head.split('\r\n')[0]).toMatch(/^HTTP\/1\.1 \d{3} /);
     expect(written).toBeLessThan(256 * 1_048_576);
+    // As above, a client that never reads may lose the answer itself to the reset.
+    if (head) expect(head.toLowerCase()).toContain('connection: close');
   });
 
   it('a request pipelined behind a refused chunked body is not run: the connection closed with the refusal', async () => {
@@ -205,8 +230,9 @@ describe('the request body limit', () => {
       socket.on('error', () => {});
       socket.on('close', () => resolve(text));
     });
-    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
-    expect(answer.match(/^HTTP\/1\.1 /gm)).toHaveLength(1);
+    // One answer at most: the refusal (which the reset of closing may swallow), never the pipelined request's.
+    expect(answer.match(/^HTTP\/1\.1 /gm) ?? []).not.toHaveLength(2);
+    if (answer) expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
     // Give a request that did run the time to be stored.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await messageCount()).toBe(before);
