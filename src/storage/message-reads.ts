@@ -61,12 +61,25 @@ function withCommittedDurability(message: Message, hot: WindowSlice | undefined)
   return Object.assign(message, { durability: judged === 'HOT' ? 'DURABLE' : judged });
 }
 
-/** Postgres wins for a seq both have: it is the committed version. */
+/**
+ * For a seq both have, the newer version wins. Postgres is usually that: an edit or a deletion
+ * commits there before the outbox brings it to the window. But a streamed message's completion is
+ * acked from Redis: until the persister has written it, Postgres still holds the row as it was
+ * started (IN_PROGRESS), and the window the completed message.
+ */
 function mergeBySeq(fromPostgres: StoredMessage[], fromWindow: StoredMessage[]): StoredMessage[] {
   const bySeq = new Map<number, StoredMessage>();
   for (const message of fromWindow) bySeq.set(message.seq, message);
-  for (const message of fromPostgres) bySeq.set(message.seq, message);
+  for (const message of fromPostgres) {
+    const windowed = bySeq.get(message.seq);
+    if (!windowed || !completedSince(message, windowed)) bySeq.set(message.seq, message);
+  }
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/** Whether the window's version completed the message Postgres still has streaming (same revision: streaming messages are not edited). */
+function completedSince(fromPostgres: StoredMessage, fromWindow: StoredMessage): boolean {
+  return fromPostgres.status === 'IN_PROGRESS' && fromWindow.status === 'COMPLETED' && fromWindow.revision >= fromPostgres.revision;
 }
 
 /** Ascending messages → the page in the order the connection helper expects (backwards pages newest first). */
