@@ -10,12 +10,8 @@ export function maxOperationBytes(maxMessageBytes: number): number {
   return 1_048_576 + 8 * maxMessageBytes;
 }
 
-/**
- * Closes the connection with the answer: Node would otherwise go on reading the refused body to
- * keep the connection alive, however large it was declared (10^12 bytes is a valid length).
- */
-const tooLarge = () =>
-  new GraphQLError('Request body too large', { extensions: { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413, headers: { connection: 'close' } } } });
+// Answered before the body was read, the refusal closes the connection (http-connection-guard.ts).
+const tooLarge = () => new GraphQLError('Request body too large', { extensions: { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } } });
 
 /**
  * Yoga's own body limit (turned off in graphql-handler.ts) pipes every body through a
