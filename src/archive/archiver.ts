@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { CONSUMER_GROUPS, PERSISTENCE_STREAM } from '../storage/redis-keys.js';
 import { createStreamConsumer, type StreamEntry } from '../storage/stream-consumer.js';
+import type { StreamDecoding } from '../storage/shared-stream-decoding.js';
 import type { MessageRecord } from '../storage/message-record.js';
 import type { FeedbackRecord, RunRecord } from '../storage/stream-records.js';
 import { advanceWatermarks, maxSeqByThread } from '../storage/watermarks.js';
@@ -18,6 +19,8 @@ export interface ArchiverOptions {
   log: Logger;
   /** Unique per process; reuse it after a restart to take back this consumer's pending entries. */
   consumer: string;
+  /** See StreamConsumerOptions.decode. */
+  decode?: StreamDecoding;
   /** Injected in tests; default the wall clock. Stamps archived_at. */
   now?: () => Date;
 }
@@ -37,6 +40,7 @@ export function createArchiver(options: ArchiverOptions) {
     stream: PERSISTENCE_STREAM,
     group: CONSUMER_GROUPS.clickhouse,
     consumer: options.consumer,
+    decode: options.decode,
     handle: (entries) => archiveBatch(entries),
     isTransient: isTransientClickHouseError,
     log: log.child({ worker: 'archiver' }),

@@ -11,6 +11,7 @@ import { isForeignKeyViolation, isTransientPostgresError, violatedUniqueConstrai
 import { findErasedThreadIds } from '../repositories/erasures-repository.js';
 import { CONSUMER_GROUPS, PERSISTENCE_STREAM, unpersistedMessageKey } from './redis-keys.js';
 import { createStreamConsumer, type StreamEntry } from './stream-consumer.js';
+import type { StreamDecoding } from './shared-stream-decoding.js';
 import { messageOfRecord, type MessageRecord } from './message-record.js';
 import { advanceWatermarks, maxSeqByThread } from './watermarks.js';
 
@@ -25,6 +26,8 @@ export interface PersisterOptions {
   claimIdleMs: number;
   /** See StreamConsumerOptions.minBatchIntervalMs. Default 0. */
   minBatchIntervalMs?: number;
+  /** See StreamConsumerOptions.decode. */
+  decode?: StreamDecoding;
 }
 
 /** The persister's batching and claiming, as configured (PERSISTER_* settings): the same for an in-process and a standalone worker. */
@@ -49,6 +52,7 @@ export function createPersister(options: PersisterOptions) {
     blockMs: options.blockMs,
     claimIdleMs: options.claimIdleMs,
     minBatchIntervalMs: options.minBatchIntervalMs,
+    decode: options.decode,
     isTransient: isTransientPostgresError,
     log,
     handle: async (entries) => {

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { deadLetterEntry, recordIdsOf } from './dead-letters.js';
-import { parseStreamFields, streamFieldsOf, type StreamRecord } from './stream-records.js';
+import { streamFieldsOf, type StreamRecord } from './stream-records.js';
+import { decodeEachTime, type StreamDecoding } from './shared-stream-decoding.js';
 
 export interface StreamEntry {
   id: string;
@@ -15,6 +16,8 @@ export interface StreamConsumerOptions {
   group: string;
   /** Unique per process; a restarted worker may reuse its name to take back its own pending entries. */
   consumer: string;
+  /** How entries become records: each time (default), or once for every consumer of the process (shared-stream-decoding.ts). */
+  decode?: StreamDecoding;
   /** Writes a batch; throws to have it retried. */
   handle: (entries: StreamEntry[]) => Promise<void>;
   /** Errors worth retrying forever (the target is down) rather than suspecting the entries. Default: none. */
@@ -50,6 +53,7 @@ export function createStreamConsumer(options: StreamConsumerOptions) {
   const claimIdleMs = options.claimIdleMs ?? 30_000;
   const minBatchIntervalMs = options.minBatchIntervalMs ?? 0;
   const isTransient = options.isTransient ?? (() => false);
+  const decode = options.decode ?? decodeEachTime;
   const { redis, stream, group, consumer, log } = options;
   let running = false;
   let loop: Promise<void> | undefined;
@@ -104,7 +108,7 @@ export function createStreamConsumer(options: StreamConsumerOptions) {
     const valid: StreamEntry[] = [];
     for (const [id, fields] of raw) {
       try {
-        valid.push({ id, record: parseStreamFields(fields) });
+        valid.push({ id, record: decode(id, fields) });
       } catch (error) {
         await deadLetter(id, fields, error);
       }

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { createPersister, persisterSettings } from '../storage/persister.js';
 import { startStreamTrimming } from '../storage/stream-trim.js';
+import { createSharedStreamDecoding, type StreamDecoding } from '../storage/shared-stream-decoding.js';
 import { GROUP_OF, type StreamWorker } from './worker-placement.js';
 
 export interface StreamWorkerResources {
@@ -42,9 +43,11 @@ export async function startStreamWorkers(workers: readonly StreamWorker[], resou
   const { config, log } = resources;
   let stopping = false;
   const consumers: Consumer[] = [];
+  // Every group reads every entry: the consumers of one process decode each entry once between them.
+  const decode = createSharedStreamDecoding(workers.length);
   for (const worker of workers) {
     const redis = await resources.connectRedis(`threadline-${worker}`, config.workers.blockMs + 5_000);
-    const consumer = worker === 'persister' ? persisterOf(redis, resources) : archiverOf(redis, resources);
+    const consumer = worker === 'persister' ? persisterOf(redis, resources, decode) : archiverOf(redis, resources, decode);
     consumers.push(consumer);
     const start = () => {
       if (stopping) return;
@@ -65,14 +68,14 @@ export async function startStreamWorkers(workers: readonly StreamWorker[], resou
   };
 }
 
-function persisterOf(redis: Redis, resources: StreamWorkerResources): Consumer {
+function persisterOf(redis: Redis, resources: StreamWorkerResources, decode: StreamDecoding): Consumer {
   const { config, log, consumer } = resources;
-  return createPersister({ redis, db: required(resources.db, 'db'), log, consumer, ...persisterSettings(config.workers) });
+  return createPersister({ redis, db: required(resources.db, 'db'), log, consumer, decode, ...persisterSettings(config.workers) });
 }
 
-function archiverOf(redis: Redis, resources: StreamWorkerResources): Consumer {
+function archiverOf(redis: Redis, resources: StreamWorkerResources, decode: StreamDecoding): Consumer {
   const { config, log, consumer } = resources;
-  return createArchiver({ redis, archive: required(resources.archive, 'archive').client, config, log, consumer });
+  return createArchiver({ redis, archive: required(resources.archive, 'archive').client, config, log, consumer, decode });
 }
 
 function required<T>(value: T | undefined, name: string): T {

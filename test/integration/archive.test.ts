@@ -18,6 +18,8 @@ import { ids } from '../../src/ids/generate-ids.js';
 import type { RunId, ThreadId } from '../../src/ids/id-types.js';
 import { CONSUMER_GROUPS, DEAD_LETTER_STREAM, PERSISTENCE_STREAM, threadKeys } from '../../src/storage/redis-keys.js';
 import { streamFieldsOf, type StreamRecord } from '../../src/storage/stream-records.js';
+import { createSharedStreamDecoding } from '../../src/storage/shared-stream-decoding.js';
+import { createStreamConsumer, type StreamEntry } from '../../src/storage/stream-consumer.js';
 import { freePort } from '../support/free-port.js';
 
 // Real services only: a redis-server spawned here, and embedded ClickHouse (chDB). chDB binds one
@@ -329,6 +331,45 @@ describe('archiver', () => {
       expect(String(entry.get('error'))).not.toBe('');
     }
     expect(String(dead[2]?.get('error'))).toContain('teleport');
+  });
+
+  it('shares one decoding of each entry with another group of the process; poison is still dead-lettered by each', async () => {
+    const ownerId = `owner-${randomUUID()}`;
+    const seed = archiveSeed(ownerId);
+    const threadId = seed.thread();
+    await redis.xadd(PERSISTENCE_STREAM, '*', 'type', 'message', 'data', '{not json');
+    await xaddAll([1, 2, 3].map((seq) => seed.message(threadId, seq, '2026-06-01T10:00:00.000Z', `shared ${seq}`, ['search'])));
+    const decode = createSharedStreamDecoding(2);
+    // The other group, as the persister would read: a real consumer group on the same stream.
+    const otherGroup = 'shared-decoding-test';
+    const seenByOther: StreamEntry[] = [];
+    const other = createStreamConsumer({
+      redis: connectRedis(), stream: PERSISTENCE_STREAM, group: otherGroup, consumer: 'other-1', decode, log: silent, blockMs: 20,
+      handle: async (entries) => void seenByOther.push(...entries),
+    });
+    const seenByArchiver: StreamEntry[] = [];
+    const archiver = createArchiver({
+      redis: connectRedis(), archive, config: testConfig(), log: silent, consumer: 'archiver-1',
+      decode: (entryId, fields) => {
+        const record = decode(entryId, fields);
+        seenByArchiver.push({ id: entryId, record });
+        return record;
+      },
+    });
+    other.start();
+    archiver.start();
+    running.push(archiver);
+    try {
+      await waitFor(async () => (await drained()) && seenByOther.length === 3);
+    } finally {
+      await other.stop();
+    }
+    expect(await archivedRows('messages_archive', ownerId)).toBe(3);
+    expect(seenByArchiver.map((entry) => entry.record.record)).toMatchObject([{ seq: 1 }, { seq: 2 }, { seq: 3 }]);
+    // The same objects: decoded once between the two groups.
+    for (const entry of seenByOther) expect(seenByArchiver.find((mine) => mine.id === entry.id)?.record).toBe(entry.record);
+    const dead = (await redis.xrange(DEAD_LETTER_STREAM, '-', '+')).map(([, fields]) => fieldMap(fields));
+    expect(dead.map((entry) => entry.get('group')).sort()).toEqual([CONSUMER_GROUPS.clickhouse, otherGroup].sort());
   });
 });
 
