@@ -10,15 +10,23 @@ import { threadKeys } from './redis-keys.js';
  */
 export type Watermark = 'persisted' | 'archived';
 
+/** KEYS: the threads' meta hashes  ARGV: the watermark, then each thread's seq, in the order of KEYS. */
 const ADVANCE = luaScript(`
-local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')
-if current >= 0 and tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+for i = 1, #KEYS do
+  local current = tonumber(redis.call('HGET', KEYS[i], ARGV[1]) or '-1')
+  if current >= 0 and tonumber(ARGV[i + 1]) > current then redis.call('HSET', KEYS[i], ARGV[1], ARGV[i + 1]) end
+end
 return 0`);
 
+/**
+ * Every thread of a batch in one script: a batch spread over many threads (a busy server's
+ * usual one) cost a script call per thread, on the worker's event loop and in Redis, about one
+ * per message. Like the send script, it spans the keys of several threads (see README on Redis Cluster).
+ */
 export async function advanceWatermarks(redis: Redis, watermark: Watermark, maxSeqByThread: Map<ThreadId, number>): Promise<void> {
-  await Promise.all(
-    [...maxSeqByThread].map(([threadId, seq]) => ADVANCE(redis, [threadKeys(threadId).meta], [watermark, String(seq)])),
-  );
+  if (maxSeqByThread.size === 0) return;
+  const threads = [...maxSeqByThread];
+  await ADVANCE(redis, threads.map(([threadId]) => threadKeys(threadId).meta), [watermark, ...threads.map(([, seq]) => String(seq))]);
 }
 
 /** The highest seq per thread in a batch of records. */
