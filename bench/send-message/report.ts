@@ -1,6 +1,7 @@
 import type { RoundsResult } from './rounds.js';
 import { round } from '../shared/stats.js';
 import { writeResultFiles } from '../shared/result-files.js';
+import type { RedisFloor } from './redis-floor.js';
 
 const CPU_PARTS = ['serverMain', 'serverThreads', 'redis', 'postgres', 'loadClient'];
 const PATH_LABELS = {
@@ -16,6 +17,7 @@ export interface BenchReport {
   services: { postgres: Record<string, string>; redis: Record<string, string> };
   settings: Record<string, unknown> & { connections: number[]; threads: number; contentBytes: number; rounds: number; durationSec: number; warmupSec: number; archive: string };
   sendMessage: RoundsResult;
+  redisFloor: RedisFloor | null;
   persister: {
     medians: Record<string, number>;
     ratios: Record<string, number>;
@@ -94,7 +96,7 @@ ${report.sendMessage.rounds
   }).join(' | ')} |`)
   .join('\n')}
 
-## Persister: rows/s into Postgres (same rows, same database)
+${report.redisFloor ? renderRedisFloor(report.redisFloor) : ''}## Persister: rows/s into Postgres (same rows, same database)
 
 | writer | rows/s |
 | --- | ---: |
@@ -122,5 +124,21 @@ Check after the persister drained (Postgres holds every acked message, none beyo
 | target | actual | |
 | --- | ---: | --- |
 ${Object.entries(report.targets).map(([name, v]) => `| ${name}: ${v.target} | ${round(v.actual, 3)} | ${v.met ? 'met' : '**not met**'} |`).join('\n')}
+`;
+}
+
+/** The Redis part of a FAST ack alone, beside FAST − floor: what no server-side work can take back. */
+function renderRedisFloor(floor: RedisFloor): string {
+  return `## The Redis part of a FAST ack alone (1 connection)
+
+A FAST send acks only once Redis has run its script, so it waits for one round trip to Redis and for the script inside it;
+the floor query waits for neither. Measured on the FAST server's own Redis connection:
+
+| | ms |
+| --- | ---: |
+| PING round trip p50, ${floor.ping.samples} sequential PINGs at rest (loopback, client, event loop; nothing done in Redis) | ${floor.ping.p50Ms.toFixed(3)} |
+| Redis's time in scripts per send (INFO commandstats over a ${floor.scripts.sends}-send FAST text run: ${floor.scripts.calls} EVALSHA, the send script once per send and the workers' watermark script once per batch) | ${floor.scripts.msPerSend.toFixed(3)} |
+| **the Redis part of a FAST ack: FAST − floor cannot be much lower** | **${floor.sumMs.toFixed(3)}** |
+
 `;
 }
