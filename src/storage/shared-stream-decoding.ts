@@ -17,7 +17,8 @@ const DEFAULT_CAPACITY = 10_000;
  * meaning, so the first reader's result is the others' too: it is forgotten once `readers`
  * reads have taken it, or when `capacity` newer entries push it out (a consumer that lags or
  * rereads after a failure then decodes it again itself). A poison entry's error is shared the
- * same way, so each group still dead-letters it. The records are frozen: readers share them.
+ * same way, so each group still dead-letters it. Readers share the records, so the entry and its
+ * record are frozen (not the parts and metadata inside, which no consumer writes).
  */
 export function createSharedStreamDecoding(readers: number, capacity = DEFAULT_CAPACITY): StreamDecoding {
   if (readers < 2) return decodeEachTime;

@@ -31,8 +31,4 @@ describe('advancing the watermarks of a batch', () => {
     expect(await redis.hget(threadKeys(behind).meta, 'archived')).toBe('0');
     await redis.del(threadKeys(behind).meta, threadKeys(ahead).meta);
   });
-
-  it('does nothing for an empty batch', async () => {
-    await expect(advanceWatermarks(redis, 'archived', new Map())).resolves.toBeUndefined();
-  });
 });
