@@ -187,15 +187,15 @@ export function createHotTier(redis: Redis, options: HotTierOptions) {
       });
     },
 
-    /** Slices of many threads' windows in one round trip (auto-pipelined); absent when not hot. */
+    /** Slices of many threads' windows in one round trip (one pipeline); absent when not hot. */
     async readSlices(threadIds: readonly ThreadId[], range: SeqRange): Promise<Map<ThreadId, WindowSlice>> {
       const args = [range.after ?? '', range.before ?? '', range.limit, range.backwards ? '1' : '0'];
-      const replies = await Promise.all(
-        threadIds.map((threadId) => {
-          const keys = threadKeys(threadId);
-          return READ_WINDOW_SLICE(redis, [keys.meta, keys.window], args) as Promise<string[]>;
-        }),
-      );
+      if (threadIds.length === 0) return new Map();
+      const calls = threadIds.map((threadId) => {
+        const keys = threadKeys(threadId);
+        return { keys: [keys.meta, keys.window], args };
+      });
+      const replies = (await READ_WINDOW_SLICE.many(redis, calls)) as string[][];
       const slices = new Map<ThreadId, WindowSlice>();
       replies.forEach(([owner, persisted, archived, firstSeq, lastSeq, ...entries], index) => {
         if (!owner) return;
